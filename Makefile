@@ -1,0 +1,58 @@
+# The two commands a new user needs: `make demo` and `make test`. Both install
+# what is missing (uv, the Python packages, the Kafka jars, PostgreSQL) first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := $(PYTHON) -m uv
+STATE ?= $(CURDIR)/.local
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(shell command -v $(PYTHON))
+export CRAFTSMAN_STATE := $(STATE)
+# Loads KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL_BASE that deploy/infra.sh wrote.
+WITH_INFRA := set -a; source $(STATE)/infra.env; set +a;
+
+.PHONY: help install up down status test test-fast lint demo bench clean
+
+help:
+	@echo "make demo   - install, start Kafka and the services, play a demo city"
+	@echo "make test   - install, start Kafka and PostgreSQL, run every test"
+	@echo "make bench  - run the benchmarks, write bench/results/"
+	@echo "make up / make down - start / stop the local infrastructure"
+	@echo "make lint   - ruff and mypy"
+
+install: .venv/.synced
+
+.venv/.synced: pyproject.toml uv.lock contracts/pyproject.toml
+	@$(UV) --version 2>/dev/null | grep -q "$(UV_VERSION)" || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) sync --frozen --all-groups
+	@touch $@
+
+up: install
+	bash deploy/infra.sh up
+
+down:
+	bash deploy/infra.sh down
+
+status:
+	bash deploy/infra.sh status
+
+test: install up
+	$(WITH_INFRA) $(UV) run --frozen pytest
+
+test-fast: install
+	$(UV) run --frozen pytest tests/unit tests/contract
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+
+demo: install up
+	$(WITH_INFRA) $(UV) run --frozen python -m demo
+
+bench: install up
+	$(WITH_INFRA) $(UV) run --frozen python -m bench
+
+clean: down
+	rm -rf $(STATE) .venv

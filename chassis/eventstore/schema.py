@@ -1,0 +1,83 @@
+"""Tables of the chassis: the event log, its outbox, snapshots and the consumers' inbox.
+
+Every service database has these tables (Alembic migrations in chassis/migrations).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+# BIGINT on Postgres, INTEGER on SQLite so that it is the rowid alias and autoincrements.
+Position = BigInteger().with_variant(Integer(), "sqlite")
+Document = JSON().with_variant(JSONB(), "postgresql")
+
+events = Table(
+    "events",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("stream_type", String(64), nullable=False),
+    Column("stream_id", String(128), nullable=False),
+    Column("stream_version", Integer, nullable=False),
+    Column("event_type", String(128), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("producer", String(64), nullable=False),
+    Column("tenant", String(128), nullable=False),
+    Column("correlation_id", String(36), nullable=False),
+    Column("causation_id", String(36), nullable=True),
+    Column("partition_key", String(128), nullable=False),
+    Column("topic", String(255), nullable=False),
+    Column("payload", Document, nullable=False),
+    UniqueConstraint("stream_type", "stream_id", "stream_version", name="uq_events_stream_version"),
+)
+
+# The transactional outbox: a row per stored event that is not yet on Kafka. It is
+# written in the appending transaction and deleted by the relay after the broker
+# acknowledged; a transaction that commits late simply shows up here late.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column(
+        "position",
+        Position,
+        ForeignKey("events.position", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("stream_type", String(64), primary_key=True),
+    Column("stream_id", String(128), primary_key=True),
+    Column("stream_version", Integer, nullable=False),
+    Column("state", Document, nullable=False),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("consumer", String(128), primary_key=True),
+    Column("event_id", String(36), primary_key=True),
+    Column("topic", String(255), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,204 @@
+"""The event store on SQLAlchemy 2 async; the same code runs on Postgres and SQLite.
+
+Appends take the caller's session so that a command's events, its outbox rows and
+anything else the command writes commit together or not at all: only the boundary
+(unit of work, consumer) commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from contracts.catalog import decode
+from contracts.envelope import Envelope, StreamRef
+from contracts.events.base import Event
+from contracts.topics import TOPIC_OF_PRODUCER
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.eventstore.schema import events, outbox, snapshots
+from chassis.sqlutil import upsert
+
+
+class ConcurrencyError(Exception):
+    """Another writer appended to the stream since it was read; nothing was written."""
+
+    def __init__(self, stream: StreamRef, expected: int, actual: int | None = None) -> None:
+        found = "a concurrent append" if actual is None else f"version {actual}"
+        super().__init__(f"stream {stream} was expected at version {expected} but has {found}")
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    position: int
+    envelope: Envelope  # upcast: carries the current schema_version
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    stream: StreamRef
+    version: int
+    state: dict[str, Any]
+
+
+def topic_of_producer(envelope: Envelope) -> str:
+    return str(TOPIC_OF_PRODUCER[envelope.producer])
+
+
+class EventStore:
+    def __init__(self, topic_of: Callable[[Envelope], str] = topic_of_producer) -> None:
+        self._topic_of = topic_of
+
+    async def current_version(self, session: AsyncSession, stream: StreamRef) -> int:
+        found = await session.scalar(
+            select(func.max(events.c.stream_version)).where(
+                events.c.stream_type == stream.type, events.c.stream_id == stream.id
+            )
+        )
+        return int(found or 0)
+
+    async def append(
+        self,
+        session: AsyncSession,
+        stream: StreamRef,
+        expected_version: int,
+        envelopes: Sequence[Envelope],
+    ) -> list[int]:
+        """Append after `expected_version`; returns the store positions given.
+
+        The version check catches a stale writer early; the unique (stream, version)
+        constraint catches the writer that raced past the check. Either way the
+        caller's transaction is left to roll back whole.
+        """
+        if not envelopes:
+            return []
+        _check_sequence(stream, expected_version, envelopes)
+        actual = await self.current_version(session, stream)
+        if actual != expected_version:
+            raise ConcurrencyError(stream, expected_version, actual)
+        rows = [self._row(envelope) for envelope in envelopes]
+        try:
+            result = await session.execute(insert(events).returning(events.c.position), rows)
+        except IntegrityError as error:
+            if "uq_events_stream_version" in str(error.orig) or "stream_version" in str(error.orig):
+                raise ConcurrencyError(stream, expected_version) from error
+            raise
+        positions = [int(position) for position in result.scalars().all()]
+        await session.execute(insert(outbox), [{"position": position} for position in positions])
+        return positions
+
+    async def load(
+        self, session: AsyncSession, stream: StreamRef, *, after_version: int = 0
+    ) -> list[StoredEvent]:
+        result = await session.execute(
+            select(events)
+            .where(
+                events.c.stream_type == stream.type,
+                events.c.stream_id == stream.id,
+                events.c.stream_version > after_version,
+            )
+            .order_by(events.c.stream_version)
+        )
+        return [stored_event(row._mapping) for row in result]
+
+    async def read_all(
+        self, session: AsyncSession, *, after_position: int = 0, limit: int = 1000
+    ) -> list[StoredEvent]:
+        result = await session.execute(
+            select(events).where(events.c.position > after_position).order_by(events.c.position).limit(limit)
+        )
+        return [stored_event(row._mapping) for row in result]
+
+    async def save_snapshot(self, session: AsyncSession, snapshot: Snapshot) -> None:
+        await session.execute(
+            upsert(
+                session,
+                snapshots,
+                {
+                    "stream_type": snapshot.stream.type,
+                    "stream_id": snapshot.stream.id,
+                    "stream_version": snapshot.version,
+                    "state": snapshot.state,
+                    "taken_at": datetime.now(UTC),
+                },
+                keys=("stream_type", "stream_id"),
+            )
+        )
+
+    async def load_snapshot(self, session: AsyncSession, stream: StreamRef) -> Snapshot | None:
+        row = (
+            await session.execute(
+                select(snapshots.c.stream_version, snapshots.c.state).where(
+                    snapshots.c.stream_type == stream.type, snapshots.c.stream_id == stream.id
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return Snapshot(stream=stream, version=int(row.stream_version), state=dict(row.state))
+
+    def _row(self, envelope: Envelope) -> dict[str, Any]:
+        return {
+            "event_id": str(envelope.event_id),
+            "stream_type": envelope.stream.type,
+            "stream_id": envelope.stream.id,
+            "stream_version": envelope.stream_version,
+            "event_type": envelope.event_type,
+            "schema_version": envelope.schema_version,
+            "occurred_at": envelope.occurred_at,
+            "producer": envelope.producer,
+            "tenant": envelope.tenant,
+            "correlation_id": str(envelope.correlation_id),
+            "causation_id": None if envelope.causation_id is None else str(envelope.causation_id),
+            "partition_key": envelope.key,
+            "topic": self._topic_of(envelope),
+            "payload": envelope.payload,
+        }
+
+
+def envelope_of_row(row: Any) -> Envelope:
+    """The envelope exactly as stored (no upcasting): what the relay publishes."""
+    occurred_at = row["occurred_at"]
+    if occurred_at.tzinfo is None:  # SQLite hands back naive datetimes
+        occurred_at = occurred_at.replace(tzinfo=UTC)
+    return Envelope(
+        event_id=UUID(row["event_id"]),
+        event_type=row["event_type"],
+        schema_version=row["schema_version"],
+        occurred_at=occurred_at,
+        producer=row["producer"],
+        stream=StreamRef(type=row["stream_type"], id=row["stream_id"]),
+        stream_version=row["stream_version"],
+        tenant=row["tenant"],
+        correlation_id=UUID(row["correlation_id"]),
+        causation_id=None if row["causation_id"] is None else UUID(row["causation_id"]),
+        key=row["partition_key"],
+        payload=row["payload"],
+    )
+
+
+def stored_event(row: Any) -> StoredEvent:
+    as_stored = envelope_of_row(row)
+    event = decode(as_stored)
+    current = as_stored.model_copy(
+        update={"schema_version": event.schema_version, "payload": event.model_dump(mode="json")}
+    )
+    return StoredEvent(position=int(row["position"]), envelope=current, event=event)
+
+
+def _check_sequence(stream: StreamRef, expected_version: int, envelopes: Sequence[Envelope]) -> None:
+    for offset, envelope in enumerate(envelopes, start=1):
+        if envelope.stream != stream or envelope.stream_version != expected_version + offset:
+            raise ValueError(
+                f"envelope {envelope.event_id} is {envelope.stream}@{envelope.stream_version}, "
+                f"expected {stream}@{expected_version + offset}"
+            )

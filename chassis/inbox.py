@@ -1,0 +1,164 @@
+"""The inbox consumer: applies events to read models exactly once per consumer.
+
+For a batch of records it applies every new event and records its id in the inbox
+in ONE database transaction; the caller commits the Kafka offsets only after that.
+A redelivered event finds its id in the inbox and changes nothing. A record that
+cannot be decoded, or whose handler keeps failing, becomes a dead letter and the
+batch goes on without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+from contracts.catalog import parse_record
+from contracts.envelope import Envelope
+from contracts.errors import ContractError
+from contracts.events.base import Event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chassis.deadletter import DeadLetter, DeadLetterPublisher, KafkaRecord
+from chassis.eventstore.schema import inbox
+from chassis.logging import get_logger
+from chassis.sqlutil import insert_ignoring_duplicates
+
+log = get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    record: KafkaRecord
+    envelope: Envelope
+    event: Event
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    applied: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+class InboxConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        sessions: async_sessionmaker[AsyncSession],
+        handlers: Mapping[type[Event], Handler],
+        dead_letters: DeadLetterPublisher,
+        max_attempts: int = 3,
+        max_event_bytes: int = 512 * 1024,
+        retry_backoff_seconds: float = 0.05,
+        after_commit: Callable[[BatchOutcome], Awaitable[None]] | None = None,
+    ) -> None:
+        self.name = name
+        self._sessions = sessions
+        self._handlers = {event_type.event_type: handler for event_type, handler in handlers.items()}
+        self._dead_letters = dead_letters
+        self._max_attempts = max_attempts
+        self._max_event_bytes = max_event_bytes
+        self._retry_backoff_seconds = retry_backoff_seconds
+        self._after_commit = after_commit
+
+    @property
+    def event_types(self) -> set[str]:
+        return set(self._handlers)
+
+    async def process(self, records: Sequence[KafkaRecord]) -> BatchOutcome:
+        outcome = BatchOutcome()
+        deliveries = self._decode(records, outcome)
+        if deliveries:
+            try:
+                await self._apply_together(deliveries, outcome)
+            except Exception as error:  # one bad handler must not sink the batch
+                log.warning("inbox.batch_failed_retrying_one_by_one", consumer=self.name, error=repr(error))
+                outcome.applied = outcome.duplicates = 0
+                for delivery in deliveries:
+                    await self._apply_alone(delivery, outcome)
+        if self._after_commit is not None:
+            await self._after_commit(outcome)
+        if outcome.dead_letters:
+            await self._dead_letters.publish(outcome.dead_letters)
+        return outcome
+
+    def _decode(self, records: Sequence[KafkaRecord], outcome: BatchOutcome) -> list[Delivery]:
+        deliveries: list[Delivery] = []
+        for record in records:
+            value = record.value or b""
+            if len(value) > self._max_event_bytes:
+                detail = f"{len(value)} bytes exceeds the limit of {self._max_event_bytes}"
+                outcome.dead_letters.append(DeadLetter(record, "oversized", detail))
+                continue
+            try:
+                envelope, event = parse_record(value)
+            except ContractError as error:
+                outcome.dead_letters.append(DeadLetter(record, error.reason, str(error)))
+                continue
+            if envelope.event_type not in self._handlers:
+                outcome.ignored += 1
+                continue
+            deliveries.append(Delivery(record, envelope, event))
+        return deliveries
+
+    async def _apply_together(self, deliveries: Sequence[Delivery], outcome: BatchOutcome) -> None:
+        async with self._sessions() as session, session.begin():
+            fresh = await self._claim(session, deliveries)
+            for delivery in deliveries:
+                if delivery.envelope.event_id in fresh:
+                    fresh.discard(delivery.envelope.event_id)  # a twin later in the batch is a duplicate
+                    await self._handle(session, delivery)
+                    outcome.applied += 1
+                else:
+                    outcome.duplicates += 1
+
+    async def _apply_alone(self, delivery: Delivery, outcome: BatchOutcome) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                async with self._sessions() as session, session.begin():
+                    if not await self._claim(session, [delivery]):
+                        outcome.duplicates += 1
+                        return
+                    await self._handle(session, delivery)
+                outcome.applied += 1
+                return
+            except Exception as error:
+                if attempt == self._max_attempts:
+                    detail = f"{type(error).__name__}: {error} (after {attempt} attempts)"
+                    outcome.dead_letters.append(DeadLetter(delivery.record, "handler_failed", detail))
+                    return
+                await asyncio.sleep(self._retry_backoff_seconds * attempt)
+
+    async def _claim(self, session: AsyncSession, deliveries: Sequence[Delivery]) -> set[UUID]:
+        """Record the event ids in the inbox; returns the ids that were not there before."""
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "consumer": self.name,
+                "event_id": str(delivery.envelope.event_id),
+                "topic": delivery.record.topic,
+                "partition": delivery.record.partition,
+                "offset": delivery.record.offset,
+                "processed_at": now,
+            }
+            for delivery in deliveries
+        ]
+        statement = insert_ignoring_duplicates(session, inbox).returning(inbox.c.event_id)
+        result = await session.execute(statement, rows)
+        return {UUID(event_id) for event_id in result.scalars().all()}
+
+    async def _handle(self, session: AsyncSession, delivery: Delivery) -> None:
+        envelope = delivery.envelope
+        with structlog.contextvars.bound_contextvars(
+            event_id=str(envelope.event_id), correlation_id=str(envelope.correlation_id)
+        ):
+            await self._handlers[envelope.event_type](session, envelope, delivery.event)

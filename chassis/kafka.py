@@ -1,0 +1,132 @@
+"""Kafka adapters: the idempotent producer, topic creation and the FastStream binding
+of an inbox consumer (batch subscriber, manual offset commit)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from contracts.topics import dead_letter_topic
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from chassis.inbox import InboxConsumer
+from chassis.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def create_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
+    """acks=all with idempotence: a retried send cannot duplicate or reorder a partition."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_batch_size=512 * 1024,
+        max_request_size=1024 * 1024,
+        request_timeout_ms=30000,
+    )
+
+
+async def ensure_topics(
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    *,
+    partitions: int = 6,
+    replication_factor: int = 1,
+    with_dead_letters: bool = True,
+) -> None:
+    names = set(topics)
+    if with_dead_letters:
+        names |= {dead_letter_topic(topic) for topic in names}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, num_partitions=partitions, replication_factor=replication_factor)
+            for name in sorted(names - existing)
+        ]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # a sibling replica created it first
+    finally:
+        await admin.close()
+
+
+class InFlight:
+    """Lets shutdown wait for the batches being applied instead of cancelling them."""
+
+    def __init__(self) -> None:
+        self.draining = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        await asyncio.shield(task)  # a cancelled subscriber leaves the batch to finish
+
+    async def drain(self) -> None:
+        self.draining = True
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def bind_inbox_consumer(
+    broker: KafkaBroker,
+    consumer: InboxConsumer,
+    *,
+    topics: Iterable[str],
+    group_id: str,
+    batch_size: int,
+    batch_timeout_ms: int,
+    in_flight: InFlight,
+) -> None:
+    """Subscribe `consumer` as one member of consumer group `group_id`.
+
+    Offsets are committed by hand (AckPolicy.MANUAL) and only after the batch's
+    database transaction committed; a batch interrupted before that is redelivered.
+    """
+
+    async def raw(_: Any) -> Any:  # the inbox decodes itself; skip FastStream's JSON guess
+        return None
+
+    @broker.subscriber(
+        *topics,
+        group_id=group_id,
+        batch=True,
+        max_records=batch_size,
+        batch_timeout_ms=batch_timeout_ms,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.MANUAL,
+        decoder=raw,
+    )
+    async def apply_batch(message: KafkaMessage) -> None:
+        if in_flight.draining:
+            return  # not acked: the group hands these records to a live member
+        records = message.raw_message
+        batch = records if isinstance(records, tuple) else (records,)
+        await in_flight.run(_apply_and_commit(consumer, batch, message))
+
+
+async def _apply_and_commit(consumer: InboxConsumer, batch: tuple[Any, ...], message: Any) -> None:
+    outcome = await consumer.process(batch)
+    await message.ack()
+    log.debug(
+        "inbox.batch_committed",
+        consumer=consumer.name,
+        records=len(batch),
+        applied=outcome.applied,
+        duplicates=outcome.duplicates,
+        dead_letters=len(outcome.dead_letters),
+    )

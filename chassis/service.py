@@ -1,0 +1,210 @@
+"""The service app factory: FastAPI and FastStream in one process per service.
+
+`create_app` is the composition root's tool: nothing here creates an engine, a
+producer or a broker at import time; the lifespan builds them and tears them down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+from aiokafka import AIOKafkaProducer
+from contracts.events.base import Event
+from contracts.topics import TOPIC_OF_PRODUCER
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from chassis import migrate
+from chassis.db import create_engine, session_factory
+from chassis.deadletter import DeadLetterPublisher
+from chassis.errors import DomainRuleViolated, NotFound
+from chassis.eventstore.store import ConcurrencyError, EventStore
+from chassis.inbox import Handler, InboxConsumer
+from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
+from chassis.logging import configure_logging, get_logger
+from chassis.relay import Relay
+from chassis.settings import ServiceSettings
+from chassis.telemetry import configure_tracing
+from chassis.unit_of_work import UnitOfWork
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One consumer group of the service: the topics it reads and its handlers."""
+
+    name: str
+    topics: tuple[str, ...]
+    handlers: Mapping[type[Event], Handler]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    routes: APIRouter
+    subscriptions: Callable[[Runtime], Sequence[Subscription]] = lambda _: ()
+    migrations: Sequence[Path] = ()
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    store: EventStore
+    producer: AIOKafkaProducer
+    broker: KafkaBroker
+    relay: Relay
+    in_flight: InFlight = field(default_factory=InFlight)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.store, producer=self.settings.service_name)
+
+
+async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
+    engine = create_engine(settings.resolved_database_url())
+    await migrate.upgrade(engine, spec.migrations)
+    producer = create_producer(settings.kafka_bootstrap_servers, client_id=settings.service_name)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        middlewares=(KafkaTelemetryMiddleware(),),
+    )
+    relay = Relay(
+        engine,
+        producer,
+        name=f"relay:{settings.service_name}",
+        batch_size=settings.relay_batch_size,
+        idle_poll_seconds=settings.relay_idle_poll_seconds,
+    )
+    return Runtime(settings, engine, session_factory(engine), EventStore(), producer, broker, relay)
+
+
+def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) -> list[str]:
+    settings = runtime.settings
+    topics: list[str] = []
+    for subscription in subscriptions:
+        group = f"{settings.service_name}.{subscription.name}"
+        consumer = InboxConsumer(
+            name=group,
+            sessions=runtime.sessions,
+            handlers=subscription.handlers,
+            dead_letters=DeadLetterPublisher(runtime.producer, consumer=group),
+            max_attempts=settings.handler_max_attempts,
+            max_event_bytes=settings.max_event_bytes,
+        )
+        bind_inbox_consumer(
+            runtime.broker,
+            consumer,
+            topics=subscription.topics,
+            group_id=group,
+            batch_size=settings.consumer_batch_size,
+            batch_timeout_ms=settings.consumer_batch_timeout_ms,
+            in_flight=runtime.in_flight,
+        )
+        topics.extend(subscription.topics)
+    return topics
+
+
+def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings(service_name=spec.name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+        configure_tracing(settings.service_name)
+        runtime = await build_runtime(spec, settings)
+        app.state.runtime = runtime
+        stop = asyncio.Event()
+        await runtime.producer.start()
+        subscribed = wire_subscriptions(runtime, spec.subscriptions(runtime))
+        own_topic = TOPIC_OF_PRODUCER.get(settings.service_name)
+        await ensure_topics(
+            settings.kafka_bootstrap_servers, [*subscribed, *([own_topic] if own_topic else [])]
+        )
+        await runtime.broker.start()
+        relay_task = asyncio.create_task(runtime.relay.run(stop))
+        log.info("service.started", http_port=settings.http_port)
+        try:
+            yield
+        finally:
+            # Finish the batches in flight, then stop taking new ones, then flush.
+            await runtime.in_flight.drain()
+            await runtime.broker.stop()
+            stop.set()
+            await relay_task
+            await runtime.producer.stop()
+            await runtime.engine.dispose()
+            log.info("service.stopped")
+
+    app = FastAPI(title=f"craftsman {spec.name}", lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(health_routes())
+    app.include_router(spec.routes)
+    return app
+
+
+def current_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(current_runtime)]
+
+
+def health_routes() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/ready")
+    async def ready(request: Request) -> JSONResponse:
+        runtime = current_runtime(request)
+        checks = {"database": await _database_ok(runtime), "kafka": await _kafka_ok(runtime)}
+        status = 200 if all(checks.values()) else 503
+        return JSONResponse({"ready": status == 200, "checks": checks}, status_code=status)
+
+    return router
+
+
+async def _database_ok(runtime: Runtime) -> bool:
+    try:
+        async with asyncio.timeout(2):
+            async with runtime.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+async def _kafka_ok(runtime: Runtime) -> bool:
+    try:
+        async with asyncio.timeout(2):
+            await runtime.producer.client.fetch_all_metadata()
+        return True
+    except Exception:
+        return False
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    def answer(status: int) -> Callable[[Request, Exception], JSONResponse]:
+        def handle(_: Request, error: Exception) -> JSONResponse:
+            return JSONResponse({"error": type(error).__name__, "detail": str(error)}, status_code=status)
+
+        return handle
+
+    app.add_exception_handler(ConcurrencyError, answer(409))
+    app.add_exception_handler(DomainRuleViolated, answer(422))
+    app.add_exception_handler(NotFound, answer(404))

@@ -1,0 +1,42 @@
+"""Dialect-specific statements that SQLAlchemy Core spells differently per backend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.dml import Insert
+
+
+def dialect_name(bind: AsyncSession | AsyncConnection) -> str:
+    if isinstance(bind, AsyncSession):
+        return bind.get_bind().dialect.name
+    return bind.dialect.name
+
+
+def _insert(bind: AsyncSession | AsyncConnection, table: Table) -> Any:
+    if dialect_name(bind) == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def insert_ignoring_duplicates(bind: AsyncSession | AsyncConnection, table: Table) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING: the idempotency primitive of inboxes and ledgers."""
+    statement: Insert = _insert(bind, table).on_conflict_do_nothing()
+    return statement
+
+
+def upsert(
+    bind: AsyncSession | AsyncConnection,
+    table: Table,
+    values: dict[str, Any],
+    *,
+    keys: Sequence[str],
+) -> Insert:
+    statement = _insert(bind, table).values(values)
+    updates = {name: statement.excluded[name] for name in values if name not in keys}
+    upserted: Insert = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    return upserted

@@ -1,0 +1,151 @@
+"""Unit of work: loads aggregates, and on commit appends every new event atomically.
+
+Only the unit of work commits. A command either stores all its events (with their
+outbox rows) or none: the append and anything else written share one transaction.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self, TypeVar
+from uuid import UUID
+
+from contracts.envelope import Envelope
+from contracts.ids import derived_uuid
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chassis.aggregate import Aggregate
+from chassis.eventstore.store import EventStore, Snapshot
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class DuplicateCommand(Exception):
+    """A command with this id was applied before (its derived event ids exist)."""
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        store: EventStore,
+        *,
+        producer: str,
+        snapshot_every: int = 50,
+    ) -> None:
+        self._sessions = sessions
+        self._store = store
+        self._producer = producer
+        self._snapshot_every = snapshot_every
+        self._seen: dict[tuple[str, str], Aggregate] = {}
+        self.session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self.session is not None
+        if self.session.in_transaction():
+            await self.session.rollback()
+        await self.session.close()
+        self.session = None
+
+    @property
+    def active(self) -> AsyncSession:
+        if self.session is None:
+            raise RuntimeError("the unit of work is not entered")
+        return self.session
+
+    async def get(self, kind: type[A], aggregate_id: str) -> A | None:
+        stream = kind(aggregate_id).stream
+        snapshot = await self._store.load_snapshot(self.active, stream)
+        aggregate = (
+            kind.from_snapshot(aggregate_id, snapshot.version, snapshot.state)
+            if snapshot is not None
+            else kind(aggregate_id)
+        )
+        history = await self._store.load(self.active, stream, after_version=aggregate.version)
+        if snapshot is None and not history:
+            return None
+        for stored in history:
+            aggregate.tenant = stored.envelope.tenant
+            aggregate.apply(stored.event)
+            aggregate.version = stored.envelope.stream_version
+        self.track(aggregate)
+        return aggregate
+
+    def track(self, aggregate: Aggregate) -> None:
+        self._seen[(aggregate.stream_type, aggregate.id)] = aggregate
+
+    async def commit(
+        self,
+        *,
+        correlation_id: UUID | None = None,
+        causation_id: UUID | None = None,
+        command_id: UUID | None = None,
+    ) -> list[Envelope]:
+        """Append every tracked aggregate's new events, then commit.
+
+        With a command_id, event ids derive from it, so the same command run twice
+        (a redelivered policy trigger, a retried HTTP call) hits the unique event id
+        and is reported as DuplicateCommand instead of acting twice.
+        """
+        session = self.active
+        stored: list[Envelope] = []
+        try:
+            for aggregate in self._seen.values():
+                if aggregate.pending:
+                    stored.extend(
+                        await self._append(
+                            session, aggregate, len(stored), correlation_id, causation_id, command_id
+                        )
+                    )
+            await session.commit()
+        except IntegrityError as error:
+            if command_id is not None and "event_id" in str(error.orig):
+                raise DuplicateCommand(str(command_id)) from error
+            raise
+        return stored
+
+    async def _append(
+        self,
+        session: AsyncSession,
+        aggregate: Aggregate,
+        already: int,
+        correlation_id: UUID | None,
+        causation_id: UUID | None,
+        command_id: UUID | None,
+    ) -> list[Envelope]:
+        envelopes = []
+        for offset, event in enumerate(aggregate.pending, start=1):
+            event_id = None if command_id is None else derived_uuid(command_id, str(already + offset))
+            envelope = Envelope.wrap(
+                event,
+                producer=self._producer,
+                stream=aggregate.stream,
+                stream_version=aggregate.version + offset,
+                tenant=aggregate.tenant,
+                correlation_id=correlation_id,
+                causation_id=causation_id,
+                event_id=event_id,
+            )
+            correlation_id = correlation_id or envelope.correlation_id
+            envelopes.append(envelope)
+        await self._store.append(session, aggregate.stream, aggregate.version, envelopes)
+        aggregate.version += len(envelopes)
+        aggregate.pending.clear()
+        await self._maybe_snapshot(session, aggregate, len(envelopes))
+        return envelopes
+
+    async def _maybe_snapshot(self, session: AsyncSession, aggregate: Aggregate, added: int) -> None:
+        crossed = (
+            aggregate.version // self._snapshot_every != (aggregate.version - added) // self._snapshot_every
+        )
+        state = aggregate.snapshot_state() if crossed else None
+        if state is not None:
+            await self._store.save_snapshot(session, Snapshot(aggregate.stream, aggregate.version, state))

@@ -1,0 +1,70 @@
+"""Events of the competitions service: contests and their results."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from contracts.events.base import Event
+from contracts.primitives import Count, Identifier, Name, RawScore, StandardisedScore
+from contracts.vocabulary import ContestLevel, Medal
+
+PRODUCER = "competitions"
+
+
+class ContestOpened(Event):
+    """A skills contest opened for entries."""
+
+    contest_id: Identifier
+    title: Name
+    trade: Name
+    level: ContestLevel
+    organiser_id: Identifier
+    region_id: Identifier
+    starts_on: date
+    ends_on: date
+    theory_weight: float = Field(
+        default=0.0,
+        ge=0,
+        le=0.3,
+        description="total = theory·w + practice·(1-w); Chinese contests keep w ≤ 30%",
+    )
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on")
+        return self
+
+
+class CompetitionScored(Event):
+    """An entrant's final result in a contest."""
+
+    contest_id: Identifier
+    worker_id: Identifier
+    enterprise_id: Identifier
+    raw_score: RawScore
+    standardised_score: StandardisedScore
+    rank: int = Field(ge=1)
+    medal: Medal
+
+
+class ContestConcluded(Event):
+    """A contest closed: every result has been published."""
+
+    contest_id: Identifier
+    level: ContestLevel
+    entrant_count: Count
+    scored_count: Count
+    concluded_on: date
+
+    @model_validator(mode="after")
+    def _scored_among_entrants(self) -> Self:
+        if self.scored_count > self.entrant_count:
+            raise ValueError("scored_count cannot exceed entrant_count")
+        return self
+
+
+EVENTS: tuple[type[Event], ...] = (ContestOpened, CompetitionScored, ContestConcluded)

@@ -1,0 +1,47 @@
+"""Constrained field types shared by the event payloads."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^\S+$")]
+"""An id from the owning system: non-empty, no whitespace."""
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+"""A short human label (a person, a course, a trade)."""
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+"""A free-text reason, comment or summary."""
+
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.-]*$")]
+"""A lower-case code such as a points category."""
+
+RawScore = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+"""A contest mark out of 100."""
+
+StandardisedScore = Annotated[int, Field(ge=0, le=1000)]
+"""The WorldSkills 700-scale score."""
+
+Count = Annotated[int, Field(ge=0)]
+
+Hours = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]
+
+_CENT = Decimal("0.01")
+
+
+def _to_cents(value: Decimal) -> Decimal:
+    # One canonical spelling per amount ("30000.00", never "3E+4"), so a payload
+    # re-serialised by any reader stays byte-identical.
+    return value.quantize(_CENT)
+
+
+Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2), AfterValidator(_to_cents)]
+"""A positive amount in yuan with fen precision; serialised as a JSON string."""
+
+Points = Annotated[Decimal, Field(gt=0, max_digits=8, decimal_places=2), AfterValidator(_to_cents)]
+"""A positive number of 4+X points (half points exist, e.g. per extra apprentice)."""
+
+Currency = Literal["CNY"]

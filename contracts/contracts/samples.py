@@ -1,0 +1,321 @@
+"""One fixed example of every event version, for golden files and documentation.
+
+Ids and timestamps are fixed so that regenerating a sample gives identical bytes.
+Demo data follows the Weifang source article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from contracts.catalog import PRODUCER_OF_EVENT
+from contracts.envelope import Envelope, StreamRef
+from contracts.events import (
+    CertificateAwarded,
+    CompetitionScored,
+    ContestConcluded,
+    ContestOpened,
+    EnterpriseRegistered,
+    MentorshipConcluded,
+    NominationReviewed,
+    PointsAwarded,
+    RewardGranted,
+    RewardRevoked,
+    SkillServiceDelivered,
+    TierPromoted,
+    TitleConferred,
+    TrainingCompleted,
+    WorkerNominated,
+    WorkerRegistered,
+)
+from contracts.events.base import Event
+from contracts.events.legacy import WorkerRegisteredV1
+from contracts.ids import uuid7_from_parts
+from contracts.vocabulary import (
+    DEFAULT_TIER_LABELS,
+    CertificateIssuerKind,
+    ContestLevel,
+    Medal,
+    MentorshipOutcome,
+    ReviewDecision,
+    ReviewStage,
+    SkillLevel,
+    SkillService,
+    TierRank,
+    TitleLevel,
+)
+
+SAMPLE_TIME = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
+REGION = "370700"  # Weifang's administrative division code
+ENTERPRISE = "ent-qingzhou-cigarette"
+WORKER = "w-000042"
+APPRENTICE = "w-000107"
+
+
+def fixed_uuid7(label: str) -> UUID:
+    """A UUIDv7 at SAMPLE_TIME whose random bits come from `label`: stable across runs."""
+    digest = int.from_bytes(hashlib.sha256(label.encode()).digest()[:10], "big")
+    return uuid7_from_parts(int(SAMPLE_TIME.timestamp() * 1000), digest >> 6)
+
+
+@dataclass(frozen=True)
+class Sample:
+    event: Event
+    stream: StreamRef
+    tenant: str = ENTERPRISE
+    stream_version: int = 1
+    caused_by: str | None = None  # label of the sample whose event caused this one
+
+    @property
+    def label(self) -> str:
+        return f"{self.event.event_type}.v{self.event.schema_version}"
+
+
+def _worker_stream() -> StreamRef:
+    return StreamRef(type="Worker", id=WORKER)
+
+
+SAMPLES: tuple[Sample, ...] = (
+    Sample(
+        EnterpriseRegistered(
+            enterprise_id=ENTERPRISE,
+            name="青州卷烟厂",
+            region_id=REGION,
+            industry="烟草制品",
+            tier_labels={
+                TierRank.SEED: DEFAULT_TIER_LABELS[TierRank.SEED],
+                TierRank.CRAFTSMAN: "青烟工匠",
+                TierRank.CHIEF: "一甲工匠",
+            },
+        ),
+        StreamRef(type="Enterprise", id=ENTERPRISE),
+        tenant=REGION,
+    ),
+    Sample(
+        WorkerRegisteredV1(worker_id=WORKER, enterprise_id=ENTERPRISE, name="王建国", trade="卷烟设备维修"),
+        _worker_stream(),
+    ),
+    Sample(
+        WorkerRegistered(
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            full_name="王建国",
+            trade="卷烟设备维修",
+            skill_level=SkillLevel.SENIOR,
+            hired_on=date(2012, 7, 1),
+        ),
+        _worker_stream(),
+    ),
+    Sample(
+        WorkerNominated(
+            nomination_id="nom-2025-0017",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            level=TitleLevel.CITY,
+            nominated_by="county-qingzhou-leading-group",
+            reason="主持设备技改项目3项、获发明专利1项",
+        ),
+        StreamRef(type="Nomination", id="nom-2025-0017"),
+    ),
+    Sample(
+        NominationReviewed(
+            nomination_id="nom-2025-0017",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            level=TitleLevel.CITY,
+            stage=ReviewStage.EXPERT_REVIEW,
+            decision=ReviewDecision.PASSED,
+            reviewed_by="city-task-force",
+            comment="业绩突出、符合潍坊工匠条件",
+        ),
+        StreamRef(type="Nomination", id="nom-2025-0017"),
+        tenant=REGION,
+        stream_version=3,
+    ),
+    Sample(
+        TierPromoted(
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            from_rank=TierRank.SEED,
+            to_rank=TierRank.CRAFTSMAN,
+            tier_label="青烟工匠",
+            effective_on=date(2025, 6, 1),
+            reason="年度评审通过 (高级工, 积分82)",
+        ),
+        _worker_stream(),
+        stream_version=4,
+    ),
+    Sample(
+        TitleConferred(
+            title_id="title-city-2025-031",
+            nomination_id="nom-2025-0017",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            level=TitleLevel.CITY,
+            title_name="潍坊工匠",
+            conferred_by="city-task-force",
+            conferred_on=date(2025, 6, 2),
+            valid_until=date(2028, 6, 1),
+        ),
+        StreamRef(type="Nomination", id="nom-2025-0017"),
+        tenant=REGION,
+        stream_version=6,
+    ),
+    Sample(
+        ContestOpened(
+            contest_id="contest-2025-robot",
+            title="潍坊市工业机器人系统操作职业技能竞赛",
+            trade="工业机器人系统操作",
+            level=ContestLevel.CITY,
+            organiser_id="weifang-federation-of-trade-unions",
+            region_id=REGION,
+            starts_on=date(2025, 5, 20),
+            ends_on=date(2025, 5, 22),
+            theory_weight=0.3,
+        ),
+        StreamRef(type="Contest", id="contest-2025-robot"),
+        tenant=REGION,
+    ),
+    Sample(
+        CompetitionScored(
+            contest_id="contest-2025-robot",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            raw_score=91.25,
+            standardised_score=788,
+            rank=1,
+            medal=Medal.GOLD,
+        ),
+        StreamRef(type="Contest", id="contest-2025-robot"),
+        tenant=REGION,
+        stream_version=40,
+    ),
+    Sample(
+        ContestConcluded(
+            contest_id="contest-2025-robot",
+            level=ContestLevel.CITY,
+            entrant_count=36,
+            scored_count=35,
+            concluded_on=date(2025, 5, 23),
+        ),
+        StreamRef(type="Contest", id="contest-2025-robot"),
+        tenant=REGION,
+        stream_version=75,
+    ),
+    Sample(
+        TrainingCompleted(
+            enrolment_id="enr-88311",
+            worker_id=WORKER,
+            course_id="course-plc-advanced",
+            course_title="PLC高级编程与故障诊断",
+            hours=48,
+            completed_on=date(2025, 4, 30),
+            provider="潍坊市劳模工匠学院",
+        ),
+        StreamRef(type="Enrolment", id="enr-88311"),
+        stream_version=3,
+    ),
+    Sample(
+        CertificateAwarded(
+            certificate_id="cert-2025-11873",
+            worker_id=WORKER,
+            occupation="设备点检员",
+            skill_level=SkillLevel.TECHNICIAN,
+            issuer_id=ENTERPRISE,
+            issuer_kind=CertificateIssuerKind.ENTERPRISE,
+            issued_on=date(2025, 5, 15),
+        ),
+        StreamRef(type="Certificate", id="cert-2025-11873"),
+    ),
+    Sample(
+        MentorshipConcluded(
+            mentorship_id="ment-0451",
+            worker_id=WORKER,
+            apprentice_id=APPRENTICE,
+            enterprise_id=ENTERPRISE,
+            started_on=date(2023, 3, 1),
+            ended_on=date(2025, 3, 1),
+            outcome=MentorshipOutcome.COMPLETED,
+        ),
+        StreamRef(type="Mentorship", id="ment-0451"),
+        stream_version=2,
+    ),
+    Sample(
+        SkillServiceDelivered(
+            visit_id="visit-2025-0186",
+            worker_id=WORKER,
+            host_enterprise_id="ent-weichai-power",
+            service=SkillService.PROBLEM_SOLVING,
+            delivered_on=date(2025, 4, 12),
+            workers_reached=60,
+            problems_solved=2,
+            summary="解决装配线拧紧设备扭矩漂移问题",
+        ),
+        StreamRef(type="Visit", id="visit-2025-0186"),
+        tenant="ent-weichai-power",
+    ),
+    Sample(
+        PointsAwarded(
+            worker_id=WORKER,
+            category="activities",
+            points=Decimal("15"),
+            source_event_id=fixed_uuid7("CompetitionScored.v1"),
+        ),
+        StreamRef(type="PointsAccount", id=WORKER),
+        stream_version=12,
+        caused_by="CompetitionScored.v1",
+    ),
+    Sample(
+        RewardGranted(
+            grant_id="grant-2025-0042",
+            programme_id="prog-tier-allowance",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            amount=Decimal("8000"),
+            reason="青烟工匠年度津贴",
+            caused_by=fixed_uuid7("TierPromoted.v1"),
+        ),
+        StreamRef(type="Programme", id="prog-tier-allowance"),
+        stream_version=7,
+        caused_by="TierPromoted.v1",
+    ),
+    Sample(
+        RewardRevoked(
+            grant_id="grant-2025-0042",
+            programme_id="prog-tier-allowance",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            amount=Decimal("8000"),
+            reason="重复发放 予以撤销",
+            revoked_by="rewards-auditor-01",
+        ),
+        StreamRef(type="Programme", id="prog-tier-allowance"),
+        stream_version=8,
+    ),
+)
+
+
+def sample_envelope(sample: Sample) -> Envelope:
+    """The sample in a fully fixed envelope (ids derived from its label)."""
+    causation_id = fixed_uuid7(sample.caused_by) if sample.caused_by else None
+    return Envelope.wrap(
+        sample.event,
+        producer=PRODUCER_OF_EVENT[sample.event.event_type],
+        stream=sample.stream,
+        stream_version=sample.stream_version,
+        tenant=sample.tenant,
+        event_id=fixed_uuid7(sample.label),
+        occurred_at=SAMPLE_TIME,
+        # A reaction joins the flow of the event that caused it.
+        correlation_id=fixed_uuid7(f"flow:{sample.caused_by or sample.label}"),
+        causation_id=causation_id,
+    )
+
+
+def golden_envelopes() -> dict[str, Envelope]:
+    """Every sample's envelope by golden file name, e.g. "WorkerRegistered.v2.json"."""
+    return {f"{sample.label}.json": sample_envelope(sample) for sample in SAMPLES}

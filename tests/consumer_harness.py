@@ -1,0 +1,155 @@
+"""A real consumer (FastStream on Kafka + inbox on Postgres) for the reliability tests.
+
+Runs in-process, or as its own process (`python -m tests.consumer_harness …`) so a
+test can kill it between the database commit and the Kafka offset commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from contracts.envelope import Envelope
+from contracts.events.training import TrainingCompleted
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from chassis.db import create_engine, session_factory
+from chassis.deadletter import DeadLetterPublisher
+from chassis.inbox import BatchOutcome, InboxConsumer
+from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
+from tests.support import count_event, create_projection_tables
+
+POISON_WORKER = "w-poison"
+
+
+async def count_unless_poison(session: AsyncSession, envelope: Envelope, event: object) -> None:
+    if envelope.key == POISON_WORKER:
+        raise RuntimeError("this handler cannot apply the poison worker")
+    await count_event(session, envelope, event)
+
+
+@dataclass
+class RunningConsumer:
+    engine: AsyncEngine
+    consumer: InboxConsumer
+    outcomes: list[BatchOutcome]
+
+
+@asynccontextmanager
+async def running_consumer(
+    database_url: str,
+    bootstrap: str,
+    topic: str,
+    group: str,
+    *,
+    after_commit: Callable[[BatchOutcome], Awaitable[None]] | None = None,
+    max_event_bytes: int = 64 * 1024,
+) -> AsyncIterator[RunningConsumer]:
+    engine = create_engine(database_url)
+    await create_projection_tables(engine)
+    outcomes: list[BatchOutcome] = []
+
+    async def record(outcome: BatchOutcome) -> None:
+        outcomes.append(outcome)
+        if after_commit is not None:
+            await after_commit(outcome)
+
+    producer = create_producer(bootstrap, client_id=f"{group}-dlq")
+    consumer = InboxConsumer(
+        name=group,
+        sessions=session_factory(engine),
+        handlers={TrainingCompleted: count_unless_poison},
+        dead_letters=DeadLetterPublisher(producer, consumer=group),
+        max_attempts=2,
+        max_event_bytes=max_event_bytes,
+        retry_backoff_seconds=0.01,
+        after_commit=record,
+    )
+    broker = KafkaBroker(bootstrap)
+    in_flight = InFlight()
+    bind_inbox_consumer(
+        broker,
+        consumer,
+        topics=[topic],
+        group_id=group,
+        batch_size=50,
+        batch_timeout_ms=50,
+        in_flight=in_flight,
+    )
+    await producer.start()
+    await broker.start()
+    try:
+        yield RunningConsumer(engine, consumer, outcomes)
+    finally:
+        await in_flight.drain()
+        await broker.stop()
+        await producer.stop()
+        await engine.dispose()
+
+
+async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+        return [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+    finally:
+        await admin.close()
+
+
+async def group_lag(bootstrap: str, group: str, topic: str) -> int:
+    """Records in `topic` that `group` has not committed yet."""
+    partitions = await topic_partitions(bootstrap, topic)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await admin.start()
+    await probe.start()
+    try:
+        ends = await probe.end_offsets(partitions)
+        committed = await admin.list_consumer_group_offsets(group)
+        return sum(ends[tp] - (committed[tp].offset if tp in committed else 0) for tp in partitions)
+    finally:
+        await probe.stop()
+        await admin.close()
+
+
+async def reset_group_to_start(bootstrap: str, group: str, topic: str) -> None:
+    """What `kafka-consumer-groups --reset-offsets --to-earliest` does, for an idle group."""
+    partitions = await topic_partitions(bootstrap, topic)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.commit(dict.fromkeys(partitions, 0))
+    finally:
+        await consumer.stop()
+
+
+async def wait_until(condition: Callable[[], Awaitable[bool]], *, timeout: float = 90.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await condition():
+            await asyncio.sleep(0.2)
+
+
+async def _crash_after_first_commit(database_url: str, bootstrap: str, topic: str, group: str) -> None:
+    async def die(outcome: BatchOutcome) -> None:
+        if outcome.applied:
+            os._exit(17)  # the database committed; the offsets never will
+
+    async with running_consumer(database_url, bootstrap, topic, group, after_commit=die):
+        await asyncio.sleep(120)  # the first applied batch ends the process
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    for name in ("database_url", "bootstrap", "topic", "group"):
+        parser.add_argument(name)
+    args = parser.parse_args()
+    asyncio.run(_crash_after_first_commit(args.database_url, args.bootstrap, args.topic, args.group))

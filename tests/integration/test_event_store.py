@@ -1,0 +1,143 @@
+"""Event-store behaviour; every test runs on SQLite and on Postgres (the `engine` fixture)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from contracts.envelope import StreamRef
+from contracts.events.registry import WorkerRegistered
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chassis.db import session_factory
+from chassis.eventstore import ConcurrencyError, EventStore, Snapshot
+from chassis.eventstore.schema import events, outbox
+from tests.support import envelopes_for
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_append_then_load_in_order(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(), session_factory(engine)
+    stream = StreamRef(type="Worker", id="w-1")
+    async with sessions() as session, session.begin():
+        await store.append(session, stream, 0, envelopes_for(stream, 1, 3))
+    async with sessions() as session, session.begin():
+        await store.append(session, stream, 3, envelopes_for(stream, 4, 2))
+    async with sessions() as session:
+        loaded = await store.load(session, stream)
+        tail = await store.load(session, stream, after_version=3)
+    assert [stored.envelope.stream_version for stored in loaded] == [1, 2, 3, 4, 5]
+    assert [stored.envelope.stream_version for stored in tail] == [4, 5]
+    assert all(stored.event.worker_id == "w-1" for stored in loaded)
+
+
+async def test_two_writers_at_the_same_expected_version_exactly_one_wins(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(), session_factory(engine)
+    stream = StreamRef(type="Worker", id="w-race")
+    async with sessions() as session, session.begin():
+        await store.append(session, stream, 0, envelopes_for(stream, 1, 1))
+    both_read = asyncio.Barrier(2)
+
+    async def writer() -> str:
+        async with sessions() as session:  # decide on what was read ...
+            version = await store.current_version(session, stream)
+        await both_read.wait()  # ... both having read version 1 before either appends
+        try:
+            async with sessions() as session, session.begin():
+                await store.append(session, stream, version, envelopes_for(stream, version + 1, 2))
+            return "won"
+        except ConcurrencyError as error:
+            assert "expected at version 1" in str(error)
+            return "conflict"
+
+    outcomes = await asyncio.gather(writer(), writer())
+    assert sorted(outcomes) == ["conflict", "won"]
+    async with sessions() as session:
+        versions = [stored.envelope.stream_version for stored in await store.load(session, stream)]
+    assert versions == [1, 2, 3]
+
+
+async def test_stale_expected_version_is_refused_without_writing(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(), session_factory(engine)
+    stream = StreamRef(type="Worker", id="w-stale")
+    async with sessions() as session, session.begin():
+        await store.append(session, stream, 0, envelopes_for(stream, 1, 2))
+    with pytest.raises(ConcurrencyError):
+        async with sessions() as session, session.begin():
+            await store.append(session, stream, 1, envelopes_for(stream, 2, 1))
+    async with sessions() as session:
+        assert len(await store.load(session, stream)) == 2
+
+
+async def test_a_command_stores_all_of_its_events_or_none(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(), session_factory(engine)
+    first, second = StreamRef(type="Worker", id="w-a"), StreamRef(type="Worker", id="w-b")
+    async with sessions() as session, session.begin():
+        await store.append(session, second, 0, envelopes_for(second, 1, 1))
+    with pytest.raises(ConcurrencyError):
+        async with sessions() as session, session.begin():
+            await store.append(session, first, 0, envelopes_for(first, 1, 3))
+            await store.append(session, second, 0, envelopes_for(second, 1, 1))  # stale: fails
+    async with sessions() as session:
+        assert await store.load(session, first) == []
+        assert await session.scalar(select(func.count()).select_from(events)) == 1
+        assert await session.scalar(select(func.count()).select_from(outbox)) == 1
+
+
+async def test_every_stored_event_enters_the_outbox_in_the_same_transaction(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(), session_factory(engine)
+    stream = StreamRef(type="Worker", id="w-out")
+    async with sessions() as session, session.begin():
+        positions = await store.append(session, stream, 0, envelopes_for(stream, 1, 4))
+    async with sessions() as session:
+        queued = (await session.scalars(select(outbox.c.position).order_by(outbox.c.position))).all()
+    assert list(queued) == positions
+
+
+async def test_snapshot_round_trip(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(), session_factory(engine)
+    stream = StreamRef(type="Worker", id="w-snap")
+    async with sessions() as session, session.begin():
+        await store.save_snapshot(session, Snapshot(stream, 10, {"tier": "seed"}))
+    async with sessions() as session, session.begin():
+        await store.save_snapshot(session, Snapshot(stream, 20, {"tier": "craftsman"}))
+    async with sessions() as session:
+        snapshot = await store.load_snapshot(session, stream)
+    assert snapshot is not None and snapshot.version == 20 and snapshot.state == {"tier": "craftsman"}
+
+
+async def test_old_schema_versions_are_upcast_on_load(engine: AsyncEngine) -> None:
+    """A v1 WorkerRegistered written long ago loads as the current version."""
+    store, sessions = EventStore(), session_factory(engine)
+    async with sessions() as session, session.begin():
+        await session.execute(
+            insert(events).values(
+                event_id="0190a1b2-0000-7000-8000-000000000001",
+                stream_type="Worker",
+                stream_id="w-old",
+                stream_version=1,
+                event_type="WorkerRegistered",
+                schema_version=1,
+                occurred_at=datetime(2024, 5, 1, tzinfo=UTC),
+                producer="registry",
+                tenant="ent-1",
+                correlation_id="0190a1b2-0000-7000-8000-000000000001",
+                causation_id=None,
+                partition_key="w-old",
+                topic="craftsman.registry.events",
+                payload={
+                    "worker_id": "w-old",
+                    "enterprise_id": "ent-1",
+                    "name": "Wang Lei",
+                    "trade": "welder",
+                },
+            )
+        )
+    async with sessions() as session:
+        (stored,) = await store.load(session, StreamRef(type="Worker", id="w-old"))
+    assert isinstance(stored.event, WorkerRegistered)
+    assert stored.event.full_name == "Wang Lei"
+    assert stored.envelope.schema_version == WorkerRegistered.schema_version == 2

@@ -1,0 +1,77 @@
+"""Builders shared by the tests: envelopes for a stream, a counting read model."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from contracts.envelope import Envelope, StreamRef
+from contracts.events.training import TrainingCompleted
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from chassis.sqlutil import insert_ignoring_duplicates
+
+
+def training_event(worker_id: str, n: int) -> TrainingCompleted:
+    return TrainingCompleted(
+        enrolment_id=f"enr-{worker_id}-{n}",
+        worker_id=worker_id,
+        course_id="course-robotics",
+        course_title="Industrial robot system operation",
+        hours=Decimal("8"),
+        completed_on=date(2026, 11, 1),
+        provider="Weifang model-worker & craftsman academy",
+    )
+
+
+def envelopes_for(
+    stream: StreamRef, first_version: int, count: int, *, tenant: str = "ent-1"
+) -> list[Envelope]:
+    return [
+        Envelope.wrap(
+            training_event(stream.id, version),
+            producer="training",
+            stream=stream,
+            stream_version=version,
+            tenant=tenant,
+        )
+        for version in range(first_version, first_version + count)
+    ]
+
+
+# A deliberately non-idempotent read model: a redelivery that got through would show
+# as a count above the number of distinct events.
+projection_metadata = MetaData()
+worker_counts = Table(
+    "test_worker_counts",
+    projection_metadata,
+    Column("worker_id", String(64), primary_key=True),
+    Column("events", Integer, nullable=False),
+)
+
+
+async def create_projection_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(projection_metadata.create_all)
+
+
+async def count_event(session: AsyncSession, envelope: Envelope, _event: object) -> None:
+    await session.execute(
+        insert_ignoring_duplicates(session, worker_counts).values(worker_id=envelope.key, events=0)
+    )
+    await session.execute(
+        update(worker_counts)
+        .where(worker_counts.c.worker_id == envelope.key)
+        .values(events=worker_counts.c.events + 1)
+    )
+
+
+async def read_counts(engine: AsyncEngine) -> dict[str, int]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(worker_counts))
+        return {row.worker_id: row.events for row in rows}
+
+
+async def read_counts_total(engine: AsyncEngine) -> int:
+    return sum((await read_counts(engine)).values())
