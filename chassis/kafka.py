@@ -4,6 +4,7 @@ of an inbox consumer (batch subscriber, manual offset commit)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine, Iterable
 from typing import Any
 
@@ -55,10 +56,8 @@ async def ensure_topics(
             for name in sorted(names - existing)
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # a sibling replica was first
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # a sibling replica created it first
     finally:
         await admin.close()
 

@@ -1,11 +1,14 @@
 """Unit of work: loads aggregates, and on commit appends every new event atomically.
 
-Only the unit of work commits. A command either stores all its events (with their
-outbox rows) or none: the append and anything else written share one transaction.
+Only the boundary commits. A command either stores all its events (with their outbox
+rows) or none: the append and anything else written share one transaction. An HTTP
+command owns its unit of work; a policy runs on the inbox consumer's session
+(`session=`), so its events commit together with the inbox record of the causing event.
 """
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 from typing import Self, TypeVar
 from uuid import UUID
@@ -33,8 +36,10 @@ class UnitOfWork:
         *,
         producer: str,
         snapshot_every: int = 50,
+        session: AsyncSession | None = None,
     ) -> None:
         self._sessions = sessions
+        self._borrowed = session
         self._store = store
         self._producer = producer
         self._snapshot_every = snapshot_every
@@ -42,17 +47,21 @@ class UnitOfWork:
         self.session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
-        self.session = self._sessions()
-        await self.session.begin()
+        if self._borrowed is not None:
+            self.session = self._borrowed
+        else:
+            self.session = self._sessions()
+            await self.session.begin()
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
         assert self.session is not None
-        if self.session.in_transaction():
-            await self.session.rollback()
-        await self.session.close()
+        if self._borrowed is None:
+            if self.session.in_transaction():
+                await self.session.rollback()
+            await self.session.close()
         self.session = None
 
     @property
@@ -97,15 +106,20 @@ class UnitOfWork:
         """
         session = self.active
         stored: list[Envelope] = []
+        # On a borrowed session a savepoint keeps a duplicate command from dooming the
+        # caller's whole transaction.
+        scope = session.begin_nested() if self._borrowed is not None else contextlib.nullcontext()
         try:
-            for aggregate in self._seen.values():
-                if aggregate.pending:
-                    stored.extend(
-                        await self._append(
-                            session, aggregate, len(stored), correlation_id, causation_id, command_id
+            async with scope:
+                for aggregate in self._seen.values():
+                    if aggregate.pending:
+                        stored.extend(
+                            await self._append(
+                                session, aggregate, len(stored), correlation_id, causation_id, command_id
+                            )
                         )
-                    )
-            await session.commit()
+            if self._borrowed is None:
+                await session.commit()
         except IntegrityError as error:
             if command_id is not None and "event_id" in str(error.orig):
                 raise DuplicateCommand(str(command_id)) from error

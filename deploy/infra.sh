@@ -30,8 +30,8 @@ cmd_up() {
     {
         echo "KAFKA_BOOTSTRAP_SERVERS=$(bash "$SCRIPT_DIR/kafka.sh" bootstrap)"
         echo "DATABASE_URL_BASE=$(bash "$SCRIPT_DIR/postgres.sh" url)"
-    } >"$ENV_FILE.tmp"
-    mv "$ENV_FILE.tmp" "$ENV_FILE"
+    } >"$ENV_FILE.$$"
+    mv "$ENV_FILE.$$" "$ENV_FILE"
     printf 'infra: up in %s s; wrote %s:\n' "$((SECONDS - t0))" "$ENV_FILE" >&2
     sed 's/^/  /' "$ENV_FILE" >&2
 }

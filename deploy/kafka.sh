@@ -29,6 +29,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 POM=$SCRIPT_DIR/kafka/pom.xml
 LOG4J=$SCRIPT_DIR/kafka/log4j.properties
+LOG4J2=$SCRIPT_DIR/kafka/log4j2.properties
 
 CACHE_DIR=${CRAFTSMAN_CACHE:-$HOME/.cache/craftsman}/kafka-$KAFKA_VERSION
 LIBS=$CACHE_DIR/libs
@@ -183,7 +184,7 @@ cluster_id() {
     file=$(layout_dir "$n")/cluster.id
     if [[ ! -s $file ]]; then
         mkdir -p "$(dirname "$file")"
-        "$(java_bin)" -cp "$LIBS/*" -Dlog4j.configuration="file:$LOG4J" \
+        "$(java_bin)" -cp "$LIBS/*" -Dlog4j.configuration="file:$LOG4J" -Dlog4j2.configurationFile="$LOG4J2" \
             kafka.tools.StorageTool random-uuid 2>/dev/null | grep -E '^[A-Za-z0-9_-]{22}$' | tail -n 1 >"$file.tmp" || true
         [[ -s $file.tmp ]] || die "could not generate a cluster id"
         mv "$file.tmp" "$file"
@@ -198,7 +199,7 @@ format_node() {
     [[ -f $dir/data/meta.properties ]] && return 0
     cid=$(cluster_id "$n")
     log "formatting storage of node $i (cluster $cid)"
-    if ! "$(java_bin)" -cp "$LIBS/*" -Dlog4j.configuration="file:$LOG4J" \
+    if ! "$(java_bin)" -cp "$LIBS/*" -Dlog4j.configuration="file:$LOG4J" -Dlog4j2.configurationFile="$LOG4J2" \
         kafka.tools.StorageTool format -t "$cid" -c "$dir/server.properties" >"$dir/format.log" 2>&1; then
         cat "$dir/format.log" >&2
         die "formatting node $i failed"
@@ -255,7 +256,7 @@ launch_node() {
         -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
         -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
         ${KAFKA_JVM_OPTS:-} \
-        -Dlog4j.configuration="file:$LOG4J" -Dkafka.logs.dir="$dir" \
+        -Dlog4j.configuration="file:$LOG4J" -Dlog4j2.configurationFile="$LOG4J2" -Dkafka.logs.dir="$dir" \
         -cp "$LIBS/*" kafka.Kafka "$dir/server.properties" \
         </dev/null >"$dir/server.log" 2>&1 9>&- &
     echo $! >"$dir/kafka.pid"

@@ -18,20 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis import migrate
 from chassis.db import create_engine
-
-try:
-    from chassis.infra import Infrastructure, database_url, provide_infrastructure
-except ImportError:  # TEMP until helper lands
-    import contextlib, os
-    from dataclasses import dataclass
-    @dataclass
-    class Infrastructure:  # type: ignore[no-redef]
-        kafka_bootstrap: str
-        postgres_url_base: str
-    def database_url(base, db): return f"{base}/{db}"
-    @contextlib.contextmanager
-    def provide_infrastructure():
-        yield Infrastructure(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["DATABASE_URL_BASE"])
+from chassis.infra import Infrastructure, database_url, provide_infrastructure
 
 TEMPLATE_DB = "craftsman_template"
 
