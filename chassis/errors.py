@@ -9,3 +9,7 @@ class DomainRuleViolated(Exception):
 
 class NotFound(Exception):
     """The addressed aggregate or read model row does not exist (answered 404)."""
+
+
+class AlreadyExists(Exception):
+    """The command would create what exists already (answered 409)."""

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from chassis import migrate
 from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
-from chassis.errors import DomainRuleViolated, NotFound
+from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
 from chassis.eventstore.store import ConcurrencyError, EventStore
 from chassis.inbox import Handler, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
@@ -206,5 +206,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return handle
 
     app.add_exception_handler(ConcurrencyError, answer(409))
+    app.add_exception_handler(AlreadyExists, answer(409))
     app.add_exception_handler(DomainRuleViolated, answer(422))
     app.add_exception_handler(NotFound, answer(404))

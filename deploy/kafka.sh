@@ -292,7 +292,7 @@ wait_node() {
         fi
         if ((SECONDS >= deadline)); then
             tail -n 60 "$dir/server.log" >&2 2>/dev/null || true
-            die "node $i (pid $pid) did not start within ${START_TIMEOUT}s (log: $dir/server.log)"
+            die "node $i (pid $pid) did not start within ${START_TIMEOUT}s; it is left running (deploy/kafka.sh down stops it; log: $dir/server.log)"
         fi
         sleep 0.5
     done

@@ -1,0 +1,75 @@
+"""HTTP boundary of the registry: commands in, read models out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from contracts.primitives import Identifier, Text
+from contracts.vocabulary import TitleLevel
+from fastapi import APIRouter, Body, Header, status
+
+from chassis.errors import NotFound
+from chassis.service import RuntimeDep
+from services.registry import handlers
+from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
+from services.registry.queries import ProfileQueries
+
+router = APIRouter(tags=["registry"])
+IdempotencyKey = Annotated[UUID | None, Header(description="Repeat a command safely: same key, same effect")]
+
+
+def accepted(envelopes: list[Any]) -> dict[str, Any]:
+    return {"events": [{"event_id": str(e.event_id), "event_type": e.event_type} for e in envelopes]}
+
+
+@router.post("/enterprises", status_code=status.HTTP_201_CREATED)
+async def register_enterprise(
+    command: RegisterEnterprise, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    return accepted(await handlers.register_enterprise(runtime.unit_of_work(), command, idempotency_key))
+
+
+@router.post("/workers", status_code=status.HTTP_201_CREATED)
+async def register_worker(
+    command: RegisterWorker, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    return accepted(await handlers.register_worker(runtime.unit_of_work(), command, idempotency_key))
+
+
+@router.post("/workers/{worker_id}/nominations", status_code=status.HTTP_201_CREATED)
+async def nominate_worker(
+    worker_id: Identifier,
+    runtime: RuntimeDep,
+    nomination_id: Annotated[Identifier, Body()],
+    nominated_by: Annotated[Identifier, Body()],
+    reason: Annotated[Text, Body()],
+    level: Annotated[TitleLevel, Body()] = TitleLevel.ENTERPRISE,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    command = NominateWorker(
+        worker_id=worker_id,
+        nomination_id=nomination_id,
+        level=level,
+        nominated_by=nominated_by,
+        reason=reason,
+    )
+    return accepted(await handlers.nominate_worker(runtime.unit_of_work(), command, idempotency_key))
+
+
+@router.get("/workers/{worker_id}/profile")
+async def worker_profile(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
+    async with runtime.sessions() as session:
+        profile = await ProfileQueries(session).profile(worker_id)
+    if profile is None:
+        raise NotFound(f"no profile for worker {worker_id} (yet)")
+    return profile
+
+
+@router.get("/enterprises/{enterprise_id}/roster")
+async def roster(enterprise_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
+    async with runtime.sessions() as session:
+        return {
+            "enterprise_id": enterprise_id,
+            "workers": await ProfileQueries(session).roster(enterprise_id),
+        }

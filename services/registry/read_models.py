@@ -1,0 +1,70 @@
+"""The registry's read models: worker profiles with their story, and the policy's progress."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+worker_profiles = Table(
+    "registry_worker_profiles",
+    metadata,
+    Column("worker_id", String(128), primary_key=True),
+    Column("enterprise_id", String(128), nullable=True, index=True),
+    Column("full_name", String(200), nullable=True),
+    Column("trade", String(200), nullable=True),
+    Column("skill_level", String(32), nullable=True),
+    Column("tier", String(16), nullable=False, default="none"),
+    Column("tier_label", String(200), nullable=True),
+    Column("nominations", Integer, nullable=False, default=0),
+    Column("trainings", Integer, nullable=False, default=0),
+    Column("training_hours", Float, nullable=False, default=0.0),
+    Column("best_raw_score", Float, nullable=True),
+    Column("best_standardised_score", Integer, nullable=True),
+    Column("grants", Integer, nullable=False, default=0),
+    Column("rewards_total", Numeric(14, 2), nullable=False, default=0),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
+)
+
+# One row per fact in a worker's story, keyed by the event id (a replay rewrites, never adds).
+profile_story = Table(
+    "registry_profile_story",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("worker_id", String(128), nullable=False, index=True),
+    Column("event_type", String(128), nullable=False),
+    Column("producer", String(64), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("facts", JSON, nullable=False),
+)
+
+enterprises = Table(
+    "registry_enterprises",
+    metadata,
+    Column("enterprise_id", String(128), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("region_id", String(128), nullable=False),
+    Column("industry", String(200), nullable=False),
+)
+
+seed_progress = Table(
+    "registry_seed_progress",
+    metadata,
+    Column("worker_id", String(128), primary_key=True),
+    Column("nominated", Boolean, nullable=False, default=False),
+    Column("trained", Boolean, nullable=False, default=False),
+    Column("scored", Boolean, nullable=False, default=False),
+)
+
+PROFILE_TABLES = (worker_profiles, profile_story, enterprises)
