@@ -23,6 +23,7 @@ from contracts.events import (
     MentorshipConcluded,
     NominationReviewed,
     PointsAwarded,
+    ProgrammeOpened,
     RewardGranted,
     RewardRevoked,
     SkillServiceDelivered,
@@ -257,6 +258,19 @@ SAMPLES: tuple[Sample, ...] = (
         ),
         StreamRef(type="Visit", id="visit-2025-0186"),
         tenant="ent-weichai-power",
+    ),
+    Sample(
+        ProgrammeOpened(
+            programme_id="prog-tier-allowance",
+            name="种子工匠晋级奖励",
+            sponsor_id="weifang-federation",
+            budget=Decimal("300000"),
+            grant_amount=Decimal("8000"),
+            trigger="tier:seed",
+            opened_on=date(2025, 1, 1),
+        ),
+        StreamRef(type="Programme", id="prog-tier-allowance"),
+        stream_version=1,
     ),
     Sample(
         PointsAwarded(

@@ -10,7 +10,7 @@ from contracts.events.registry import (
     WorkerNominated,
     WorkerRegistered,
 )
-from contracts.events.rewards import PointsAwarded, RewardGranted, RewardRevoked
+from contracts.events.rewards import PointsAwarded, ProgrammeOpened, RewardGranted, RewardRevoked
 from contracts.events.training import (
     CertificateAwarded,
     MentorshipConcluded,
@@ -28,6 +28,7 @@ __all__ = [
     "MentorshipConcluded",
     "NominationReviewed",
     "PointsAwarded",
+    "ProgrammeOpened",
     "RewardGranted",
     "RewardRevoked",
     "SkillServiceDelivered",

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, model_validator
 
 from contracts.events.base import Event
-from contracts.primitives import Currency, Identifier, Money, Points, Slug, Text
+from contracts.primitives import Currency, Identifier, Money, Name, Points, Slug, Text
 
 PRODUCER = "rewards"
+
+Trigger = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*:[a-z0-9_.-]+$", max_length=64)]
+"""`<kind>:<value>`: what kind of fact earns a programme's grant, e.g. "tier:seed"."""
+
+
+class ProgrammeOpened(Event):
+    """A reward programme opened with a budget, a fixed amount per grant and what it rewards."""
+
+    programme_id: Identifier
+    name: Name
+    sponsor_id: Identifier = Field(description="The union, region or enterprise that funds it")
+    budget: Money
+    grant_amount: Money
+    currency: Currency = "CNY"
+    trigger: Trigger = Field(
+        description='What earns a grant, e.g. "tier:seed" for a promotion to seed craftsman'
+    )
+    opened_on: date
+
+    @model_validator(mode="after")
+    def _grant_fits_budget(self) -> Self:
+        if self.grant_amount > self.budget:
+            raise ValueError("grant_amount cannot exceed the budget")
+        return self
 
 
 class PointsAwarded(Event):
@@ -47,4 +73,4 @@ class RewardRevoked(Event):
     revoked_by: Identifier
 
 
-EVENTS: tuple[type[Event], ...] = (PointsAwarded, RewardGranted, RewardRevoked)
+EVENTS: tuple[type[Event], ...] = (ProgrammeOpened, PointsAwarded, RewardGranted, RewardRevoked)
