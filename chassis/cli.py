@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import typer
 import uvicorn
@@ -18,8 +19,8 @@ def service_cli(spec: ServiceSpec) -> typer.Typer:
 
     @cli.command()
     def serve(
-        host: str = typer.Option(None, help="Defaults to CRAFTSMAN_HTTP_HOST or 127.0.0.1"),
-        port: int = typer.Option(None, help="Defaults to CRAFTSMAN_HTTP_PORT or 8000"),
+        host: Annotated[str | None, typer.Option(help="Defaults to CRAFTSMAN_HTTP_HOST or 127.0.0.1")] = None,
+        port: Annotated[int | None, typer.Option(help="Defaults to CRAFTSMAN_HTTP_PORT or 8000")] = None,
     ) -> None:
         """Run the HTTP API, the consumers and the relay in this process."""
         settings = ServiceSettings(service_name=spec.name)

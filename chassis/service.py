@@ -94,7 +94,7 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
     settings = runtime.settings
     topics: list[str] = []
     for subscription in subscriptions:
-        group = f"{settings.service_name}.{subscription.name}"
+        group = f"{settings.consumer_group_prefix}{settings.service_name}.{subscription.name}"
         consumer = InboxConsumer(
             name=group,
             sessions=runtime.sessions,

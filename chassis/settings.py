@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
@@ -10,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 def default_sqlite_url(service: str) -> str:
     """SQLite is the embedded default when no DATABASE_URL is given."""
-    folder = Path(".local") / "data"
+    folder = Path(os.environ.get("CRAFTSMAN_STATE", ".local")) / "data"
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite+aiosqlite:///{folder / service}.db"
 
@@ -25,6 +26,9 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:19092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "CRAFTSMAN_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    consumer_group_prefix: str = Field(
+        default="", description="Isolates consumer groups (and inbox names) of a test or demo run"
     )
     http_host: str = "127.0.0.1"
     http_port: int = 8000
