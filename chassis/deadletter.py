@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from contracts.topics import dead_letter_topic
-
 from chassis.logging import get_logger
 from chassis.relay import RecordSender
+from contracts.topics import dead_letter_topic
 
 log = get_logger(__name__)
 

@@ -17,16 +17,16 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from contracts.catalog import parse_record
-from contracts.envelope import Envelope
-from contracts.errors import ContractError
-from contracts.events.base import Event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.deadletter import DeadLetter, DeadLetterPublisher, KafkaRecord
 from chassis.eventstore.schema import inbox
 from chassis.logging import get_logger
 from chassis.sqlutil import insert_ignoring_duplicates
+from contracts.catalog import parse_record
+from contracts.envelope import Envelope
+from contracts.errors import ContractError
+from contracts.events.base import Event
 
 log = get_logger(__name__)
 

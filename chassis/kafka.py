@@ -11,13 +11,13 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from contracts.topics import dead_letter_topic
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from chassis.inbox import InboxConsumer
 from chassis.logging import get_logger
+from contracts.topics import dead_letter_topic
 
 log = get_logger(__name__)
 
@@ -113,9 +113,14 @@ def bind_inbox_consumer(
     async def apply_batch(message: KafkaMessage) -> None:
         if in_flight.draining:
             return  # not acked: the group hands these records to a live member
-        records = message.raw_message
-        batch = records if isinstance(records, tuple) else (records,)
+        batch = _flatten(message.raw_message)
         await in_flight.run(_apply_and_commit(consumer, batch, message))
+
+
+def _flatten(raw: Any) -> tuple[Any, ...]:
+    """A batch's records; FastStream's in-memory test broker nests them one level deeper."""
+    items = raw if isinstance(raw, tuple | list) else (raw,)
+    return tuple(record for item in items for record in (item if isinstance(item, tuple | list) else (item,)))
 
 
 async def _apply_and_commit(consumer: InboxConsumer, batch: tuple[Any, ...], message: Any) -> None:

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 from aiokafka import AIOKafkaProducer
-from contracts.events.base import Event
-from contracts.topics import TOPIC_OF_PRODUCER
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
@@ -35,6 +33,8 @@ from chassis.relay import Relay
 from chassis.settings import ServiceSettings
 from chassis.telemetry import configure_tracing
 from chassis.unit_of_work import UnitOfWork
+from contracts.events.base import Event
+from contracts.topics import TOPIC_OF_PRODUCER
 
 log = get_logger(__name__)
 
@@ -67,8 +67,8 @@ class Runtime:
     relay: Relay
     in_flight: InFlight = field(default_factory=InFlight)
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.store, producer=self.settings.service_name)
+    def unit_of_work(self, session: AsyncSession | None = None) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.store, producer=self.settings.service_name, session=session)
 
 
 async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:

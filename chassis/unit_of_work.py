@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import contextlib
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Protocol, Self, TypeVar
 from uuid import UUID
 
-from contracts.envelope import Envelope
-from contracts.ids import derived_uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.aggregate import Aggregate
 from chassis.eventstore.store import EventStore, Snapshot
+from contracts.envelope import Envelope
+from contracts.ids import derived_uuid
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -163,3 +163,9 @@ class UnitOfWork:
         state = aggregate.snapshot_state() if crossed else None
         if state is not None:
             await self._store.save_snapshot(session, Snapshot(aggregate.stream, aggregate.version, state))
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a unit of work; on a given session for policies inside a consumer's transaction."""
+
+    def __call__(self, session: AsyncSession | None = None) -> UnitOfWork: ...

@@ -92,7 +92,9 @@ class ServiceProcess:
         last = "no answer"
         while time.monotonic() < deadline:
             if self.pid() is None:
-                raise RuntimeError(f"{self.name} exited while starting; see {self.log_file}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"{self.name} exited while starting; see {self.log_file}:\n{self.log_tail()}"
+                )
             try:
                 answer = httpx.get(f"{self.base_url}/ready", timeout=2)
                 if answer.status_code == 200:
@@ -160,7 +162,9 @@ def _names(names: list[str] | None) -> list[str]:
     chosen = names or list(SERVICE_PORTS)
     unknown = sorted(set(chosen) - set(SERVICE_PORTS))
     if unknown:
-        raise typer.BadParameter(f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICE_PORTS)}")
+        raise typer.BadParameter(
+            f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICE_PORTS)}"
+        )
     return chosen
 
 

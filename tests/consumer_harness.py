@@ -15,8 +15,6 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from contracts.envelope import Envelope
-from contracts.events.training import TrainingCompleted
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -24,6 +22,8 @@ from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.inbox import BatchOutcome, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
+from contracts.envelope import Envelope
+from contracts.events.training import TrainingCompleted
 from tests.support import count_event, create_projection_tables
 
 POISON_WORKER = "w-poison"

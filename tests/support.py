@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from contracts.envelope import Envelope, StreamRef
-from contracts.events.training import TrainingCompleted
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.sqlutil import insert_ignoring_duplicates
+from contracts.envelope import Envelope, StreamRef
+from contracts.events.training import TrainingCompleted
 
 
 def training_event(worker_id: str, n: int) -> TrainingCompleted:

@@ -13,16 +13,16 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from contracts.catalog import decode
-from contracts.envelope import Envelope, StreamRef
-from contracts.events.base import Event
-from contracts.topics import TOPIC_OF_PRODUCER
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.eventstore.schema import events, outbox, snapshots
 from chassis.sqlutil import upsert
+from contracts.catalog import decode
+from contracts.envelope import Envelope, StreamRef
+from contracts.events.base import Event
+from contracts.topics import TOPIC_OF_PRODUCER
 
 
 class ConcurrencyError(Exception):

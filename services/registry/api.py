@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from contracts.primitives import Identifier, Text
-from contracts.vocabulary import TitleLevel
 from fastapi import APIRouter, Body, Header, status
 
 from chassis.errors import NotFound
 from chassis.service import RuntimeDep
+from contracts.primitives import Identifier, Text
+from contracts.vocabulary import TitleLevel
 from services.registry import handlers
 from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
 from services.registry.queries import ProfileQueries

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from contracts.primitives import Identifier, Name, Text
 from contracts.vocabulary import SkillLevel, TierRank, TitleLevel
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class Command(BaseModel):

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Self
 
+from chassis.aggregate import Aggregate
+from chassis.errors import DomainRuleViolated
 from contracts.events.base import Event
 from contracts.events.registry import (
     EnterpriseRegistered,
@@ -14,9 +16,6 @@ from contracts.events.registry import (
     WorkerRegistered,
 )
 from contracts.vocabulary import DEFAULT_TIER_LABELS, SkillLevel, TierRank, TitleLevel
-
-from chassis.aggregate import Aggregate
-from chassis.errors import DomainRuleViolated
 
 
 class Enterprise(Aggregate):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
+from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from contracts.envelope import Envelope
 from contracts.ids import derived_uuid
 from contracts.vocabulary import TierRank
-
-from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
-from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
 from services.registry.domain import Enterprise, SeedProgress, Worker, seed_promotion_due
 

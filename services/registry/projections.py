@@ -9,6 +9,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.inbox import Handler
+from chassis.service import Runtime, Subscription
+from chassis.sqlutil import insert_ignoring_duplicates, upsert
+from chassis.unit_of_work import UnitOfWorkFactory
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.competitions import CompetitionScored
@@ -16,13 +23,6 @@ from contracts.events.registry import EnterpriseRegistered, TierPromoted, Worker
 from contracts.events.rewards import RewardGranted
 from contracts.events.training import TrainingCompleted
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENTS, TRAINING_EVENTS
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from chassis.inbox import Handler
-from chassis.service import Runtime, Subscription
-from chassis.sqlutil import insert_ignoring_duplicates, upsert
-from chassis.unit_of_work import UnitOfWork
 from services.registry.domain import SeedProgress
 from services.registry.handlers import promote_when_due
 from services.registry.read_models import enterprises, profile_story, seed_progress, worker_profiles
@@ -163,7 +163,7 @@ PROFILE_HANDLERS: Mapping[type[Event], Handler] = {
 # --- seed promotion policy ------------------------------------------------------
 
 
-def seed_policy_handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
+def seed_policy_handlers(unit_of_work: UnitOfWorkFactory) -> Mapping[type[Event], Handler]:
     def progress(column: str) -> Handler:
         async def record_and_decide(session: AsyncSession, envelope: Envelope, event: Any) -> None:
             worker_id = str(event.worker_id)
@@ -181,10 +181,7 @@ def seed_policy_handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
                 )
             ).one()
             state = SeedProgress(nominated=row.nominated, trained=row.trained, scored=row.scored)
-            uow = UnitOfWork(
-                runtime.sessions, runtime.store, producer=runtime.settings.service_name, session=session
-            )
-            await promote_when_due(uow, worker_id, state, envelope)
+            await promote_when_due(unit_of_work(session=session), worker_id, state, envelope)
 
         return record_and_decide
 
@@ -205,6 +202,6 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
         Subscription(
             name="seed-policy",
             topics=(REGISTRY_EVENTS, TRAINING_EVENTS, COMPETITIONS_EVENTS),
-            handlers=seed_policy_handlers(runtime),
+            handlers=seed_policy_handlers(runtime.unit_of_work),
         ),
     ]

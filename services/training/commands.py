@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import BaseModel, ConfigDict
+
 from contracts.primitives import Hours, Identifier, Name
 from contracts.vocabulary import CertificateIssuerKind, SkillLevel
-from pydantic import BaseModel, ConfigDict
 
 
 class Command(BaseModel):

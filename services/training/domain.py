@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Self
 
+from chassis.aggregate import Aggregate
+from chassis.errors import DomainRuleViolated
 from contracts.events.base import Event
 from contracts.events.training import CertificateAwarded, TrainingCompleted
 from contracts.vocabulary import CertificateIssuerKind, SkillLevel
-
-from chassis.aggregate import Aggregate
-from chassis.errors import DomainRuleViolated
 
 
 class Enrolment(Aggregate):

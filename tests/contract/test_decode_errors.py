@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from contracts.catalog import parse_record
 from contracts.errors import (
     ContractError,

@@ -5,12 +5,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from contracts.envelope import Envelope, StreamRef
 from contracts.errors import MalformedEvent
 from contracts.events import ContestOpened, WorkerRegistered
 from contracts.ids import uuid7
 from contracts.vocabulary import ContestLevel, SkillLevel
-from pydantic import ValidationError
 
 WORKER = WorkerRegistered(
     worker_id="w-7",

@@ -5,6 +5,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from contracts.catalog import EVENT_TYPES
 from contracts.events import (
     CompetitionScored,
@@ -16,7 +18,6 @@ from contracts.events import (
 )
 from contracts.ids import uuid7
 from contracts.vocabulary import TierRank
-from pydantic import ValidationError
 
 
 def test_event_type_defaults_to_the_class_name_and_version_to_1() -> None:

@@ -7,6 +7,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 import pytest
+
 from contracts.catalog import EVENT_TYPES, LEGACY_EVENT_TYPES, parse_record, registered_upcasters
 from contracts.samples import SAMPLES
 

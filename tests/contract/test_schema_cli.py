@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from contracts.catalog import EVENT_TYPES, LEGACY_EVENT_TYPES
 from contracts.cli import main
 from contracts.topics import ALL_EVENT_TOPICS, INBOUND_HR

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from contracts.catalog import EVENT_TYPES, EVENTS_BY_PRODUCER, topic_of
-from contracts.errors import UnknownEventType
 
 from contracts import topics
+from contracts.catalog import EVENT_TYPES, EVENTS_BY_PRODUCER, topic_of
+from contracts.errors import UnknownEventType
 
 
 def test_topic_names() -> None:

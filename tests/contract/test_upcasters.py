@@ -3,8 +3,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import contracts.upcasting
 import pytest
+
+import contracts.upcasting
 from contracts.catalog import decode, upcast, upcaster
 from contracts.envelope import Envelope, StreamRef
 from contracts.errors import InvalidPayload, MissingUpcaster

@@ -4,6 +4,7 @@ import time
 import uuid
 
 import pytest
+
 from contracts.ids import derived_uuid, uuid7, uuid7_from_parts, uuid7_unix_ms
 
 

@@ -11,13 +11,13 @@ from collections import Counter
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from contracts.envelope import StreamRef
-from contracts.topics import dead_letter_topic
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.eventstore.schema import inbox
 from chassis.kafka import ensure_topics
+from contracts.envelope import StreamRef
+from contracts.topics import dead_letter_topic
 from tests.consumer_harness import (
     POISON_WORKER,
     group_lag,

@@ -6,14 +6,14 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from contracts.envelope import StreamRef
-from contracts.events.registry import WorkerRegistered
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.db import session_factory
 from chassis.eventstore import ConcurrencyError, EventStore, Snapshot
 from chassis.eventstore.schema import events, outbox
+from contracts.envelope import StreamRef
+from contracts.events.registry import WorkerRegistered
 from tests.support import envelopes_for
 
 pytestmark = pytest.mark.postgres

@@ -9,7 +9,6 @@ import random
 from collections import defaultdict
 
 import pytest
-from contracts.envelope import StreamRef
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,6 +17,7 @@ from chassis.eventstore import EventStore
 from chassis.eventstore.schema import events, outbox
 from chassis.kafka import create_producer, ensure_topics
 from chassis.relay import Relay
+from contracts.envelope import StreamRef
 from tests.kafka_support import read_topic
 from tests.support import envelopes_for
 

@@ -1,0 +1,69 @@
+"""HTTP boundary of the competitions service: commands in, read models out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Header, status
+
+from chassis.errors import NotFound
+from chassis.service import RuntimeDep
+from contracts.envelope import Envelope
+from contracts.primitives import Identifier, RawScore
+from services.competitions import handlers
+from services.competitions.commands import ConcludeContest, OpenContest, RecordResult
+from services.competitions.queries import CompetitionsQueries
+
+router = APIRouter(tags=["competitions"])
+IdempotencyKey = Annotated[UUID | None, Header(description="Repeat a command safely: same key, same effect")]
+
+
+def accepted(envelopes: list[Envelope]) -> dict[str, Any]:
+    return {"events": [{"event_id": str(e.event_id), "event_type": e.event_type} for e in envelopes]}
+
+
+@router.post("/contests", status_code=status.HTTP_201_CREATED)
+async def open_contest(
+    command: OpenContest, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    return accepted(await handlers.open_contest(runtime.unit_of_work(), command, idempotency_key))
+
+
+@router.post("/contests/{contest_id}/results", status_code=status.HTTP_201_CREATED)
+async def record_result(
+    contest_id: Identifier,
+    runtime: RuntimeDep,
+    worker_id: Annotated[Identifier, Body()],
+    raw_score: Annotated[RawScore, Body()],
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    command = RecordResult(contest_id=contest_id, worker_id=worker_id, raw_score=raw_score)
+    return accepted(await handlers.record_result(runtime.unit_of_work(), command, idempotency_key))
+
+
+@router.post("/contests/{contest_id}/conclusion", status_code=status.HTTP_201_CREATED)
+async def conclude_contest(
+    contest_id: Identifier, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    command = ConcludeContest(contest_id=contest_id)
+    return accepted(await handlers.conclude_contest(runtime.unit_of_work(), command, idempotency_key))
+
+
+@router.get("/contests/{contest_id}/leaderboard")
+async def leaderboard(contest_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
+    async with runtime.sessions() as session:
+        board = await CompetitionsQueries(session).leaderboard(contest_id)
+    if board is None:
+        raise NotFound(f"no leaderboard for contest {contest_id} (yet)")
+    return board
+
+
+@router.get("/workers/{worker_id}")
+async def known_worker(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
+    async with runtime.sessions() as session:
+        worker = await CompetitionsQueries(session).known_worker(worker_id)
+    if worker is None:
+        raise NotFound(f"worker {worker_id} is not known to competitions yet")
+    return asdict(worker)

@@ -1,0 +1,64 @@
+"""Command handlers: plain functions over a unit of work."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
+from chassis.unit_of_work import UnitOfWork
+from contracts.envelope import Envelope
+from services.competitions.commands import ConcludeContest, OpenContest, RecordResult
+from services.competitions.domain import Contest
+from services.competitions.queries import CompetitionsQueries
+
+
+async def _contest(uow: UnitOfWork, contest_id: str) -> Contest:
+    contest = await uow.get(Contest, contest_id)
+    if contest is None:
+        raise NotFound(f"contest {contest_id} is not open")
+    return contest
+
+
+async def open_contest(
+    uow: UnitOfWork, command: OpenContest, command_id: UUID | None = None
+) -> list[Envelope]:
+    async with uow:
+        if await uow.get(Contest, command.contest_id) is not None:
+            raise AlreadyExists(f"contest {command.contest_id} is open already")
+        uow.track(
+            Contest.open(
+                command.contest_id,
+                title=command.title,
+                trade=command.trade,
+                level=command.level,
+                organiser_id=command.organiser_id,
+                region_id=command.region_id,
+                starts_on=command.starts_on,
+                ends_on=command.ends_on,
+                theory_weight=command.theory_weight,
+            )
+        )
+        return await uow.commit(command_id=command_id)
+
+
+async def record_result(
+    uow: UnitOfWork, command: RecordResult, command_id: UUID | None = None
+) -> list[Envelope]:
+    async with uow:
+        contest = await _contest(uow, command.contest_id)
+        worker = await CompetitionsQueries(uow.active).known_worker(command.worker_id)
+        if worker is None:
+            raise DomainRuleViolated(f"worker {command.worker_id} is not known to competitions yet")
+        contest.record_result(
+            worker.worker_id, enterprise_id=worker.enterprise_id, raw_score=command.raw_score
+        )
+        return await uow.commit(command_id=command_id)
+
+
+async def conclude_contest(
+    uow: UnitOfWork, command: ConcludeContest, command_id: UUID | None = None
+) -> list[Envelope]:
+    async with uow:
+        contest = await _contest(uow, command.contest_id)
+        contest.conclude(command.concluded_on)
+        return await uow.commit(command_id=command_id)

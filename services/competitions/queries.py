@@ -1,0 +1,44 @@
+"""Queries over the competitions read models (the repository owns the SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.competitions.read_models import contests, known_workers, results
+
+
+@dataclass(frozen=True, slots=True)
+class KnownWorker:
+    worker_id: str
+    enterprise_id: str
+    full_name: str
+
+
+class CompetitionsQueries:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def known_worker(self, worker_id: str) -> KnownWorker | None:
+        row = (
+            await self._session.execute(select(known_workers).where(known_workers.c.worker_id == worker_id))
+        ).first()
+        return None if row is None else KnownWorker(**row._mapping)
+
+    async def leaderboard(self, contest_id: str) -> dict[str, Any] | None:
+        """The contest with its results, best raw score first; None for an unknown contest."""
+        contest = (
+            await self._session.execute(select(contests).where(contests.c.contest_id == contest_id))
+        ).first()
+        if contest is None:
+            return None
+        rows = await self._session.execute(
+            select(results, known_workers.c.full_name)
+            .outerjoin(known_workers, known_workers.c.worker_id == results.c.worker_id)
+            .where(results.c.contest_id == contest_id)
+            .order_by(results.c.raw_score.desc(), results.c.worker_id)
+        )
+        return {**contest._mapping, "results": [dict(row._mapping) for row in rows]}

@@ -1,0 +1,66 @@
+"""HTTP boundary of the training service: commands in, read models out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, status
+
+from chassis.errors import NotFound
+from chassis.service import RuntimeDep
+from contracts.envelope import Envelope
+from contracts.primitives import Identifier
+from services.training import handlers
+from services.training.commands import AwardCertificate, RecordCompletion
+from services.training.queries import TrainingQueries
+from services.training.xapi import statement
+
+router = APIRouter(tags=["training"])
+IdempotencyKey = Annotated[UUID | None, Header(description="Repeat a command safely: same key, same effect")]
+
+
+def accepted(envelopes: list[Envelope]) -> dict[str, Any]:
+    return {"events": [{"event_id": str(e.event_id), "event_type": e.event_type} for e in envelopes]}
+
+
+@router.post("/completions", status_code=status.HTTP_201_CREATED)
+async def record_completion(
+    command: RecordCompletion, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    return accepted(await handlers.record_completion(runtime.unit_of_work(), command, idempotency_key))
+
+
+@router.post("/certificates", status_code=status.HTTP_201_CREATED)
+async def award_certificate(
+    command: AwardCertificate, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    return accepted(await handlers.award_certificate(runtime.unit_of_work(), command, idempotency_key))
+
+
+@router.get("/workers/{worker_id}")
+async def known_worker(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
+    async with runtime.sessions() as session:
+        worker = await TrainingQueries(session).known_worker(worker_id)
+    if worker is None:
+        raise NotFound(f"worker {worker_id} is not known to training yet")
+    return asdict(worker)
+
+
+@router.get("/workers/{worker_id}/learning-record")
+async def learning_record(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
+    async with runtime.sessions() as session:
+        queries = TrainingQueries(session)
+        worker = await queries.known_worker(worker_id)
+        completions = await queries.completions(worker_id)
+    if worker is None:
+        raise NotFound(f"worker {worker_id} is not known to training yet")
+    return {
+        "worker_id": worker_id,
+        "total_hours": sum(completion.hours for completion in completions),
+        "completions": [
+            {**asdict(completion), "xapi": statement(completion, full_name=worker.full_name)}
+            for completion in completions
+        ],
+    }

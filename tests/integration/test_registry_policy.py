@@ -1,0 +1,150 @@
+"""The seed-promotion policy, run the FastStream way: the same test on the in-memory
+broker and on the real Kafka, on SQLite and on Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+import pytest
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chassis import migrate
+from chassis.db import session_factory
+from chassis.deadletter import DeadLetterPublisher
+from chassis.eventstore import EventStore
+from chassis.eventstore.schema import events
+from chassis.inbox import InboxConsumer
+from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
+from chassis.unit_of_work import UnitOfWork
+from contracts.envelope import Envelope, StreamRef
+from contracts.events.competitions import CompetitionScored
+from contracts.vocabulary import Medal, SkillLevel
+from services.registry import handlers
+from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
+from services.registry.projections import seed_policy_handlers
+from services.registry.service import SPEC
+from tests.support import envelopes_for
+
+pytestmark = pytest.mark.postgres
+
+
+class RefusingSender:
+    """In memory there is no dead-letter topic; this test expects no dead letter."""
+
+    async def send(self, topic: str, *args: object, **kwargs: object) -> asyncio.Future[None]:
+        raise AssertionError(f"unexpected dead letter to {topic}")
+
+
+@asynccontextmanager
+async def policy_broker(
+    mode: str, engine: AsyncEngine, topic: str, bootstrap: str | None
+) -> AsyncIterator[KafkaBroker]:
+    store = EventStore(topic_of=lambda _: topic)
+    unit_of_work = partial(UnitOfWork, session_factory(engine), store, producer="registry")
+    broker = KafkaBroker(bootstrap or "in-memory:9092")
+    sender = create_producer(bootstrap, client_id="policy-test") if bootstrap else RefusingSender()
+    consumer = InboxConsumer(
+        name=f"registry.seed-policy.{uuid.uuid4().hex[:6]}",
+        sessions=session_factory(engine),
+        handlers=seed_policy_handlers(unit_of_work),
+        dead_letters=DeadLetterPublisher(sender, consumer="registry.seed-policy"),
+    )
+    bind_inbox_consumer(
+        broker,
+        consumer,
+        topics=[topic],
+        group_id=consumer.name,
+        batch_size=50,
+        batch_timeout_ms=50,
+        in_flight=InFlight(),
+    )
+    if mode == "memory":
+        async with TestKafkaBroker(broker) as test_broker:
+            yield test_broker
+        return
+    assert bootstrap is not None and not isinstance(sender, RefusingSender)
+    await ensure_topics(bootstrap, [topic])
+    await sender.start()
+    await broker.start()
+    try:
+        yield broker
+    finally:
+        await broker.stop()
+        await sender.stop()
+
+
+async def promotions(engine: AsyncEngine, worker_id: str) -> list[dict[str, object]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(events.c.event_id, events.c.causation_id).where(
+                events.c.event_type == "TierPromoted", events.c.stream_id == worker_id
+            )
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+@pytest.mark.parametrize("mode", ["memory", "kafka"])
+async def test_nominated_trained_and_scored_worker_is_promoted_once(
+    mode: str, engine: AsyncEngine, topic: str, request: pytest.FixtureRequest
+) -> None:
+    bootstrap = request.getfixturevalue("kafka_bootstrap") if mode == "kafka" else None
+    await migrate.upgrade(engine, SPEC.migrations)
+    store = EventStore(topic_of=lambda _: topic)
+    uow = partial(UnitOfWork, session_factory(engine), store, producer="registry")
+    await handlers.register_enterprise(
+        uow(),
+        RegisterEnterprise(enterprise_id="qz", name="Qingzhou", region_id="qingzhou", industry="tobacco"),
+    )
+    await handlers.register_worker(
+        uow(),
+        RegisterWorker(
+            worker_id="w-1",
+            enterprise_id="qz",
+            full_name="Li Na",
+            trade="fitter",
+            skill_level=SkillLevel.SENIOR,
+        ),
+    )
+    (nominated,) = await handlers.nominate_worker(
+        uow(),
+        NominateWorker(worker_id="w-1", nomination_id="n-1", nominated_by="union", reason="best fitter"),
+    )
+    (trained,) = envelopes_for(StreamRef(type="Enrolment", id="w-1"), 1, 1)
+    scored = Envelope.wrap(
+        CompetitionScored(
+            contest_id="c-1",
+            worker_id="w-1",
+            enterprise_id="qz",
+            raw_score=91.0,
+            standardised_score=730,
+            rank=1,
+            medal=Medal.GOLD,
+        ),
+        producer="competitions",
+        stream=StreamRef(type="Contest", id="c-1"),
+        stream_version=2,
+        tenant="weifang",
+        occurred_at=None,
+    )
+
+    async with policy_broker(mode, engine, topic, bootstrap) as broker:
+        for envelope in (nominated, trained, scored, scored, trained):  # the last two: redeliveries
+            await broker.publish(envelope.to_bytes(), topic, key=b"w-1")
+        async with asyncio.timeout(60):
+            while not await promotions(engine, "w-1"):
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5 if mode == "kafka" else 0)  # room for a wrong second promotion
+
+    (promotion,) = await promotions(engine, "w-1")
+    assert promotion["causation_id"] == str(scored.event_id), "the event that completed the rule caused it"
+    async with session_factory(engine)() as session:
+        worker = (await store.load(session, StreamRef(type="Worker", id="w-1")))[-1]
+    assert worker.envelope.correlation_id == scored.correlation_id
+    assert worker.event.to_rank == "seed" and worker.event.tier_label == "种子工匠"
+    assert worker.event.effective_on == scored.occurred_at.date()
