@@ -12,13 +12,13 @@ export CRAFTSMAN_STATE := $(STATE)
 # Loads KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL_BASE that deploy/infra.sh wrote.
 WITH_INFRA := set -a; source $(STATE)/infra.env; set +a;
 
-.PHONY: help install up down status test test-fast lint demo bench clean
+.PHONY: help install infra up down status test test-fast lint demo bench clean
 
 help:
 	@echo "make demo   - install, start Kafka and the services, play a demo city"
 	@echo "make test   - install, start Kafka and PostgreSQL, run every test"
 	@echo "make bench  - run the benchmarks, write bench/results/"
-	@echo "make up / make down - start / stop the local infrastructure"
+	@echo "make up / make down - start / stop Kafka, PostgreSQL and the four services"
 	@echo "make lint   - ruff and mypy"
 
 install: .venv/.synced
@@ -28,16 +28,21 @@ install: .venv/.synced
 	$(UV) sync --frozen --all-groups
 	@touch $@
 
-up: install
+infra: install
 	bash deploy/infra.sh up
 
+up: infra
+	$(WITH_INFRA) CRAFTSMAN_DB=postgres $(UV) run --frozen python -m deploy.local_services up
+
 down:
+	-$(UV) run --frozen python -m deploy.local_services down
 	bash deploy/infra.sh down
 
 status:
+	-$(UV) run --frozen python -m deploy.local_services status
 	bash deploy/infra.sh status
 
-test: install up
+test: infra
 	$(WITH_INFRA) $(UV) run --frozen pytest
 
 test-fast: install
@@ -48,10 +53,11 @@ lint: install
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
 
-demo: install up
-	$(WITH_INFRA) $(UV) run --frozen python -m demo
+demo: install
+	bash deploy/kafka.sh up
+	$(UV) run --frozen python -m demo
 
-bench: install up
+bench: infra
 	$(WITH_INFRA) $(UV) run --frozen python -m bench
 
 clean: down

@@ -81,6 +81,13 @@ def registered(worker_id: str, enterprise_id: str = "ent-1", full_name: str = "W
     )
 
 
+async def stored_envelope(engine: AsyncEngine, stream_type: str, stream_id: str) -> Envelope:
+    """The one event of a stream, as the relay would publish it."""
+    async with session_factory(engine)() as session:
+        (stored,) = await EventStore().load(session, StreamRef(type=stream_type, id=stream_id))
+    return stored.envelope
+
+
 def event_of(envelope: Envelope, kind: type[Event]) -> Any:
     return kind.model_validate(envelope.payload)
 

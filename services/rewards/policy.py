@@ -25,7 +25,7 @@ log = get_logger(__name__)
 UnitOfWorkOn = Callable[[AsyncSession], UnitOfWork]
 """Builds a unit of work on a borrowed (the inbox's) session."""
 
-CONFLICT_RETRIES = 1
+CONFLICT_RETRIES = 5
 """Grants of one programme for different workers may race (other replicas): reload and retry."""
 
 

@@ -16,10 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from contracts.envelope import Envelope, StreamRef
-from contracts.events.registry import TierPromoted
-from contracts.topics import REGISTRY_EVENTS, REWARDS_EVENTS
-from contracts.vocabulary import TierRank
 from fastapi import FastAPI
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -33,6 +29,10 @@ from chassis.inbox import BatchOutcome, InboxConsumer
 from chassis.service import install_error_handlers
 from chassis.settings import ServiceSettings
 from chassis.unit_of_work import UnitOfWork
+from contracts.envelope import Envelope, StreamRef
+from contracts.events.registry import TierPromoted
+from contracts.topics import REGISTRY_EVENTS, REWARDS_EVENTS
+from contracts.vocabulary import TierRank
 from services.rewards.api import router
 from services.rewards.commands import OpenProgramme
 from services.rewards.handlers import Granted, open_programme
@@ -61,9 +61,17 @@ class FakeRecord:
 class FakeSender:
     sent: list[str] = field(default_factory=list)
 
-    async def send(self, topic: str, value: bytes | None = None, key: bytes | None = None, **_: Any) -> Any:
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+        headers: Any = None,
+    ) -> asyncio.Future[Any]:
         self.sent.append(topic)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         done.set_result(None)
         return done
 

@@ -8,14 +8,14 @@ from datetime import date
 from typing import Any
 
 import pytest
-from contracts.envelope import Envelope
-from contracts.events.registry import WorkerRegistered
-from contracts.events.training import TrainingCompleted
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.db import session_factory
 from chassis.errors import DomainRuleViolated
 from chassis.eventstore.schema import events
+from contracts.envelope import Envelope
+from contracts.events.registry import WorkerRegistered
+from contracts.events.training import TrainingCompleted
 from services.training.commands import RecordCompletion
 from services.training.handlers import record_completion
 from services.training.projections import on_training_completed, on_worker_registered
@@ -30,6 +30,7 @@ from tests.service_support import (
     migrated,
     record_of,
     registered,
+    stored_envelope,
     unit_of_work,
 )
 
@@ -138,9 +139,7 @@ async def test_http_answers(db: AsyncEngine) -> None:
         assert accepted["event_type"] == "TrainingCompleted"
         assert (await client.post("/completions", json=body)).status_code == 422
 
-        async with session_factory(db)() as session:
-            (stored,) = [s.envelope for s in await SPEC_STORE.load(session, _enrolment("enr-1"))]
-        await project(db, stored)
+        await project(db, await stored_envelope(db, "Enrolment", "enr-1"))
         record = (await client.get("/workers/w-1/learning-record")).json()
     assert record["total_hours"] == 16
     (entry,) = record["completions"]

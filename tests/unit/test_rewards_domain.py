@@ -53,7 +53,11 @@ def test_opening_records_the_terms_with_the_sponsor_as_tenant() -> None:
     )
     (opened,) = programme.pending
     assert isinstance(opened, ProgrammeOpened)
-    assert (opened.trigger, opened.budget, opened.grant_amount) == ("tier:seed", Decimal("300000.00"), 8000)
+    assert (opened.trigger, opened.budget, opened.grant_amount) == (
+        "tier:seed",
+        Decimal("300000.00"),
+        Decimal(8000),
+    )
     assert programme.tenant == "weifang-federation"
     assert programme.remaining == Decimal("300000")
 
