@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -32,7 +33,7 @@ from chassis.logging import configure_logging, get_logger
 from chassis.relay import Relay
 from chassis.settings import ServiceSettings
 from chassis.telemetry import configure_tracing
-from chassis.unit_of_work import UnitOfWork
+from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from contracts.events.base import Event
 from contracts.topics import TOPIC_OF_PRODUCER
 
@@ -206,6 +207,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return handle
 
     app.add_exception_handler(ConcurrencyError, answer(409))
+    app.add_exception_handler(ValidationError, answer(422))  # an event's own invariant, raised in the domain
     app.add_exception_handler(AlreadyExists, answer(409))
     app.add_exception_handler(DomainRuleViolated, answer(422))
     app.add_exception_handler(NotFound, answer(404))
+
+    def already_applied(_: Request, error: Exception) -> JSONResponse:
+        # The same Idempotency-Key again: the first call's effect stands, nothing new happened.
+        return JSONResponse({"events": [], "already_applied": str(error)}, status_code=200)
+
+    app.add_exception_handler(DuplicateCommand, already_applied)
