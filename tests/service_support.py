@@ -1,16 +1,19 @@
-"""Builders for the service tests: a service's database, its HTTP app without Kafka,
-registry facts as envelopes, and Kafka records for the inbox consumer without a broker."""
+"""Builders for the service tests: a service's database, its HTTP app without Kafka, the
+service's consumers and relay on real Kafka, registry facts as envelopes, and Kafka records
+for the inbox consumer without a broker."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,7 +22,9 @@ from chassis.db import session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore import EventStore
 from chassis.inbox import Handler, InboxConsumer
-from chassis.service import Runtime, ServiceSpec, install_error_handlers
+from chassis.kafka import create_producer, ensure_topics
+from chassis.relay import Relay
+from chassis.service import Runtime, ServiceSpec, install_error_handlers, wire_subscriptions
 from chassis.settings import ServiceSettings
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope, StreamRef
@@ -58,6 +63,51 @@ async def http_client(engine: AsyncEngine, spec: ServiceSpec) -> AsyncIterator[h
         yield client
 
 
+@asynccontextmanager
+async def live_runtime(
+    engine: AsyncEngine, spec: ServiceSpec, bootstrap: str, topic: str
+) -> AsyncIterator[Runtime]:
+    """The service as `create_app` runs it (its subscriptions, its relay) on real Kafka, except that
+    every event, its own and others', travels on the one test `topic`."""
+    settings = ServiceSettings(
+        service_name=spec.name,
+        kafka_bootstrap_servers=bootstrap,
+        consumer_group_prefix=f"test-{uuid.uuid4().hex[:8]}-",
+        consumer_batch_timeout_ms=50,
+    )
+    producer = create_producer(bootstrap, client_id=f"test-{spec.name}")
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        store=EventStore(topic_of=lambda _: topic),
+        producer=producer,
+        broker=KafkaBroker(bootstrap),
+        relay=Relay(engine, producer, name=f"relay:{spec.name}:{topic}", idle_poll_seconds=0.02),
+    )
+    subscriptions = [replace(sub, topics=(topic,)) for sub in spec.subscriptions(runtime)]
+    wire_subscriptions(runtime, subscriptions)
+    await ensure_topics(bootstrap, [topic])
+    await producer.start()
+    await runtime.broker.start()
+    stop = asyncio.Event()
+    relay = asyncio.create_task(runtime.relay.run(stop))
+    try:
+        yield runtime
+    finally:
+        await runtime.in_flight.drain()
+        await runtime.broker.stop()
+        stop.set()
+        await relay
+        await producer.stop()
+
+
+async def eventually(condition: Callable[[], Awaitable[bool]], *, timeout: float = 60.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await condition():
+            await asyncio.sleep(0.1)
+
+
 async def count_rows(engine: AsyncEngine, table: Any) -> int:
     async with engine.connect() as connection:
         return int(await connection.scalar(select(func.count()).select_from(table)) or 0)
@@ -81,11 +131,13 @@ def registered(worker_id: str, enterprise_id: str = "ent-1", full_name: str = "W
     )
 
 
-async def stored_envelope(engine: AsyncEngine, stream_type: str, stream_id: str) -> Envelope:
-    """The one event of a stream, as the relay would publish it."""
+async def stored_envelopes(engine: AsyncEngine, stream_type: str, stream_id: str) -> list[Envelope]:
+    """A stream's events, as the relay would publish them."""
     async with session_factory(engine)() as session:
-        (stored,) = await EventStore().load(session, StreamRef(type=stream_type, id=stream_id))
-    return stored.envelope
+        return [
+            stored.envelope
+            for stored in await EventStore().load(session, StreamRef(type=stream_type, id=stream_id))
+        ]
 
 
 def event_of(envelope: Envelope, kind: type[Event]) -> Any:

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Annotated, Any
-from uuid import UUID
 
-from fastapi import APIRouter, Body, Header, status
+from fastapi import APIRouter, Body, status
 
 from chassis.errors import NotFound
+from chassis.http import IdempotencyKey, accepted
 from chassis.service import RuntimeDep
-from contracts.envelope import Envelope
 from contracts.primitives import Identifier, RawScore
 from services.competitions import handlers
 from services.competitions.commands import ConcludeContest, OpenContest, RecordResult
 from services.competitions.queries import CompetitionsQueries
 
 router = APIRouter(tags=["competitions"])
-IdempotencyKey = Annotated[UUID | None, Header(description="Repeat a command safely: same key, same effect")]
-
-
-def accepted(envelopes: list[Envelope]) -> dict[str, Any]:
-    return {"events": [{"event_id": str(e.event_id), "event_type": e.event_type} for e in envelopes]}
 
 
 @router.post("/contests", status_code=status.HTTP_201_CREATED)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID
 
-from fastapi import APIRouter, Body, Header, status
+from fastapi import APIRouter, Body, status
 
 from chassis.errors import NotFound
+from chassis.http import IdempotencyKey, accepted
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier, Text
 from contracts.vocabulary import TitleLevel
@@ -16,11 +16,6 @@ from services.registry.commands import NominateWorker, RegisterEnterprise, Regis
 from services.registry.queries import ProfileQueries
 
 router = APIRouter(tags=["registry"])
-IdempotencyKey = Annotated[UUID | None, Header(description="Repeat a command safely: same key, same effect")]
-
-
-def accepted(envelopes: list[Any]) -> dict[str, Any]:
-    return {"events": [{"event_id": str(e.event_id), "event_type": e.event_type} for e in envelopes]}
 
 
 @router.post("/enterprises", status_code=status.HTTP_201_CREATED)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Query, status
 
 from chassis.errors import NotFound
+from chassis.http import IdempotencyKey, accepted
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
 from services.rewards import handlers
@@ -15,11 +15,6 @@ from services.rewards.commands import OpenProgramme
 from services.rewards.queries import RewardQueries
 
 router = APIRouter(tags=["rewards"])
-IdempotencyKey = Annotated[UUID | None, Header(description="Repeat a command safely: same key, same effect")]
-
-
-def accepted(envelopes: list[Any]) -> dict[str, Any]:
-    return {"events": [{"event_id": str(e.event_id), "event_type": e.event_type} for e in envelopes]}
 
 
 @router.post("/programmes", status_code=status.HTTP_201_CREATED)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
-from uuid import UUID
+from typing import Any
 
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, status
 
 from chassis.errors import NotFound
+from chassis.http import IdempotencyKey, accepted
 from chassis.service import RuntimeDep
-from contracts.envelope import Envelope
 from contracts.primitives import Identifier
 from services.training import handlers
 from services.training.commands import AwardCertificate, RecordCompletion
@@ -18,11 +17,6 @@ from services.training.queries import TrainingQueries
 from services.training.xapi import statement
 
 router = APIRouter(tags=["training"])
-IdempotencyKey = Annotated[UUID | None, Header(description="Repeat a command safely: same key, same effect")]
-
-
-def accepted(envelopes: list[Envelope]) -> dict[str, Any]:
-    return {"events": [{"event_id": str(e.event_id), "event_type": e.event_type} for e in envelopes]}
 
 
 @router.post("/completions", status_code=status.HTTP_201_CREATED)

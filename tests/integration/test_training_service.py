@@ -25,12 +25,14 @@ from services.training.service import SPEC
 from tests.service_support import (
     count_rows,
     event_of,
+    eventually,
     http_client,
     inbox_consumer,
+    live_runtime,
     migrated,
     record_of,
     registered,
-    stored_envelope,
+    stored_envelopes,
     unit_of_work,
 )
 
@@ -139,7 +141,8 @@ async def test_http_answers(db: AsyncEngine) -> None:
         assert accepted["event_type"] == "TrainingCompleted"
         assert (await client.post("/completions", json=body)).status_code == 422
 
-        await project(db, await stored_envelope(db, "Enrolment", "enr-1"))
+        (stored,) = await stored_envelopes(db, "Enrolment", "enr-1")
+        await project(db, stored)
         record = (await client.get("/workers/w-1/learning-record")).json()
     assert record["total_hours"] == 16
     (entry,) = record["completions"]
@@ -147,3 +150,31 @@ async def test_http_answers(db: AsyncEngine) -> None:
     assert entry["event_id"] == accepted["event_id"]
     assert entry["xapi"]["actor"]["name"] == "Wang Fang"
     assert entry["xapi"]["result"] == {"completion": True, "duration": "PT16H"}
+
+
+@pytest.mark.kafka
+async def test_on_real_kafka_a_registered_worker_completes_and_gets_a_learning_record(
+    db: AsyncEngine, kafka_bootstrap: str, topic: str
+) -> None:
+    async with live_runtime(db, SPEC, kafka_bootstrap, topic) as runtime:
+        worker = registered("w-k", enterprise_id="ent-k")
+        for _ in range(2):  # the registry's fact, and a redelivery of it
+            await runtime.producer.send_and_wait(topic, worker.to_bytes(), key=b"w-k")
+
+        async def known() -> bool:
+            async with runtime.sessions() as session:
+                return await TrainingQueries(session).known_worker("w-k") is not None
+
+        await eventually(known)
+        (completed,) = await record_completion(runtime.unit_of_work(), completion(worker_id="w-k"))
+
+        async def recorded() -> bool:
+            async with runtime.sessions() as session:
+                return bool(await TrainingQueries(session).completions("w-k"))
+
+        await eventually(recorded)  # relay → Kafka → the learning-records consumer
+    async with session_factory(db)() as session:
+        (entry,) = await TrainingQueries(session).completions("w-k")
+    assert entry.event_id == str(completed.event_id)
+    assert await count_rows(db, known_workers) == 1
+    assert await count_rows(db, learning_records) == 1

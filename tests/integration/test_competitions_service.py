@@ -1,0 +1,237 @@
+"""The competitions service against a real database (SQLite and Postgres): commands,
+projections, the inbox under redelivery, and the HTTP answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chassis.db import session_factory
+from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
+from chassis.eventstore.schema import events
+from contracts.envelope import Envelope
+from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened
+from contracts.events.registry import WorkerRegistered
+from contracts.vocabulary import ContestLevel
+from services.competitions import projections
+from services.competitions.commands import ConcludeContest, OpenContest, RecordResult
+from services.competitions.handlers import conclude_contest, open_contest, record_result
+from services.competitions.queries import CompetitionsQueries
+from services.competitions.read_models import known_workers, results
+from services.competitions.service import SPEC
+from tests.service_support import (
+    count_rows,
+    event_of,
+    eventually,
+    http_client,
+    inbox_consumer,
+    live_runtime,
+    migrated,
+    record_of,
+    registered,
+    stored_envelopes,
+    unit_of_work,
+)
+
+pytestmark = pytest.mark.postgres
+
+HANDLERS = {
+    WorkerRegistered: projections.on_worker_registered,
+    ContestOpened: projections.on_contest_opened,
+    CompetitionScored: projections.on_competition_scored,
+    ContestConcluded: projections.on_contest_concluded,
+}
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    yield await migrated(engine, SPEC)
+
+
+def contest(contest_id: str = "c-robots") -> OpenContest:
+    return OpenContest(
+        contest_id=contest_id,
+        title="Industrial robot system operation",
+        trade="robotics",
+        level=ContestLevel.CITY,
+        organiser_id="wf-federation",
+        region_id="weifang",
+        starts_on=date(2026, 6, 1),
+        ends_on=date(2026, 6, 3),
+        theory_weight=0.3,
+    )
+
+
+async def project(db: AsyncEngine, *envelopes: Envelope) -> None:
+    async with session_factory(db)() as session, session.begin():
+        for envelope in envelopes:
+            kind = next(kind for kind in HANDLERS if kind.event_type == envelope.event_type)
+            await HANDLERS[kind](session, envelope, event_of(envelope, kind))
+
+
+async def score(db: AsyncEngine, worker_id: str, raw_score: float) -> list[Envelope]:
+    command = RecordResult(contest_id="c-robots", worker_id=worker_id, raw_score=raw_score)
+    return await record_result(unit_of_work(db, SPEC), command)
+
+
+async def leaderboard(db: AsyncEngine, contest_id: str = "c-robots") -> dict[str, Any] | None:
+    async with session_factory(db)() as session:
+        return await CompetitionsQueries(session).leaderboard(contest_id)
+
+
+async def test_a_result_needs_an_open_contest_and_a_known_worker(db: AsyncEngine) -> None:
+    result = RecordResult(contest_id="c-robots", worker_id="w-1", raw_score=80)
+    with pytest.raises(NotFound, match="contest c-robots"):
+        await record_result(unit_of_work(db, SPEC), result)
+    await open_contest(unit_of_work(db, SPEC), contest())
+    with pytest.raises(AlreadyExists):
+        await open_contest(unit_of_work(db, SPEC), contest())
+    with pytest.raises(DomainRuleViolated, match="worker w-1 is not known to competitions yet"):
+        await record_result(unit_of_work(db, SPEC), result)
+    assert await count_rows(db, events) == 1
+
+
+async def test_results_are_scored_once_and_close_with_the_contest(db: AsyncEngine) -> None:
+    await project(db, registered("w-1", enterprise_id="ent-1"), registered("w-2", enterprise_id="ent-2"))
+    (opened,) = await open_contest(unit_of_work(db, SPEC), contest())
+    assert (opened.tenant, opened.key) == ("weifang", "c-robots")
+    (first,) = await score(db, "w-1", 70)
+    assert (first.key, first.payload["enterprise_id"], first.payload["medal"]) == ("w-1", "ent-1", "gold")
+    with pytest.raises(DomainRuleViolated, match="scored already"):
+        await score(db, "w-1", 99)
+    (second,) = await score(db, "w-2", 90)
+    assert (second.payload["rank"], second.payload["medal"], second.payload["enterprise_id"]) == (
+        1,
+        "gold",
+        "ent-2",
+    )
+    (concluded,) = await conclude_contest(
+        unit_of_work(db, SPEC), ConcludeContest(contest_id="c-robots", concluded_on=date(2026, 6, 3))
+    )
+    assert (concluded.payload["entrant_count"], concluded.payload["scored_count"]) == (2, 2)
+    with pytest.raises(DomainRuleViolated, match="concluded"):
+        await conclude_contest(unit_of_work(db, SPEC), ConcludeContest(contest_id="c-robots"))
+    assert await count_rows(db, events) == 4
+
+
+async def test_the_leaderboard_projection_orders_by_raw_score_and_ignores_redelivery(db: AsyncEngine) -> None:
+    await project(db, registered("w-1", full_name="Li Lei"), registered("w-2", full_name="Han Meimei"))
+    stored = await open_contest(unit_of_work(db, SPEC), contest())
+    for worker, raw in (("w-1", 70.0), ("w-2", 88.5)):
+        stored += await score(db, worker, raw)
+    stored += await conclude_contest(
+        unit_of_work(db, SPEC), ConcludeContest(contest_id="c-robots", concluded_on=date(2026, 6, 3))
+    )
+    await project(db, *stored)
+    await project(db, *stored)  # applied twice, as a replay without the inbox would
+    board = await leaderboard(db)
+    assert board is not None
+    assert (board["title"], board["level"], board["concluded_on"]) == (
+        "Industrial robot system operation",
+        "city",
+        date(2026, 6, 3),
+    )
+    assert [
+        (r["worker_id"], r["full_name"], r["raw_score"], r["rank"], r["medal"]) for r in board["results"]
+    ] == [
+        ("w-2", "Han Meimei", 88.5, 1, "gold"),
+        ("w-1", "Li Lei", 70.0, 1, "gold"),  # it led the field when it was scored
+    ]
+    assert await count_rows(db, results) == 2
+    assert await leaderboard(db, "c-unknown") is None
+
+
+async def test_the_known_worker_projection_is_idempotent_under_redelivery(db: AsyncEngine) -> None:
+    consumer = inbox_consumer(
+        db, "competitions.workers", {WorkerRegistered: projections.on_worker_registered}
+    )
+    record = record_of(registered("w-1", enterprise_id="ent-9"), offset=7)
+    first = await consumer.process([record, record])  # a twin inside one batch, too
+    again = await consumer.process([record])
+    assert (first.applied, first.duplicates) == (1, 1)
+    assert (again.applied, again.duplicates, again.dead_letters) == (0, 1, [])
+    assert await count_rows(db, known_workers) == 1
+    async with session_factory(db)() as session:
+        worker = await CompetitionsQueries(session).known_worker("w-1")
+    assert worker is not None
+    assert (worker.enterprise_id, worker.full_name) == ("ent-9", "Wang Fang")
+
+
+async def test_http_answers(db: AsyncEngine) -> None:
+    async with http_client(db, SPEC) as client:
+        body = contest().model_dump(mode="json")
+        assert (await client.post("/contests", json={**body, "ends_on": "2026-05-01"})).status_code == 422
+        assert (await client.post("/contests", json={**body, "theory_weight": 0.5})).status_code == 422
+        created = await client.post("/contests", json=body)
+        assert created.status_code == 201
+        assert [e["event_type"] for e in created.json()["events"]] == ["ContestOpened"]
+        assert (await client.post("/contests", json=body)).status_code == 409
+
+        result = {"worker_id": "w-1", "raw_score": 81.5}
+        refused = await client.post("/contests/c-robots/results", json=result)
+        assert refused.status_code == 422
+        assert refused.json()["detail"] == "worker w-1 is not known to competitions yet"
+        assert (await client.post("/contests/c-nowhere/results", json=result)).status_code == 404
+        assert (
+            await client.post("/contests/c-robots/results", json={**result, "raw_score": 101})
+        ).status_code == 422
+        assert (await client.get("/workers/w-1")).status_code == 404
+
+        await project(db, registered("w-1"))
+        assert (await client.get("/workers/w-1")).json() == {
+            "worker_id": "w-1",
+            "enterprise_id": "ent-1",
+            "full_name": "Wang Fang",
+        }
+        scored = await client.post("/contests/c-robots/results", json=result)
+        assert scored.status_code == 201
+        assert scored.json()["events"][0]["event_type"] == "CompetitionScored"
+        assert (await client.post("/contests/c-robots/results", json=result)).status_code == 422
+        concluded = await client.post("/contests/c-robots/conclusion")
+        assert concluded.status_code == 201
+        assert (await client.post("/contests/c-robots/conclusion")).status_code == 422
+
+        assert (
+            await client.get("/contests/c-robots/leaderboard")
+        ).status_code == 404  # nothing projected yet
+        await project(db, *await stored_envelopes(db, "Contest", "c-robots"))
+        board = (await client.get("/contests/c-robots/leaderboard")).json()
+    assert board["concluded_on"] is not None
+    assert [(r["worker_id"], r["standardised_score"], r["medal"]) for r in board["results"]] == [
+        ("w-1", 700, "gold")
+    ]
+
+
+@pytest.mark.kafka
+async def test_on_real_kafka_a_result_reaches_the_leaderboard(
+    db: AsyncEngine, kafka_bootstrap: str, topic: str
+) -> None:
+    async with live_runtime(db, SPEC, kafka_bootstrap, topic) as runtime:
+        for worker in (registered("w-k1", enterprise_id="ent-1"), registered("w-k2", enterprise_id="ent-2")):
+            await runtime.producer.send_and_wait(topic, worker.to_bytes(), key=worker.key.encode())
+
+        async def both_known() -> bool:
+            return await count_rows(db, known_workers) == 2
+
+        await eventually(both_known)
+        await open_contest(runtime.unit_of_work(), contest())
+        for worker, raw in (("w-k1", 64.0), ("w-k2", 71.5)):
+            await record_result(
+                runtime.unit_of_work(), RecordResult(contest_id="c-robots", worker_id=worker, raw_score=raw)
+            )
+
+        async def both_on_the_board() -> bool:
+            board = await leaderboard(db)
+            return board is not None and len(board["results"]) == 2
+
+        await eventually(both_on_the_board)  # relay → Kafka → the leaderboards consumer
+    board = await leaderboard(db)
+    assert board is not None
+    assert [(r["worker_id"], r["enterprise_id"], r["rank"]) for r in board["results"]] == [
+        ("w-k2", "ent-2", 1),
+        ("w-k1", "ent-1", 1),
+    ]
