@@ -75,7 +75,7 @@ async def test_a_workers_story_survives_a_rewards_crash_and_a_redelivery(
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
     await producer.start()
     await producer.send_and_wait(
-        REGISTRY_EVENTS, promotion.value, key=promotion.key, headers=promotion.headers
+        REGISTRY_EVENTS, promotion.value, key=promotion.key, headers=list(promotion.headers)
     )
     await producer.stop()
     policy_group = f"{running_city.group_prefix}rewards.tier-policy"
