@@ -7,7 +7,6 @@ UV_VERSION := 0.13.8
 UV := $(PYTHON) -m uv
 STATE ?= $(CURDIR)/.local
 export UV_PYTHON_DOWNLOADS := never
-export UV_PYTHON := $(shell command -v $(PYTHON))
 export CRAFTSMAN_STATE := $(STATE)
 # Loads KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL_BASE that deploy/infra.sh wrote.
 WITH_INFRA := set -a; source $(STATE)/infra.env; set +a;

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -23,10 +23,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chassis import migrate
+from chassis.correlation import correlation_middleware
 from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
 from chassis.eventstore.store import ConcurrencyError, EventStore
+from chassis.http import CommandAlreadyApplied, accepted
 from chassis.inbox import Handler, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
 from chassis.logging import configure_logging, get_logger
@@ -38,6 +40,7 @@ from contracts.events.base import Event
 from contracts.topics import TOPIC_OF_PRODUCER
 
 log = get_logger(__name__)
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,13 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             await runtime.engine.dispose()
             log.info("service.stopped")
 
+    return http_app(spec, lifespan)
+
+
+def http_app(spec: ServiceSpec, lifespan: Lifespan | None = None) -> FastAPI:
+    """The HTTP side of a service; `create_app` adds the lifespan that builds the runtime."""
     app = FastAPI(title=f"craftsman {spec.name}", lifespan=lifespan)
+    app.middleware("http")(correlation_middleware)
     install_error_handlers(app)
     app.include_router(health_routes())
     app.include_router(spec.routes)
@@ -217,3 +226,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"events": [], "already_applied": str(error)}, status_code=200)
 
     app.add_exception_handler(DuplicateCommand, already_applied)
+
+    def replayed(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, CommandAlreadyApplied)
+        return JSONResponse({**accepted(error.envelopes), "replayed": True}, status_code=200)
+
+    app.add_exception_handler(CommandAlreadyApplied, replayed)

@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.aggregate import Aggregate
-from chassis.eventstore.store import EventStore, Snapshot
+from chassis.correlation import current_correlation
+from chassis.eventstore.store import EventStore, Snapshot, command_event_id
 from contracts.envelope import Envelope
-from contracts.ids import derived_uuid
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -105,6 +105,7 @@ class UnitOfWork:
         and is reported as DuplicateCommand instead of acting twice.
         """
         session = self.active
+        correlation_id = correlation_id or current_correlation.get()
         stored: list[Envelope] = []
         # On a borrowed session a savepoint keeps a duplicate command from dooming the
         # caller's whole transaction.
@@ -137,7 +138,7 @@ class UnitOfWork:
     ) -> list[Envelope]:
         envelopes = []
         for offset, event in enumerate(aggregate.pending, start=1):
-            event_id = None if command_id is None else derived_uuid(command_id, str(already + offset))
+            event_id = None if command_id is None else command_event_id(command_id, already + offset)
             envelope = Envelope.wrap(
                 event,
                 producer=self._producer,

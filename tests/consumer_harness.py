@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
-from chassis.inbox import BatchOutcome, InboxConsumer
+from chassis.inbox import BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
 from contracts.envelope import Envelope
 from contracts.events.training import TrainingCompleted
@@ -51,6 +51,7 @@ async def running_consumer(
     *,
     after_commit: Callable[[BatchOutcome], Awaitable[None]] | None = None,
     max_event_bytes: int = 64 * 1024,
+    handler: Handler = count_unless_poison,
 ) -> AsyncIterator[RunningConsumer]:
     engine = create_engine(database_url)
     await create_projection_tables(engine)
@@ -65,7 +66,7 @@ async def running_consumer(
     consumer = InboxConsumer(
         name=group,
         sessions=session_factory(engine),
-        handlers={TrainingCompleted: count_unless_poison},
+        handlers={TrainingCompleted: handler},
         dead_letters=DeadLetterPublisher(producer, consumer=group),
         max_attempts=2,
         max_event_bytes=max_event_bytes,

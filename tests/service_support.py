@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,7 +23,7 @@ from chassis.eventstore import EventStore
 from chassis.inbox import Handler, InboxConsumer
 from chassis.kafka import create_producer, ensure_topics
 from chassis.relay import Relay
-from chassis.service import Runtime, ServiceSpec, install_error_handlers, wire_subscriptions
+from chassis.service import Runtime, ServiceSpec, http_app, wire_subscriptions
 from chassis.settings import ServiceSettings
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope, StreamRef
@@ -46,9 +45,7 @@ def unit_of_work(engine: AsyncEngine, spec: ServiceSpec) -> UnitOfWork:
 @asynccontextmanager
 async def http_client(engine: AsyncEngine, spec: ServiceSpec) -> AsyncIterator[httpx.AsyncClient]:
     """The service's routes on a runtime with a real database and no Kafka (nothing relays)."""
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(spec.routes)
+    app = http_app(spec)
     app.state.runtime = Runtime(
         settings=ServiceSettings(service_name=spec.name),
         engine=engine,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, status
 
 from chassis.errors import NotFound
-from chassis.http import IdempotencyKey, accepted
+from chassis.http import IdempotencyKey, execute
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier, Text
 from contracts.vocabulary import TitleLevel
@@ -22,14 +22,14 @@ router = APIRouter(tags=["registry"])
 async def register_enterprise(
     command: RegisterEnterprise, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
-    return accepted(await handlers.register_enterprise(runtime.unit_of_work(), command, idempotency_key))
+    return await execute(runtime, handlers.register_enterprise, command, idempotency_key)
 
 
 @router.post("/workers", status_code=status.HTTP_201_CREATED)
 async def register_worker(
     command: RegisterWorker, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
-    return accepted(await handlers.register_worker(runtime.unit_of_work(), command, idempotency_key))
+    return await execute(runtime, handlers.register_worker, command, idempotency_key)
 
 
 @router.post("/workers/{worker_id}/nominations", status_code=status.HTTP_201_CREATED)
@@ -49,7 +49,7 @@ async def nominate_worker(
         nominated_by=nominated_by,
         reason=reason,
     )
-    return accepted(await handlers.nominate_worker(runtime.unit_of_work(), command, idempotency_key))
+    return await execute(runtime, handlers.nominate_worker, command, idempotency_key)
 
 
 @router.get("/workers/{worker_id}/profile")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from chassis.errors import NotFound
-from chassis.http import IdempotencyKey, accepted
+from chassis.http import IdempotencyKey, execute
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
 from services.rewards import handlers
@@ -21,7 +21,7 @@ router = APIRouter(tags=["rewards"])
 async def open_programme(
     command: OpenProgramme, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
-    return accepted(await handlers.open_programme(runtime.unit_of_work(), command, idempotency_key))
+    return await execute(runtime, handlers.open_programme, command, idempotency_key)
 
 
 @router.get("/programmes/{programme_id}")

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from chassis.errors import NotFound
-from chassis.http import IdempotencyKey, accepted
+from chassis.http import IdempotencyKey, execute
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
 from services.training import handlers
@@ -23,14 +23,14 @@ router = APIRouter(tags=["training"])
 async def record_completion(
     command: RecordCompletion, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
-    return accepted(await handlers.record_completion(runtime.unit_of_work(), command, idempotency_key))
+    return await execute(runtime, handlers.record_completion, command, idempotency_key)
 
 
 @router.post("/certificates", status_code=status.HTTP_201_CREATED)
 async def award_certificate(
     command: AwardCertificate, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
-    return accepted(await handlers.award_certificate(runtime.unit_of_work(), command, idempotency_key))
+    return await execute(runtime, handlers.award_certificate, command, idempotency_key)
 
 
 @router.get("/workers/{worker_id}")

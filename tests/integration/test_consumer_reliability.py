@@ -12,11 +12,11 @@ from collections import Counter
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.eventstore.schema import inbox
 from chassis.kafka import ensure_topics
-from contracts.envelope import StreamRef
+from contracts.envelope import Envelope, StreamRef
 from contracts.topics import dead_letter_topic
 from tests.consumer_harness import (
     POISON_WORKER,
@@ -26,7 +26,7 @@ from tests.consumer_harness import (
     wait_until,
 )
 from tests.kafka_support import read_topic
-from tests.support import envelopes_for, read_counts, read_counts_total
+from tests.support import count_event, envelopes_for, read_counts, read_counts_total
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -162,3 +162,30 @@ async def _lag_is_zero(bootstrap: str, group: str, topic: str) -> bool:
 
 async def _settled(bootstrap: str, group: str, topic: str, engine: AsyncEngine, applied: int) -> bool:
     return await read_counts_total(engine) >= applied and await _lag_is_zero(bootstrap, group, topic)
+
+
+async def test_shutdown_finishes_the_batch_in_flight_and_commits_it(
+    pg_engine: AsyncEngine, kafka_bootstrap: str, topic: str
+) -> None:
+    await ensure_topics(kafka_bootstrap, [topic])
+    expected = await produce_story(kafka_bootstrap, topic, 120)
+    group = f"shutdown-{uuid.uuid4().hex[:8]}"
+    url = database_url_of(pg_engine)
+    started = asyncio.Event()
+
+    async def slow_count(session: AsyncSession, envelope: Envelope, event: object) -> None:
+        started.set()
+        await asyncio.sleep(0.02)  # a batch of 50 takes about a second
+        await count_event(session, envelope, event)
+
+    async with running_consumer(url, kafka_bootstrap, topic, group, handler=slow_count) as running:
+        await asyncio.wait_for(started.wait(), timeout=60)
+    # Leaving the block drained the in-flight batch before stopping the subscriber.
+    applied = await read_counts_total(pg_engine)
+    assert applied > 0 and applied == sum(outcome.applied for outcome in running.outcomes)
+    assert await group_lag(kafka_bootstrap, group, topic) == 120 - applied, "its offsets were committed too"
+
+    async with running_consumer(url, kafka_bootstrap, topic, group) as rest:
+        await wait_until(lambda: _settled(kafka_bootstrap, group, topic, rest.engine, 120))
+        assert sum(outcome.duplicates for outcome in rest.outcomes) == 0, "nothing came back twice"
+    assert await read_counts(pg_engine) == dict(expected)
