@@ -23,7 +23,17 @@ from demo.story import City, promoted
 from demo.tap import event_tap
 from deploy.local_services import REPO_ROOT, configured
 
-console = Console()
+console = Console(width=max(Console().width, 130))
+
+# The story column in a few words: what each fact is, seen from the worker.
+STORY_WORDS = {
+    "WorkerRegistered": "registered",
+    "WorkerNominated": "nominated",
+    "TrainingCompleted": "trained",
+    "CompetitionScored": "scored",
+    "TierPromoted": "promoted",
+    "RewardGranted": "rewarded",
+}
 
 
 class Narrate:
@@ -64,12 +74,15 @@ async def play(run: str, bootstrap: str) -> bool:
             console.rule("3. Training and competitions learn of the workers from registry's events")
             for worker in WORKERS:
                 await city.wait_known(worker)
-            console.rule("4. The academy records completed courses; the city contest scores the entrants")
+            console.rule(
+                "4. The academy records completed courses; the city contest marks the entrants and publishes the results"
+            )
             for worker in WORKERS:
                 await city.complete_training(worker)
             contest_id = await city.open_contest(CONTEST)
             for worker in WORKERS:
-                await city.score(contest_id, worker)
+                await city.record_mark(contest_id, worker)
+            await city.conclude_contest(contest_id)
             console.rule("5. Registry promotes the eligible to seed craftsman; rewards grants within budget")
             for worker in WORKERS:
                 if worker.nominated:
@@ -100,19 +113,20 @@ async def _spent(city: City, programme_id: str) -> dict[str, Any] | None:
 
 
 def profile_table(profiles: list[dict[str, Any] | None]) -> Table:
-    table = Table("worker", "enterprise", "tier", "courses", "best score", "grants", "rewards (CNY)", "story")
+    table = Table("worker", "tier", "courses", "best score", "grants", "rewards (CNY)", "story")
     for profile in profiles:
         if profile is None:
             continue
         table.add_row(
             profile["full_name"],
-            profile["enterprise_id"],
             profile["tier_label"] or profile["tier"],
             str(profile["trainings"]),
             f"{profile['best_raw_score']} / WS {profile['best_standardised_score']}",
             str(profile["grants"]),
             profile["rewards_total"],
-            " → ".join(entry["event_type"] for entry in profile["story"]),
+            " → ".join(
+                STORY_WORDS.get(entry["event_type"], entry["event_type"]) for entry in profile["story"]
+            ),
         )
     return table
 

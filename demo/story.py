@@ -108,7 +108,8 @@ class City:
             "nominated_by": "enterprise-leading-group",
             "reason": f"front-line {worker.trade}, put forward by the enterprise leading group",
         }
-        await self.command("registry", f"/workers/{self.id(worker.worker_id)}/nominations", body, "nominate")
+        path = f"/workers/{self.id(worker.worker_id)}/nominations"
+        await self.command("registry", path, body, f"nominate {worker.full_name}")
 
     async def wait_known(
         self, worker: DemoWorker, services: tuple[str, ...] = ("training", "competitions")
@@ -132,10 +133,15 @@ class City:
         await self.command("competitions", "/contests", {"contest_id": contest_id, **contest}, "open contest")
         return contest_id
 
-    async def score(self, contest_id: str, worker: DemoWorker) -> None:
+    async def record_mark(self, contest_id: str, worker: DemoWorker) -> None:
         body = {"worker_id": self.id(worker.worker_id), "raw_score": worker.raw_score}
         await self.command(
-            "competitions", f"/contests/{contest_id}/results", body, f"score {worker.full_name}"
+            "competitions", f"/contests/{contest_id}/results", body, f"mark {worker.full_name}"
+        )
+
+    async def conclude_contest(self, contest_id: str) -> None:
+        await self.command(
+            "competitions", f"/contests/{contest_id}/conclusion", {}, "conclude the contest, publish results"
         )
 
     async def profile(self, worker: DemoWorker) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from contracts.events import (
     ContestConcluded,
     ContestOpened,
     EnterpriseRegistered,
+    MarkRecorded,
     MentorshipConcluded,
     NominationReviewed,
     PointsAwarded,
@@ -180,6 +181,18 @@ SAMPLES: tuple[Sample, ...] = (
         ),
         StreamRef(type="Contest", id="contest-2025-robot"),
         tenant=REGION,
+    ),
+    Sample(
+        MarkRecorded(
+            contest_id="contest-2025-robot",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            raw_score=91.25,
+            judged_by="judge-panel-a",
+        ),
+        StreamRef(type="Contest", id="contest-2025-robot"),
+        tenant=REGION,
+        stream_version=12,
     ),
     Sample(
         CompetitionScored(

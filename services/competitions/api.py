@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, status
 
 from chassis.errors import NotFound
-from chassis.http import IdempotencyKey, accepted
+from chassis.http import IdempotencyKey, execute
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier, RawScore
 from services.competitions import handlers
-from services.competitions.commands import ConcludeContest, OpenContest, RecordResult
+from services.competitions.commands import ConcludeContest, OpenContest, RecordMark
 from services.competitions.queries import CompetitionsQueries
 
 router = APIRouter(tags=["competitions"])
@@ -22,27 +23,37 @@ router = APIRouter(tags=["competitions"])
 async def open_contest(
     command: OpenContest, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
-    return accepted(await handlers.open_contest(runtime.unit_of_work(), command, idempotency_key))
+    return await execute(runtime, handlers.open_contest, command, idempotency_key)
 
 
 @router.post("/contests/{contest_id}/results", status_code=status.HTTP_201_CREATED)
-async def record_result(
+async def record_mark(
     contest_id: Identifier,
     runtime: RuntimeDep,
     worker_id: Annotated[Identifier, Body()],
     raw_score: Annotated[RawScore, Body()],
+    judged_by: Annotated[Identifier | None, Body()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    command = RecordResult(contest_id=contest_id, worker_id=worker_id, raw_score=raw_score)
-    return accepted(await handlers.record_result(runtime.unit_of_work(), command, idempotency_key))
+    """Record an entrant's mark (MarkRecorded); results are published when the contest concludes."""
+    command = RecordMark(contest_id=contest_id, worker_id=worker_id, raw_score=raw_score, judged_by=judged_by)
+    return await execute(runtime, handlers.record_mark, command, idempotency_key)
 
 
 @router.post("/contests/{contest_id}/conclusion", status_code=status.HTTP_201_CREATED)
 async def conclude_contest(
-    contest_id: Identifier, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+    contest_id: Identifier,
+    runtime: RuntimeDep,
+    concluded_on: Annotated[date | None, Body(embed=True)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    command = ConcludeContest(contest_id=contest_id)
-    return accepted(await handlers.conclude_contest(runtime.unit_of_work(), command, idempotency_key))
+    """Score every entrant over the whole field (CompetitionScored each), then ContestConcluded."""
+    command = (
+        ConcludeContest(contest_id=contest_id)
+        if concluded_on is None
+        else ConcludeContest(contest_id=contest_id, concluded_on=concluded_on)
+    )
+    return await execute(runtime, handlers.conclude_contest, command, idempotency_key)
 
 
 @router.get("/contests/{contest_id}/leaderboard")

@@ -26,10 +26,11 @@ class OpenContest(Command):
     theory_weight: float = Field(default=0.0, description="total = theory·w + practice·(1-w), w ≤ 0.3")
 
 
-class RecordResult(Command):
+class RecordMark(Command):
     contest_id: Identifier
     worker_id: Identifier
     raw_score: RawScore
+    judged_by: Identifier | None = None
 
 
 class ConcludeContest(Command):

@@ -1,7 +1,12 @@
-"""The competitions domain: a contest opens, keeps its entrants' raw scores, concludes. Pure."""
+"""The competitions domain: a contest opens, records its entrants' marks, concludes. Pure.
+
+Marks come in one by one; nobody's standardised score, rank or medal is known until the
+contest concludes, when every entrant is scored over the whole field at once.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Self, TypeVar
 
@@ -10,7 +15,7 @@ from pydantic import ValidationError
 from chassis.aggregate import Aggregate
 from chassis.errors import DomainRuleViolated
 from contracts.events.base import Event
-from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened
+from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened, MarkRecorded
 from contracts.vocabulary import ContestLevel
 from services.competitions.scoring import WORLDSKILLS, ScoringScheme, score
 
@@ -26,6 +31,14 @@ def _fact(kind: type[E], **fields: Any) -> E:
         raise DomainRuleViolated(f"{kind.event_type}: {reasons}") from error
 
 
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """An entrant's recorded raw score, and the enterprise the entrant competed for."""
+
+    enterprise_id: str
+    raw_score: float
+
+
 class Contest(Aggregate):
     """A skills contest; its tenant is the region that hosts it."""
 
@@ -35,7 +48,7 @@ class Contest(Aggregate):
         super().__init__(aggregate_id, tenant)
         self.level = ContestLevel.ENTERPRISE
         self.concluded = False
-        self.raw_scores: dict[str, float] = {}
+        self.marks: dict[str, Mark] = {}
 
     @classmethod
     def open(
@@ -68,37 +81,54 @@ class Contest(Aggregate):
         )
         return contest
 
-    def record_result(
-        self, worker_id: str, *, enterprise_id: str, raw_score: float, scheme: ScoringScheme = WORLDSKILLS
+    def record_mark(
+        self, worker_id: str, *, enterprise_id: str, raw_score: float, judged_by: str | None = None
     ) -> None:
-        """Score an entrant against every raw score recorded so far, this one included."""
+        """Record an entrant's mark; it is scored against the field only when the contest concludes."""
         self._still_open()
-        if worker_id in self.raw_scores:
+        if worker_id in self.marks:
             raise DomainRuleViolated(
-                f"worker {worker_id} was scored already in contest {self.id} ({self.raw_scores[worker_id]})"
+                f"worker {worker_id} was marked already in contest {self.id} ({self.marks[worker_id].raw_score})"
             )
-        result = score(raw_score, [*self.raw_scores.values(), raw_score], scheme)
         self.record(
             _fact(
-                CompetitionScored,
+                MarkRecorded,
                 contest_id=self.id,
                 worker_id=worker_id,
                 enterprise_id=enterprise_id,
                 raw_score=raw_score,
-                standardised_score=result.standardised,
-                rank=result.rank,
-                medal=result.medal,
+                judged_by=judged_by,
             )
         )
 
-    def conclude(self, concluded_on: date) -> None:
+    def conclude(self, concluded_on: date, scheme: ScoringScheme = WORLDSKILLS) -> None:
+        """Publish every entrant's final result, standardised over the whole field, then close.
+
+        A contest without marks may conclude too: it publishes no results.
+        """
         self._still_open()
+        field = [mark.raw_score for mark in self.marks.values()]
+        results = {worker: score(mark.raw_score, field, scheme) for worker, mark in self.marks.items()}
+        for worker_id in sorted(results, key=lambda worker: (results[worker].rank, worker)):
+            mark, result = self.marks[worker_id], results[worker_id]
+            self.record(
+                _fact(
+                    CompetitionScored,
+                    contest_id=self.id,
+                    worker_id=worker_id,
+                    enterprise_id=mark.enterprise_id,
+                    raw_score=mark.raw_score,
+                    standardised_score=result.standardised,
+                    rank=result.rank,
+                    medal=result.medal,
+                )
+            )
         self.record(
             ContestConcluded(
                 contest_id=self.id,
                 level=self.level,
-                entrant_count=len(self.raw_scores),
-                scored_count=len(self.raw_scores),
+                entrant_count=len(self.marks),
+                scored_count=len(results),
                 concluded_on=concluded_on,
             )
         )
@@ -111,8 +141,11 @@ class Contest(Aggregate):
         match event:
             case ContestOpened():
                 self.level = event.level
+            case MarkRecorded():
+                self.marks[event.worker_id] = Mark(event.enterprise_id, event.raw_score)
             case CompetitionScored():
-                self.raw_scores[event.worker_id] = event.raw_score
+                # Follows the entrant's MarkRecorded; streams from before marks existed have only this.
+                self.marks.setdefault(event.worker_id, Mark(event.enterprise_id, event.raw_score))
             case ContestConcluded():
                 self.concluded = True
 
@@ -121,7 +154,10 @@ class Contest(Aggregate):
             "tenant": self.tenant,
             "level": self.level.value,
             "concluded": self.concluded,
-            "raw_scores": dict(self.raw_scores),
+            "marks": {
+                worker: {"enterprise_id": mark.enterprise_id, "raw_score": mark.raw_score}
+                for worker, mark in self.marks.items()
+            },
         }
 
     @classmethod
@@ -130,5 +166,8 @@ class Contest(Aggregate):
         contest.version = version
         contest.level = ContestLevel(state["level"])
         contest.concluded = state["concluded"]
-        contest.raw_scores = {worker: float(raw) for worker, raw in state["raw_scores"].items()}
+        contest.marks = {
+            worker: Mark(str(mark["enterprise_id"]), float(mark["raw_score"]))
+            for worker, mark in state["marks"].items()
+        }
         return contest

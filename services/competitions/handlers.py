@@ -7,7 +7,7 @@ from uuid import UUID
 from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
-from services.competitions.commands import ConcludeContest, OpenContest, RecordResult
+from services.competitions.commands import ConcludeContest, OpenContest, RecordMark
 from services.competitions.domain import Contest
 from services.competitions.queries import CompetitionsQueries
 
@@ -41,16 +41,17 @@ async def open_contest(
         return await uow.commit(command_id=command_id)
 
 
-async def record_result(
-    uow: UnitOfWork, command: RecordResult, command_id: UUID | None = None
-) -> list[Envelope]:
+async def record_mark(uow: UnitOfWork, command: RecordMark, command_id: UUID | None = None) -> list[Envelope]:
     async with uow:
         contest = await _contest(uow, command.contest_id)
         worker = await CompetitionsQueries(uow.active).known_worker(command.worker_id)
         if worker is None:
             raise DomainRuleViolated(f"worker {command.worker_id} is not known to competitions yet")
-        contest.record_result(
-            worker.worker_id, enterprise_id=worker.enterprise_id, raw_score=command.raw_score
+        contest.record_mark(
+            worker.worker_id,
+            enterprise_id=worker.enterprise_id,
+            raw_score=command.raw_score,
+            judged_by=command.judged_by,
         )
         return await uow.commit(command_id=command_id)
 
@@ -60,5 +61,5 @@ async def conclude_contest(
 ) -> list[Envelope]:
     async with uow:
         contest = await _contest(uow, command.contest_id)
-        contest.conclude(command.concluded_on)
+        contest.conclude(command.concluded_on)  # every result and the conclusion: one append
         return await uow.commit(command_id=command_id)

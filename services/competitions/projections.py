@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates, upsert
 from contracts.envelope import Envelope
-from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened
+from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened, MarkRecorded
 from contracts.events.registry import WorkerRegistered
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS
 from services.competitions.read_models import contests, known_workers, results
@@ -46,17 +46,39 @@ async def on_contest_opened(session: AsyncSession, envelope: Envelope, event: Co
     )
 
 
-async def on_competition_scored(session: AsyncSession, envelope: Envelope, event: CompetitionScored) -> None:
+async def on_mark_recorded(session: AsyncSession, envelope: Envelope, event: MarkRecorded) -> None:
+    """The entrant joins the board with a raw score; a redelivery never blanks a published result."""
     await session.execute(
         insert_ignoring_duplicates(session, results).values(
             contest_id=event.contest_id,
             worker_id=event.worker_id,
             enterprise_id=event.enterprise_id,
             raw_score=event.raw_score,
-            standardised_score=event.standardised_score,
-            rank=event.rank,
-            medal=event.medal.value,
+            standardised_score=None,
+            rank=None,
+            medal=None,
             event_id=str(envelope.event_id),
+        )
+    )
+
+
+async def on_competition_scored(session: AsyncSession, envelope: Envelope, event: CompetitionScored) -> None:
+    """The entrant's final result fills in (or, before its mark is seen, creates) the row."""
+    await session.execute(
+        upsert(
+            session,
+            results,
+            {
+                "contest_id": event.contest_id,
+                "worker_id": event.worker_id,
+                "enterprise_id": event.enterprise_id,
+                "raw_score": event.raw_score,
+                "standardised_score": event.standardised_score,
+                "rank": event.rank,
+                "medal": event.medal.value,
+                "event_id": str(envelope.event_id),
+            },
+            keys=("contest_id", "worker_id"),
         )
     )
 
@@ -79,6 +101,7 @@ def subscriptions(_: Runtime) -> list[Subscription]:
             topics=(COMPETITIONS_EVENTS,),
             handlers={
                 ContestOpened: on_contest_opened,
+                MarkRecorded: on_mark_recorded,
                 CompetitionScored: on_competition_scored,
                 ContestConcluded: on_contest_concluded,
             },

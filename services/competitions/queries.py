@@ -29,7 +29,11 @@ class CompetitionsQueries:
         return None if row is None else KnownWorker(**row._mapping)
 
     async def leaderboard(self, contest_id: str) -> dict[str, Any] | None:
-        """The contest with its results, best raw score first; None for an unknown contest."""
+        """The contest with its entrants, best raw score first; None for an unknown contest.
+
+        Before the contest concludes an entrant shows a raw score only: standardised_score,
+        rank and medal are None until its results are published.
+        """
         contest = (
             await self._session.execute(select(contests).where(contests.c.contest_id == contest_id))
         ).first()

@@ -28,7 +28,8 @@ contests = Table(
     Column("concluded_on", Date, nullable=True),
 )
 
-# One row per scored entrant: the leaderboard of each contest.
+# One row per marked entrant: the leaderboard of each contest. The raw score shows as soon as
+# the mark is recorded; the standardised score, rank and medal once the contest concludes.
 results = Table(
     "competitions_results",
     metadata,
@@ -36,8 +37,8 @@ results = Table(
     Column("worker_id", String(128), primary_key=True),
     Column("enterprise_id", String(128), nullable=False),
     Column("raw_score", Float, nullable=False),
-    Column("standardised_score", Integer, nullable=False),
-    Column("rank", Integer, nullable=False),
-    Column("medal", String(16), nullable=False),
+    Column("standardised_score", Integer, nullable=True),
+    Column("rank", Integer, nullable=True),
+    Column("medal", String(16), nullable=True),
     Column("event_id", String(36), nullable=False),
 )

@@ -87,7 +87,7 @@ class Score:
 
 
 def score(raw: float, field: Sequence[float], scheme: ScoringScheme = WORLDSKILLS) -> Score:
-    """One entrant's result against `field`, the raw scores so far including `raw`."""
+    """One entrant's result against `field`, every raw score of the contest, `raw` among them."""
     if raw not in field:
         raise ValueError("the field must include the score being standardised")
     standardised = standardised_score(raw, field, scheme)

@@ -41,7 +41,8 @@ async def test_a_workers_story_survives_a_rewards_crash_and_a_redelivery(
 
     await city.complete_training(WORKER)
     contest_id = await city.open_contest(CONTEST)
-    await city.score(contest_id, WORKER)
+    await city.record_mark(contest_id, WORKER)
+    await city.conclude_contest(contest_id)
     profile = await city.wait_profile(WORKER, "promoted", promoted)
     assert profile["grants"] == 0, "rewards is down: nobody granted anything yet"
 

@@ -1,7 +1,7 @@
 """Every current event payload, one module per bounded context."""
 
 from contracts.events.base import Event
-from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened
+from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened, MarkRecorded
 from contracts.events.registry import (
     EnterpriseRegistered,
     NominationReviewed,
@@ -25,6 +25,7 @@ __all__ = [
     "ContestOpened",
     "EnterpriseRegistered",
     "Event",
+    "MarkRecorded",
     "MentorshipConcluded",
     "NominationReviewed",
     "PointsAwarded",

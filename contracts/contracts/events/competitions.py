@@ -39,8 +39,18 @@ class ContestOpened(Event):
         return self
 
 
+class MarkRecorded(Event):
+    """A judge panel's mark for one entrant was recorded; the contest publishes results when it concludes."""
+
+    contest_id: Identifier
+    worker_id: Identifier
+    enterprise_id: Identifier
+    raw_score: RawScore
+    judged_by: Identifier | None = None
+
+
 class CompetitionScored(Event):
-    """An entrant's final result in a contest."""
+    """An entrant's final result in a contest, standardised over the whole field when it concluded."""
 
     contest_id: Identifier
     worker_id: Identifier
@@ -67,4 +77,4 @@ class ContestConcluded(Event):
         return self
 
 
-EVENTS: tuple[type[Event], ...] = (ContestOpened, CompetitionScored, ContestConcluded)
+EVENTS: tuple[type[Event], ...] = (ContestOpened, MarkRecorded, CompetitionScored, ContestConcluded)
