@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
+from chassis.errors import AlreadyExists, NotFound
+from chassis.known_workers import require_known_worker
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 from services.competitions.commands import ConcludeContest, OpenContest, RecordMark
 from services.competitions.domain import Contest
-from services.competitions.queries import CompetitionsQueries
+from services.competitions.read_models import known_workers
 
 
 async def _contest(uow: UnitOfWork, contest_id: str) -> Contest:
@@ -44,9 +45,7 @@ async def open_contest(
 async def record_mark(uow: UnitOfWork, command: RecordMark, command_id: UUID | None = None) -> list[Envelope]:
     async with uow:
         contest = await _contest(uow, command.contest_id)
-        worker = await CompetitionsQueries(uow.active).known_worker(command.worker_id)
-        if worker is None:
-            raise DomainRuleViolated(f"worker {command.worker_id} is not known to competitions yet")
+        worker = await require_known_worker(uow.active, known_workers, command.worker_id, "competitions")
         contest.record_mark(
             worker.worker_id,
             enterprise_id=worker.enterprise_id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.known_workers import remember_workers
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates, upsert
 from contracts.envelope import Envelope
@@ -16,20 +17,7 @@ from contracts.events.registry import WorkerRegistered
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS
 from services.competitions.read_models import contests, known_workers, results
 
-
-async def on_worker_registered(session: AsyncSession, envelope: Envelope, event: WorkerRegistered) -> None:
-    await session.execute(
-        upsert(
-            session,
-            known_workers,
-            {
-                "worker_id": event.worker_id,
-                "enterprise_id": event.enterprise_id,
-                "full_name": event.full_name,
-            },
-            keys=("worker_id",),
-        )
-    )
+on_worker_registered = remember_workers(known_workers)
 
 
 async def on_contest_opened(session: AsyncSession, envelope: Envelope, event: ContestOpened) -> None:
@@ -94,7 +82,9 @@ async def on_contest_concluded(session: AsyncSession, envelope: Envelope, event:
 def subscriptions(_: Runtime) -> list[Subscription]:
     return [
         Subscription(
-            name="workers", topics=(REGISTRY_EVENTS,), handlers={WorkerRegistered: on_worker_registered}
+            name="workers",
+            topics=(REGISTRY_EVENTS,),
+            handlers={WorkerRegistered: on_worker_registered},
         ),
         Subscription(
             name="leaderboards",

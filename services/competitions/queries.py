@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.known_workers import KnownWorker, find_known_worker
 from services.competitions.read_models import contests, known_workers, results
-
-
-@dataclass(frozen=True, slots=True)
-class KnownWorker:
-    worker_id: str
-    enterprise_id: str
-    full_name: str
 
 
 class CompetitionsQueries:
@@ -23,10 +16,7 @@ class CompetitionsQueries:
         self._session = session
 
     async def known_worker(self, worker_id: str) -> KnownWorker | None:
-        row = (
-            await self._session.execute(select(known_workers).where(known_workers.c.worker_id == worker_id))
-        ).first()
-        return None if row is None else KnownWorker(**row._mapping)
+        return await find_known_worker(self._session, known_workers, worker_id)
 
     async def leaderboard(self, contest_id: str) -> dict[str, Any] | None:
         """The contest with its entrants, best raw score first; None for an unknown contest.

@@ -4,27 +4,20 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chassis.errors import AlreadyExists, DomainRuleViolated
+from chassis.errors import AlreadyExists
+from chassis.known_workers import require_known_worker
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 from services.training.commands import AwardCertificate, RecordCompletion
 from services.training.domain import Certificate, Enrolment
-from services.training.queries import KnownWorker, TrainingQueries
-
-
-async def _known_worker(uow: UnitOfWork, worker_id: str) -> KnownWorker:
-    """Training acts only for workers the registry has told it about."""
-    worker = await TrainingQueries(uow.active).known_worker(worker_id)
-    if worker is None:
-        raise DomainRuleViolated(f"worker {worker_id} is not known to training yet")
-    return worker
+from services.training.read_models import known_workers
 
 
 async def record_completion(
     uow: UnitOfWork, command: RecordCompletion, command_id: UUID | None = None
 ) -> list[Envelope]:
     async with uow:
-        worker = await _known_worker(uow, command.worker_id)
+        worker = await require_known_worker(uow.active, known_workers, command.worker_id, "training")
         enrolment = await uow.get(Enrolment, command.enrolment_id)
         if enrolment is None:
             enrolment = Enrolment(command.enrolment_id, tenant=worker.enterprise_id)
@@ -44,7 +37,7 @@ async def award_certificate(
     uow: UnitOfWork, command: AwardCertificate, command_id: UUID | None = None
 ) -> list[Envelope]:
     async with uow:
-        worker = await _known_worker(uow, command.worker_id)
+        worker = await require_known_worker(uow.active, known_workers, command.worker_id, "training")
         if await uow.get(Certificate, command.certificate_id) is not None:
             raise AlreadyExists(f"certificate {command.certificate_id} is awarded already")
         uow.track(

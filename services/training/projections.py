@@ -7,29 +7,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.known_workers import remember_workers
 from chassis.service import Runtime, Subscription
-from chassis.sqlutil import insert_ignoring_duplicates, upsert
+from chassis.sqlutil import insert_ignoring_duplicates
 from contracts.envelope import Envelope
 from contracts.events.registry import WorkerRegistered
 from contracts.events.training import TrainingCompleted
 from contracts.topics import REGISTRY_EVENTS, TRAINING_EVENTS
 from services.training.read_models import known_workers, learning_records
 
-
-async def on_worker_registered(session: AsyncSession, envelope: Envelope, event: WorkerRegistered) -> None:
-    await session.execute(
-        upsert(
-            session,
-            known_workers,
-            {
-                "worker_id": event.worker_id,
-                "enterprise_id": event.enterprise_id,
-                "full_name": event.full_name,
-                "skill_level": event.skill_level.value,
-            },
-            keys=("worker_id",),
-        )
-    )
+on_worker_registered = remember_workers(known_workers)
 
 
 async def on_training_completed(session: AsyncSession, envelope: Envelope, event: TrainingCompleted) -> None:
@@ -50,7 +37,9 @@ async def on_training_completed(session: AsyncSession, envelope: Envelope, event
 def subscriptions(_: Runtime) -> list[Subscription]:
     return [
         Subscription(
-            name="workers", topics=(REGISTRY_EVENTS,), handlers={WorkerRegistered: on_worker_registered}
+            name="workers",
+            topics=(REGISTRY_EVENTS,),
+            handlers={WorkerRegistered: on_worker_registered},
         ),
         Subscription(
             name="learning-records",

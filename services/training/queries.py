@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.known_workers import KnownWorker, find_known_worker
 from services.training.read_models import known_workers, learning_records
 from services.training.xapi import Completion
-
-
-@dataclass(frozen=True, slots=True)
-class KnownWorker:
-    worker_id: str
-    enterprise_id: str
-    full_name: str
-    skill_level: str
 
 
 class TrainingQueries:
@@ -24,10 +15,7 @@ class TrainingQueries:
         self._session = session
 
     async def known_worker(self, worker_id: str) -> KnownWorker | None:
-        row = (
-            await self._session.execute(select(known_workers).where(known_workers.c.worker_id == worker_id))
-        ).first()
-        return None if row is None else KnownWorker(**row._mapping)
+        return await find_known_worker(self._session, known_workers, worker_id)
 
     async def completions(self, worker_id: str) -> list[Completion]:
         rows = await self._session.execute(

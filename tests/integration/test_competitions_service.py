@@ -235,6 +235,7 @@ async def test_http_answers(db: AsyncEngine) -> None:
             "worker_id": "w-1",
             "enterprise_id": "ent-1",
             "full_name": "Wang Fang",
+            "skill_level": None,  # competitions keeps no skill level
         }
         recorded = await client.post("/contests/c-robots/results", json=result)
         assert recorded.status_code == 201
