@@ -8,15 +8,13 @@ service does with a delivery, including the same delivery twice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,54 +24,23 @@ from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore.schema import events, inbox
 from chassis.eventstore.store import EventStore
 from chassis.inbox import BatchOutcome, InboxConsumer
-from chassis.service import install_error_handlers
-from chassis.settings import ServiceSettings
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.registry import TierPromoted
 from contracts.topics import REGISTRY_EVENTS, REWARDS_EVENTS
 from contracts.vocabulary import TierRank
-from services.rewards.api import router
 from services.rewards.commands import OpenProgramme
 from services.rewards.handlers import Granted, open_programme
 from services.rewards.policy import reward_promotion
 from services.rewards.projections import rewards_subscriptions, units_on
 from services.rewards.queries import RewardQueries
 from services.rewards.service import SPEC
+from tests.service_support import FakeRecord, FakeSender, http_client
 
 pytestmark = pytest.mark.postgres
 
 OPENED_ON = date(2026, 1, 1)
 PROMOTED_ON = date(2026, 3, 1)
-
-
-@dataclass(frozen=True)
-class FakeRecord:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Sequence[tuple[str, bytes]] = ()
-
-
-@dataclass
-class FakeSender:
-    sent: list[str] = field(default_factory=list)
-
-    async def send(
-        self,
-        topic: str,
-        value: bytes | None = None,
-        key: bytes | None = None,
-        partition: int | None = None,
-        timestamp_ms: int | None = None,
-        headers: Any = None,
-    ) -> asyncio.Future[Any]:
-        self.sent.append(topic)
-        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
 
 
 @dataclass
@@ -274,26 +241,7 @@ async def test_read_models_follow_the_ledger_and_the_registry(rewards: Rewards) 
     assert tier is not None and (tier["tier"], tier["tier_label"]) == ("seed", "种子工匠")
 
 
-@dataclass
-class ApiRuntime:
-    """What the routes use of the chassis Runtime."""
-
-    rewards: Rewards
-    settings: ServiceSettings = field(default_factory=lambda: ServiceSettings(service_name="rewards"))
-
-    @property
-    def sessions(self) -> async_sessionmaker[AsyncSession]:
-        return self.rewards.sessions
-
-    def unit_of_work(self) -> UnitOfWork:
-        return self.rewards.unit_of_work()
-
-
 async def test_http_api(rewards: Rewards) -> None:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(router)
-    app.state.runtime = ApiRuntime(rewards)
     body = {
         "programme_id": "prog-studio",
         "name": "创新工作室奖励",
@@ -303,7 +251,7 @@ async def test_http_api(rewards: Rewards) -> None:
         "trigger": "tier:chief",
     }
     key = {"Idempotency-Key": "0190f5a0-0000-7000-8000-000000000001"}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rewards") as http:
+    async with http_client(rewards.engine, SPEC) as http:
         opened = await http.post("/programmes", json=body, headers=key)
         retried = await http.post("/programmes", json=body, headers=key)
         too_big = await http.post("/programmes", json={**body, "programme_id": "p2", "budget": "1000"})
@@ -317,7 +265,7 @@ async def test_http_api(rewards: Rewards) -> None:
     assert opened.status_code == 201
     (accepted,) = opened.json()["events"]
     assert accepted["event_type"] == "ProgrammeOpened"
-    assert retried.status_code == 409  # the same key cannot open it twice
+    assert retried.status_code == 200 and retried.json()["events"] == opened.json()["events"]  # replayed
     assert (too_big.status_code, bad_trigger.status_code, not_yet.status_code) == (422, 422, 404)
     assert shown.status_code == 200
     assert shown.json() | {"opened_on": None} == {
