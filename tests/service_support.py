@@ -51,7 +51,7 @@ async def http_client(engine: AsyncEngine, spec: ServiceSpec) -> AsyncIterator[h
         engine=engine,
         sessions=session_factory(engine),
         store=EventStore(),
-        producer=None,  # type: ignore[arg-type]
+        producer=None,
         broker=None,  # type: ignore[arg-type]
         relay=None,  # type: ignore[arg-type]
     )

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from chassis.db import session_factory
 from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
 from chassis.eventstore.schema import events
+from chassis.inbox import Handler
 from contracts.envelope import Envelope
+from contracts.events.base import Event
 from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened, MarkRecorded
 from contracts.events.registry import WorkerRegistered
 from contracts.vocabulary import ContestLevel
@@ -39,7 +41,7 @@ from tests.service_support import (
 
 pytestmark = pytest.mark.postgres
 
-HANDLERS = {
+HANDLERS: dict[type[Event], Handler] = {
     WorkerRegistered: projections.on_worker_registered,
     ContestOpened: projections.on_contest_opened,
     MarkRecorded: projections.on_mark_recorded,
@@ -283,9 +285,9 @@ async def test_on_real_kafka_marks_and_results_reach_the_leaderboard(
 
         await eventually(both_known)
         await open_contest(runtime.unit_of_work(), contest())
-        for worker, raw in (("w-k1", 64.0), ("w-k2", 71.5)):
+        for marked, raw in (("w-k1", 64.0), ("w-k2", 71.5)):
             await record_mark(
-                runtime.unit_of_work(), RecordMark(contest_id="c-robots", worker_id=worker, raw_score=raw)
+                runtime.unit_of_work(), RecordMark(contest_id="c-robots", worker_id=marked, raw_score=raw)
             )
 
         async def both_marked() -> bool:

@@ -14,6 +14,7 @@ from chassis.eventstore import ConcurrencyError, EventStore, Snapshot
 from chassis.eventstore.schema import events, outbox
 from contracts.envelope import StreamRef
 from contracts.events.registry import WorkerRegistered
+from contracts.events.training import TrainingCompleted
 from tests.support import envelopes_for
 
 pytestmark = pytest.mark.postgres
@@ -31,7 +32,9 @@ async def test_append_then_load_in_order(engine: AsyncEngine) -> None:
         tail = await store.load(session, stream, after_version=3)
     assert [stored.envelope.stream_version for stored in loaded] == [1, 2, 3, 4, 5]
     assert [stored.envelope.stream_version for stored in tail] == [4, 5]
-    assert all(stored.event.worker_id == "w-1" for stored in loaded)
+    assert all(
+        isinstance(stored.event, TrainingCompleted) and stored.event.worker_id == "w-1" for stored in loaded
+    )
 
 
 async def test_two_writers_at_the_same_expected_version_exactly_one_wins(engine: AsyncEngine) -> None:

@@ -24,7 +24,8 @@ from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.competitions import CompetitionScored
-from contracts.vocabulary import Medal, SkillLevel
+from contracts.events.registry import TierPromoted
+from contracts.vocabulary import Medal, SkillLevel, TierRank
 from services.registry import handlers
 from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
 from services.registry.projections import seed_policy_handlers
@@ -146,5 +147,6 @@ async def test_nominated_trained_and_scored_worker_is_promoted_once(
     async with session_factory(engine)() as session:
         worker = (await store.load(session, StreamRef(type="Worker", id="w-1")))[-1]
     assert worker.envelope.correlation_id == scored.correlation_id
-    assert worker.event.to_rank == "seed" and worker.event.tier_label == "种子工匠"
+    assert isinstance(worker.event, TierPromoted)
+    assert worker.event.to_rank is TierRank.SEED and worker.event.tier_label == "种子工匠"
     assert worker.event.effective_on == scored.occurred_at.date()

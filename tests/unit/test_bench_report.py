@@ -170,7 +170,12 @@ def test_write_results_replaces_latest(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "unit", "shown"),
-    [(None, "ms", "—"), (0.4512, "x", "0.45x"), (12_345.6, "events/s", "12,346 events/s"), (12.34, "ms", "12.3 ms")],
+    [
+        (None, "ms", "—"),
+        (0.4512, "x", "0.45x"),
+        (12_345.6, "events/s", "12,346 events/s"),
+        (12.34, "ms", "12.3 ms"),
+    ],
 )
 def test_format_value(value: float | None, unit: str, shown: str) -> None:
     assert format_value(value, unit) == shown
