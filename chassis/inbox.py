@@ -40,6 +40,12 @@ class Delivery:
     event: Event
 
 
+# Applies all of a batch's fresh events of one type at once (set-based SQL: one statement
+# per batch instead of one per event). For read models whose rows do not depend on the
+# order of this type's events relative to other types in the same batch.
+BatchHandler = Callable[[AsyncSession, Sequence[Delivery]], Awaitable[None]]
+
+
 @dataclass(slots=True)
 class BatchOutcome:
     applied: int = 0
@@ -56,6 +62,7 @@ class InboxConsumer:
         sessions: async_sessionmaker[AsyncSession],
         handlers: Mapping[type[Event], Handler],
         dead_letters: DeadLetterPublisher,
+        batch_handlers: Mapping[type[Event], BatchHandler] | None = None,
         max_attempts: int = 3,
         max_event_bytes: int = 512 * 1024,
         retry_backoff_seconds: float = 0.05,
@@ -64,6 +71,7 @@ class InboxConsumer:
         self.name = name
         self._sessions = sessions
         self._handlers = {event_type.event_type: handler for event_type, handler in handlers.items()}
+        self._batch_handlers = {kind.event_type: handler for kind, handler in (batch_handlers or {}).items()}
         self._dead_letters = dead_letters
         self._max_attempts = max_attempts
         self._max_event_bytes = max_event_bytes
@@ -72,7 +80,7 @@ class InboxConsumer:
 
     @property
     def event_types(self) -> set[str]:
-        return set(self._handlers)
+        return set(self._handlers) | set(self._batch_handlers)
 
     async def process(self, records: Sequence[KafkaRecord]) -> BatchOutcome:
         outcome = BatchOutcome()
@@ -104,7 +112,7 @@ class InboxConsumer:
             except ContractError as error:
                 outcome.dead_letters.append(DeadLetter(record, error.reason, str(error)))
                 continue
-            if envelope.event_type not in self._handlers:
+            if envelope.event_type not in self._handlers and envelope.event_type not in self._batch_handlers:
                 outcome.ignored += 1
                 continue
             deliveries.append(Delivery(record, envelope, event))
@@ -113,13 +121,19 @@ class InboxConsumer:
     async def _apply_together(self, deliveries: Sequence[Delivery], outcome: BatchOutcome) -> None:
         async with self._sessions() as session, session.begin():
             fresh = await self._claim(session, deliveries)
+            in_bulk: dict[str, list[Delivery]] = {}
             for delivery in deliveries:
                 if delivery.envelope.event_id in fresh:
                     fresh.discard(delivery.envelope.event_id)  # a twin later in the batch is a duplicate
-                    await self._handle(session, delivery)
+                    if delivery.envelope.event_type in self._batch_handlers:
+                        in_bulk.setdefault(delivery.envelope.event_type, []).append(delivery)
+                    else:
+                        await self._handle(session, delivery)
                     outcome.applied += 1
                 else:
                     outcome.duplicates += 1
+            for event_type, together in in_bulk.items():
+                await self._batch_handlers[event_type](session, together)
 
     async def _apply_alone(self, delivery: Delivery, outcome: BatchOutcome) -> None:
         for attempt in range(1, self._max_attempts + 1):
@@ -158,6 +172,9 @@ class InboxConsumer:
 
     async def _handle(self, session: AsyncSession, delivery: Delivery) -> None:
         envelope = delivery.envelope
+        if envelope.event_type in self._batch_handlers:
+            await self._batch_handlers[envelope.event_type](session, [delivery])
+            return
         with structlog.contextvars.bound_contextvars(
             event_id=str(envelope.event_id), correlation_id=str(envelope.correlation_id)
         ):

@@ -18,8 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from chassis.eventstore.schema import events, outbox
-from chassis.eventstore.store import envelope_of_row
+from chassis.eventstore.schema import outbox
 from chassis.logging import get_logger
 
 log = get_logger(__name__)
@@ -37,16 +36,6 @@ class RecordSender(Protocol):
         timestamp_ms: int | None = None,
         headers: Any = None,
     ) -> asyncio.Future[Any]: ...
-
-
-def event_headers(row: Any) -> list[tuple[str, bytes]]:
-    """Routing facts as headers, so integrators can filter without parsing JSON."""
-    return [
-        ("event_type", str(row["event_type"]).encode()),
-        ("schema_version", str(row["schema_version"]).encode()),
-        ("event_id", str(row["event_id"]).encode()),
-        ("correlation_id", str(row["correlation_id"]).encode()),
-    ]
 
 
 class Relay:
@@ -70,22 +59,13 @@ class Relay:
         """Publish up to one batch; returns how many events went out."""
         async with self._engine.connect() as connection:
             rows = (
-                (
-                    await connection.execute(
-                        select(events)
-                        .join(outbox, outbox.c.position == events.c.position)
-                        .order_by(outbox.c.position)
-                        .limit(self._batch_size)
-                    )
-                )
-                .mappings()
-                .all()
-            )
+                await connection.execute(select(outbox).order_by(outbox.c.position).limit(self._batch_size))
+            ).all()
             await connection.rollback()
         if not rows:
             return 0
         await self._send_all(rows)
-        positions = [row["position"] for row in rows]
+        positions = [row.position for row in rows]
         async with self._engine.begin() as connection:
             await connection.execute(delete(outbox).where(outbox.c.position.in_(positions)))
         self.published += len(rows)
@@ -96,10 +76,10 @@ class Relay:
         # what makes "deleted from the outbox" imply "acknowledged by all replicas".
         deliveries = [
             await self._sender.send(
-                row["topic"],
-                value=envelope_of_row(row).to_bytes(),
-                key=str(row["partition_key"]).encode(),
-                headers=event_headers(row),
+                row.topic,
+                value=row.body,
+                key=row.partition_key.encode(),
+                headers=[(name, value.encode()) for name, value in row.headers.items()],
             )
             for row in rows
         ]

@@ -40,3 +40,13 @@ def upsert(
     updates = {name: statement.excluded[name] for name in values if name not in keys}
     upserted: Insert = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
     return upserted
+
+
+def upsert_adding(bind: AsyncSession | AsyncConnection, table: Table, *, key: str, column: str) -> Insert:
+    """INSERT … ON CONFLICT (key) DO UPDATE SET column = column + excluded.column: a counter
+    bumped for many rows in one executemany."""
+    statement = _insert(bind, table)
+    adding: Insert = statement.on_conflict_do_update(
+        index_elements=[key], set_={column: table.c[column] + statement.excluded[column]}
+    )
+    return adding

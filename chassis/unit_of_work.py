@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.aggregate import Aggregate
 from chassis.correlation import current_correlation
-from chassis.eventstore.store import EventStore, Snapshot, command_event_id
+from chassis.eventstore.store import Append, EventStore, Snapshot, command_event_id
 from contracts.envelope import Envelope
 
 A = TypeVar("A", bound=Aggregate)
@@ -105,57 +105,53 @@ class UnitOfWork:
         and is reported as DuplicateCommand instead of acting twice.
         """
         session = self.active
-        correlation_id = correlation_id or current_correlation.get()
-        stored: list[Envelope] = []
+        changed = [aggregate for aggregate in self._seen.values() if aggregate.pending]
+        appends = self._wrap(changed, correlation_id or current_correlation.get(), causation_id, command_id)
         # On a borrowed session a savepoint keeps a duplicate command from dooming the
         # caller's whole transaction.
         scope = session.begin_nested() if self._borrowed is not None else contextlib.nullcontext()
         try:
             async with scope:
-                for aggregate in self._seen.values():
-                    if aggregate.pending:
-                        stored.extend(
-                            await self._append(
-                                session, aggregate, len(stored), correlation_id, causation_id, command_id
-                            )
-                        )
+                await self._store.append_many(session, appends)
+                for aggregate, append in zip(changed, appends, strict=True):
+                    aggregate.version += len(append.envelopes)
+                    aggregate.pending.clear()
+                    await self._maybe_snapshot(session, aggregate, len(append.envelopes))
             if self._borrowed is None:
                 await session.commit()
         except IntegrityError as error:
             if command_id is not None and "event_id" in str(error.orig):
                 raise DuplicateCommand(str(command_id)) from error
             raise
-        return stored
+        return [envelope for append in appends for envelope in append.envelopes]
 
-    async def _append(
+    def _wrap(
         self,
-        session: AsyncSession,
-        aggregate: Aggregate,
-        already: int,
+        aggregates: list[Aggregate],
         correlation_id: UUID | None,
         causation_id: UUID | None,
         command_id: UUID | None,
-    ) -> list[Envelope]:
-        envelopes = []
-        for offset, event in enumerate(aggregate.pending, start=1):
-            event_id = None if command_id is None else command_event_id(command_id, already + offset)
-            envelope = Envelope.wrap(
-                event,
-                producer=self._producer,
-                stream=aggregate.stream,
-                stream_version=aggregate.version + offset,
-                tenant=aggregate.tenant,
-                correlation_id=correlation_id,
-                causation_id=causation_id,
-                event_id=event_id,
-            )
-            correlation_id = correlation_id or envelope.correlation_id
-            envelopes.append(envelope)
-        await self._store.append(session, aggregate.stream, aggregate.version, envelopes)
-        aggregate.version += len(envelopes)
-        aggregate.pending.clear()
-        await self._maybe_snapshot(session, aggregate, len(envelopes))
-        return envelopes
+    ) -> list[Append]:
+        appends: list[Append] = []
+        number = 0  # the command's n-th event, across aggregates
+        for aggregate in aggregates:
+            envelopes = []
+            for offset, event in enumerate(aggregate.pending, start=1):
+                number += 1
+                envelope = Envelope.wrap(
+                    event,
+                    producer=self._producer,
+                    stream=aggregate.stream,
+                    stream_version=aggregate.version + offset,
+                    tenant=aggregate.tenant,
+                    correlation_id=correlation_id,
+                    causation_id=causation_id,
+                    event_id=None if command_id is None else command_event_id(command_id, number),
+                )
+                correlation_id = correlation_id or envelope.correlation_id  # one flow for all
+                envelopes.append(envelope)
+            appends.append(Append(aggregate.stream, aggregate.version, envelopes))
+        return appends
 
     async def _maybe_snapshot(self, session: AsyncSession, aggregate: Aggregate, added: int) -> None:
         crossed = (

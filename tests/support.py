@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from chassis.sqlutil import insert_ignoring_duplicates
+from chassis.inbox import Delivery
+from chassis.sqlutil import insert_ignoring_duplicates, upsert_adding
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.training import TrainingCompleted
 
@@ -65,6 +68,13 @@ async def count_event(session: AsyncSession, envelope: Envelope, _event: object)
         .where(worker_counts.c.worker_id == envelope.key)
         .values(events=worker_counts.c.events + 1)
     )
+
+
+async def count_events_in_bulk(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+    """The same read model as count_event, one statement per batch (a BatchHandler)."""
+    per_worker = Counter(delivery.envelope.key for delivery in deliveries)
+    statement = upsert_adding(session, worker_counts, key="worker_id", column="events")
+    await session.execute(statement, [{"worker_id": w, "events": n} for w, n in per_worker.items()])
 
 
 async def read_counts(engine: AsyncEngine) -> dict[str, int]:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -46,9 +47,10 @@ events = Table(
     UniqueConstraint("stream_type", "stream_id", "stream_version", name="uq_events_stream_version"),
 )
 
-# The transactional outbox: a row per stored event that is not yet on Kafka. It is
-# written in the appending transaction and deleted by the relay after the broker
-# acknowledged; a transaction that commits late simply shows up here late.
+# The transactional outbox: a row per stored event that is not yet on Kafka, holding the
+# record exactly as it will be sent. It is written in the appending transaction and
+# deleted by the relay after the broker acknowledged; a transaction that commits late
+# simply shows up here late.
 outbox = Table(
     "outbox",
     metadata,
@@ -59,6 +61,10 @@ outbox = Table(
         primary_key=True,
         autoincrement=False,
     ),
+    Column("topic", String(255), nullable=False),
+    Column("partition_key", String(128), nullable=False),
+    Column("headers", JSON, nullable=False),
+    Column("body", LargeBinary, nullable=False),
 )
 
 snapshots = Table(

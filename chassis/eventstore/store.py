@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +42,15 @@ class ConcurrencyError(Exception):
         self.stream = stream
         self.expected = expected
         self.actual = actual
+
+
+@dataclass(frozen=True, slots=True)
+class Append:
+    """New events for one stream, to follow `expected_version`."""
+
+    stream: StreamRef
+    expected_version: int
+    envelopes: Sequence[Envelope]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,28 +90,58 @@ class EventStore:
         expected_version: int,
         envelopes: Sequence[Envelope],
     ) -> list[int]:
-        """Append after `expected_version`; returns the store positions given.
+        """Append after `expected_version`; returns the store positions given."""
+        return await self.append_many(session, [Append(stream, expected_version, envelopes)])
+
+    async def append_many(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
+        """Append to several streams in three statements, whatever their number.
 
         The version check catches a stale writer early; the unique (stream, version)
         constraint catches the writer that raced past the check. Either way the
         caller's transaction is left to roll back whole.
         """
-        if not envelopes:
+        appends = [append for append in appends if append.envelopes]
+        if not appends:
             return []
-        _check_sequence(stream, expected_version, envelopes)
-        actual = await self.current_version(session, stream)
-        if actual != expected_version:
-            raise ConcurrencyError(stream, expected_version, actual)
+        for append in appends:
+            _check_sequence(append.stream, append.expected_version, append.envelopes)
+        versions = await self._current_versions(session, [append.stream for append in appends])
+        for append in appends:
+            actual = versions.get((append.stream.type, append.stream.id), 0)
+            if actual != append.expected_version:
+                raise ConcurrencyError(append.stream, append.expected_version, actual)
+        envelopes = [envelope for append in appends for envelope in append.envelopes]
         rows = [self._row(envelope) for envelope in envelopes]
         try:
-            result = await session.execute(insert(events).returning(events.c.position), rows)
+            result = await session.execute(
+                insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
+            )
         except IntegrityError as error:
-            if "uq_events_stream_version" in str(error.orig) or "stream_version" in str(error.orig):
-                raise ConcurrencyError(stream, expected_version) from error
+            if "stream_version" in str(error.orig):
+                first = appends[0]
+                raise ConcurrencyError(first.stream, first.expected_version) from error
             raise
         positions = [int(position) for position in result.scalars().all()]
-        await session.execute(insert(outbox), [{"position": position} for position in positions])
+        await session.execute(
+            insert(outbox),
+            [
+                self.outbox_row(position, envelope, row["topic"])
+                for position, envelope, row in zip(positions, envelopes, rows, strict=True)
+            ],
+        )
         return positions
+
+    async def _current_versions(
+        self, session: AsyncSession, streams: Sequence[StreamRef]
+    ) -> dict[tuple[str, str], int]:
+        if len(streams) == 1:
+            return {(streams[0].type, streams[0].id): await self.current_version(session, streams[0])}
+        result = await session.execute(
+            select(events.c.stream_type, events.c.stream_id, func.max(events.c.stream_version))
+            .where(tuple_(events.c.stream_type, events.c.stream_id).in_([(s.type, s.id) for s in streams]))
+            .group_by(events.c.stream_type, events.c.stream_id)
+        )
+        return {(kind, key): int(version) for kind, key, version in result.all()}
 
     async def load(
         self, session: AsyncSession, stream: StreamRef, *, after_version: int = 0
@@ -161,6 +200,22 @@ class EventStore:
         if row is None:
             return None
         return Snapshot(stream=stream, version=int(row.stream_version), state=dict(row.state))
+
+    @staticmethod
+    def outbox_row(position: int, envelope: Envelope, topic: str) -> dict[str, Any]:
+        """The Kafka record, serialised once here so the relay only moves bytes."""
+        return {
+            "position": position,
+            "topic": topic,
+            "partition_key": envelope.key,
+            "headers": {
+                "event_type": envelope.event_type,
+                "schema_version": str(envelope.schema_version),
+                "event_id": str(envelope.event_id),
+                "correlation_id": str(envelope.correlation_id),
+            },
+            "body": envelope.to_bytes(),
+        }
 
     def _row(self, envelope: Envelope) -> dict[str, Any]:
         return {

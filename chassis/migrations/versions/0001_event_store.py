@@ -48,6 +48,10 @@ def upgrade() -> None:
             primary_key=True,
             autoincrement=False,
         ),
+        sa.Column("topic", sa.String(255), nullable=False),
+        sa.Column("partition_key", sa.String(128), nullable=False),
+        sa.Column("headers", sa.JSON, nullable=False),
+        sa.Column("body", sa.LargeBinary, nullable=False),
     )
     op.create_table(
         "snapshots",
