@@ -38,5 +38,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = {"craftsman_read_only": True}
+"""Execution options for a connection that only reads: on SQLite it takes no write lock."""
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get("craftsman_read_only"):
+        connection.exec_driver_sql("BEGIN")  # WAL readers never wait for the writer
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

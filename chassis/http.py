@@ -38,7 +38,7 @@ async def execute(
 ) -> dict[str, Any]:
     """Run a command handler in a unit of work; a repeated Idempotency-Key replays the answer."""
     if key is not None:
-        async with runtime.sessions() as session:
+        async with runtime.readers() as session:
             prior = await runtime.store.events_of_command(session, key)
         if prior:
             raise CommandAlreadyApplied(prior)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chassis import migrate
 from chassis.correlation import correlation_middleware
-from chassis.db import create_engine, session_factory
+from chassis.db import READ_ONLY, create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
 from chassis.eventstore.store import ConcurrencyError, EventStore
@@ -70,6 +70,10 @@ class Runtime:
     broker: KafkaBroker
     relay: Relay
     in_flight: InFlight = field(default_factory=InFlight)
+
+    def readers(self) -> AsyncSession:
+        """A session for queries; on SQLite it reads without waiting for the writer."""
+        return session_factory(self.engine.execution_options(**READ_ONLY))()
 
     def unit_of_work(self, session: AsyncSession | None = None) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.store, producer=self.settings.service_name, session=session)
@@ -193,7 +197,8 @@ async def _database_ok(runtime: Runtime) -> bool:
     try:
         async with asyncio.timeout(2):
             async with runtime.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+                reader = await connection.execution_options(**READ_ONLY)
+                await reader.execute(text("SELECT 1"))
         return True
     except Exception:
         return False

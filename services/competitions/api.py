@@ -58,7 +58,7 @@ async def conclude_contest(
 
 @router.get("/contests/{contest_id}/leaderboard")
 async def leaderboard(contest_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.sessions() as session:
+    async with runtime.readers() as session:
         board = await CompetitionsQueries(session).leaderboard(contest_id)
     if board is None:
         raise NotFound(f"no leaderboard for contest {contest_id} (yet)")
@@ -67,7 +67,7 @@ async def leaderboard(contest_id: Identifier, runtime: RuntimeDep) -> dict[str, 
 
 @router.get("/workers/{worker_id}")
 async def known_worker(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.sessions() as session:
+    async with runtime.readers() as session:
         worker = await CompetitionsQueries(session).known_worker(worker_id)
     if worker is None:
         raise NotFound(f"worker {worker_id} is not known to competitions yet")

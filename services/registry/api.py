@@ -54,7 +54,7 @@ async def nominate_worker(
 
 @router.get("/workers/{worker_id}/profile")
 async def worker_profile(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.sessions() as session:
+    async with runtime.readers() as session:
         profile = await ProfileQueries(session).profile(worker_id)
     if profile is None:
         raise NotFound(f"no profile for worker {worker_id} (yet)")
@@ -63,7 +63,7 @@ async def worker_profile(worker_id: Identifier, runtime: RuntimeDep) -> dict[str
 
 @router.get("/enterprises/{enterprise_id}/roster")
 async def roster(enterprise_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.sessions() as session:
+    async with runtime.readers() as session:
         return {
             "enterprise_id": enterprise_id,
             "workers": await ProfileQueries(session).roster(enterprise_id),

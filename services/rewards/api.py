@@ -26,7 +26,7 @@ async def open_programme(
 
 @router.get("/programmes/{programme_id}")
 async def programme(programme_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.sessions() as session:
+    async with runtime.readers() as session:
         found = await RewardQueries(session).programme(programme_id)
     if found is None:
         raise NotFound(f"no programme {programme_id} (yet)")
@@ -41,7 +41,7 @@ async def grant_ledger(
     programme_id: Identifier | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    async with runtime.sessions() as session:
+    async with runtime.readers() as session:
         found = await RewardQueries(session).grants(
             worker_id=worker_id, enterprise_id=enterprise_id, programme_id=programme_id, limit=limit
         )
@@ -50,7 +50,7 @@ async def grant_ledger(
 
 @router.get("/workers/{worker_id}/tier")
 async def worker_tier(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.sessions() as session:
+    async with runtime.readers() as session:
         found = await RewardQueries(session).worker_tier(worker_id)
     if found is None:
         raise NotFound(f"no tier known for worker {worker_id} (yet)")

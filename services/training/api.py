@@ -35,7 +35,7 @@ async def award_certificate(
 
 @router.get("/workers/{worker_id}")
 async def known_worker(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.sessions() as session:
+    async with runtime.readers() as session:
         worker = await TrainingQueries(session).known_worker(worker_id)
     if worker is None:
         raise NotFound(f"worker {worker_id} is not known to training yet")
@@ -44,7 +44,7 @@ async def known_worker(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, 
 
 @router.get("/workers/{worker_id}/learning-record")
 async def learning_record(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.sessions() as session:
+    async with runtime.readers() as session:
         queries = TrainingQueries(session)
         worker = await queries.known_worker(worker_id)
         completions = await queries.completions(worker_id)
