@@ -1,0 +1,290 @@
+"""Command append over the registry's HTTP API vs the `eventsourcing` library in-process.
+
+Both sides: C concurrent writers, one new aggregate (one event) per transaction, into
+a fresh database on the same Postgres server, for the same duration after a warm-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from bench.report import Measurement, percentile, rate
+from bench.resources import PostgresServer, Resources
+from bench.services import RunningService, service, wait_caught_up
+
+
+@dataclass
+class Tally:
+    ok: int = 0
+    errors: int = 0
+    first_error: str = ""
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        lat = self.latencies_ms
+        return {
+            "errors": self.errors,
+            "first_error": self.first_error or None,
+            "latency_p50_ms": round(percentile(lat, 50), 2) if lat else None,
+            "latency_p99_ms": round(percentile(lat, 99), 2) if lat else None,
+        }
+
+
+def worker_command(worker_id: str, enterprise_id: str) -> dict[str, Any]:
+    return {
+        "worker_id": worker_id,
+        "enterprise_id": enterprise_id,
+        "full_name": "王建国",
+        "trade": "industrial robot system operation",
+        "skill_level": "senior",
+    }
+
+
+def enterprise_command(enterprise_id: str) -> dict[str, Any]:
+    return {
+        "enterprise_id": enterprise_id,
+        "name": "潍柴动力 (bench)",
+        "region_id": "weifang",
+        "industry": "power equipment",
+    }
+
+
+async def _hammer(
+    client: httpx.AsyncClient, enterprise_id: str, *, concurrency: int, seconds: float, tag: str
+) -> tuple[Tally, float]:
+    tally = Tally()
+    deadline = time.perf_counter() + seconds
+
+    async def writer(lane: int) -> None:
+        n = 0
+        while time.perf_counter() < deadline:
+            n += 1
+            sent = time.perf_counter()
+            try:
+                answer = await client.post(
+                    "/workers", json=worker_command(f"{tag}-{lane}-{n}", enterprise_id)
+                )
+            except httpx.HTTPError as error:
+                tally.errors += 1
+                tally.first_error = tally.first_error or repr(error)
+                continue
+            if answer.status_code == 201:
+                tally.ok += 1
+                tally.latencies_ms.append((time.perf_counter() - sent) * 1000)
+            else:
+                tally.errors += 1
+                tally.first_error = tally.first_error or f"{answer.status_code} {answer.text[:300]}"
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer(lane) for lane in range(concurrency)))
+    return tally, time.perf_counter() - started
+
+
+async def _http_floor(
+    client: httpx.AsyncClient, registry: RunningService, *, concurrency: int, seconds: float
+) -> dict[str, float]:
+    """GET /health with the same writers: what the HTTP stack alone costs the service per request."""
+    await asyncio.sleep(1.0)  # let the service's consumers finish the events of the append run
+    deadline = time.perf_counter() + seconds
+    counts = [0] * concurrency
+
+    async def lane(index: int) -> None:
+        while time.perf_counter() < deadline:
+            (await client.get("/health")).raise_for_status()
+            counts[index] += 1
+
+    cpu, started = registry.cpu_seconds(), time.perf_counter()
+    await asyncio.gather(*(lane(i) for i in range(concurrency)))
+    cpu, elapsed = registry.cpu_seconds() - cpu, time.perf_counter() - started
+    total = sum(counts)
+    return {
+        "health_requests_per_s": round(rate(total, elapsed), 1),
+        "service_cpu_ms_per_request": round(cpu * 1000 / total, 3) if total else 0.0,
+    }
+
+
+async def api_append(
+    res: Resources, *, concurrency: int, seconds: float, warmup_seconds: float, log_dir: Path
+) -> Measurement:
+    url = await res.database("registry_append", migrated=False)  # the service migrates itself
+    async with service("registry", database_url=url, kafka=res.kafka, log_dir=log_dir) as registry:
+        catch_up = await wait_caught_up(res.kafka, "registry")
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(base_url=registry.base_url, timeout=30, limits=limits) as client:
+            enterprise_id = f"bench-ent-{res.run_id}"
+            (await client.post("/enterprises", json=enterprise_command(enterprise_id))).raise_for_status()
+            await _hammer(
+                client,
+                enterprise_id,
+                concurrency=concurrency,
+                seconds=warmup_seconds,
+                tag=f"bw-{res.run_id}-w",
+            )
+            service_cpu, bench_cpu = registry.cpu_seconds(), time.process_time()
+            tally, elapsed = await _hammer(
+                client, enterprise_id, concurrency=concurrency, seconds=seconds, tag=f"bw-{res.run_id}-m"
+            )
+            service_cpu, bench_cpu = registry.cpu_seconds() - service_cpu, time.process_time() - bench_cpu
+            floor = await _http_floor(client, registry, concurrency=concurrency, seconds=min(3.0, seconds))
+    if tally.ok == 0:
+        raise RuntimeError(f"no command succeeded: {tally.first_error}")
+    return Measurement(
+        key="api_append",
+        label="append via registry HTTP API",
+        value=rate(tally.ok, elapsed),
+        unit="events/s",
+        method=(
+            "registry service subprocess (uvicorn, one process); C httpx.AsyncClient writers in the bench "
+            "process, each POST /workers in a loop: JSON → pydantic command → load Enterprise and Worker "
+            "streams (snapshot lookup + events) → decide → EventStore.append (version check, event + outbox "
+            "rows) → commit; the service's relay and its own consumers run alongside, as in production"
+        ),
+        params={
+            "concurrency": concurrency,
+            "seconds": seconds,
+            "warmup_seconds": warmup_seconds,
+            "events_per_command": 1,
+        },
+        detail={
+            "count": tally.ok,
+            "elapsed_s": round(elapsed, 3),
+            **tally.summary(),
+            "service_cpu_ms_per_event": round(service_cpu * 1000 / tally.ok, 2),
+            "service_cpu_utilisation": round(service_cpu / elapsed, 2),
+            "client_cpu_ms_per_event": round(bench_cpu * 1000 / tally.ok, 2),
+            "http_floor": floor,
+            "catch_up_before_s": round(catch_up.seconds, 1),
+            "caught_up_before": catch_up.caught_up,
+        },
+    )
+
+
+# --- the baseline: pyeventsourcing ------------------------------------------------
+
+
+class BenchWorker(Aggregate):
+    @event("Registered")
+    def __init__(
+        self, worker_id: str, enterprise_id: str, full_name: str, trade: str, skill_level: str
+    ) -> None:
+        self.worker_id = worker_id
+        self.enterprise_id = enterprise_id
+        self.full_name = full_name
+        self.trade = trade
+        self.skill_level = skill_level
+
+
+class BenchRegistry(Application[Any]):
+    name = "BenchRegistry"
+
+
+def eventsourcing_env(server: PostgresServer, dbname: str, pool_size: int) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": server.host,
+        "POSTGRES_PORT": str(server.port),
+        "POSTGRES_USER": server.user,
+        "POSTGRES_PASSWORD": server.password,
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": "0",
+    }
+
+
+def _es_run(app: BenchRegistry, *, concurrency: int, seconds: float, tag: str) -> tuple[Tally, float]:
+    tally = Tally()
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def writer(lane: int) -> None:
+        n, ok, latencies = 0, 0, []
+        errors, first = 0, ""
+        while time.perf_counter() < deadline:
+            n += 1
+            command = worker_command(f"{tag}-{lane}-{n}", "bench-ent")
+            sent = time.perf_counter()
+            try:
+                app.save(BenchWorker(**command))
+            except Exception as error:
+                errors += 1
+                first = first or repr(error)
+                continue
+            ok += 1
+            latencies.append((time.perf_counter() - sent) * 1000)
+        with lock:
+            tally.ok += ok
+            tally.errors += errors
+            tally.first_error = tally.first_error or first
+            tally.latencies_ms.extend(latencies)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(writer, range(concurrency)))
+    return tally, time.perf_counter() - started
+
+
+def _eventsourcing_sync(
+    server: PostgresServer, dbname: str, *, concurrency: int, seconds: float, warmup_seconds: float
+) -> tuple[Tally, float, float]:
+    """(tally, seconds, CPU seconds of this process: the library, its pool and the writer threads)."""
+    app = BenchRegistry(env=eventsourcing_env(server, dbname, concurrency))
+    try:
+        _es_run(app, concurrency=concurrency, seconds=warmup_seconds, tag="w")
+        cpu = time.process_time()
+        tally, elapsed = _es_run(app, concurrency=concurrency, seconds=seconds, tag="m")
+        return tally, elapsed, time.process_time() - cpu
+    finally:
+        app.close()
+
+
+async def eventsourcing_append(
+    res: Resources, *, concurrency: int, seconds: float, warmup_seconds: float
+) -> Measurement:
+    url = await res.database("eventsourcing", migrated=False)
+    run: Callable[[], tuple[Tally, float, float]] = lambda: _eventsourcing_sync(  # noqa: E731
+        res.server,
+        res.database_name(url),
+        concurrency=concurrency,
+        seconds=seconds,
+        warmup_seconds=warmup_seconds,
+    )
+    tally, elapsed, cpu = await asyncio.to_thread(run)
+    if tally.ok == 0:
+        raise RuntimeError(f"no eventsourcing save succeeded: {tally.first_error}")
+    from importlib.metadata import version
+
+    return Measurement(
+        key="eventsourcing_append",
+        label="append via eventsourcing (in-process)",
+        value=rate(tally.ok, elapsed),
+        unit="events/s",
+        method=(
+            f"eventsourcing {version('eventsourcing')} Application with eventsourcing.postgres "
+            "(psycopg 3 pool), C threads in one process each creating a new Aggregate (one event) and "
+            "app.save() in a loop: no HTTP, no command validation, no aggregate load, no outbox and no "
+            "Kafka; its recorder takes a table lock per insert to keep notification ids gap-free"
+        ),
+        params={
+            "concurrency": concurrency,
+            "seconds": seconds,
+            "warmup_seconds": warmup_seconds,
+            "events_per_command": 1,
+        },
+        detail={
+            "count": tally.ok,
+            "elapsed_s": round(elapsed, 3),
+            **tally.summary(),
+            "process_cpu_ms_per_event": round(cpu * 1000 / tally.ok, 2),
+        },
+    )

@@ -1,0 +1,317 @@
+"""Kafka figures: raw produce vs the relay, raw consume vs a projection (inbox consumer).
+
+Each pair runs the same records against fresh topics of the same partition count,
+on the same broker, in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bench.report import Measurement, rate
+from bench.resources import PARTITIONS, Resources, offsets, partitions_of
+from bench.store_figures import fill
+from bench.workload import BuiltTxn, Record, Shape
+from chassis.db import create_engine, session_factory
+from chassis.deadletter import DeadLetterPublisher
+from chassis.eventstore.schema import inbox
+from chassis.eventstore.store import EventStore
+from chassis.inbox import BatchOutcome, Delivery, InboxConsumer
+from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
+from chassis.relay import Relay
+from chassis.settings import ServiceSettings
+from contracts.envelope import Envelope
+from contracts.events.training import TrainingCompleted
+from tests.support import count_event, count_events_in_bulk, create_projection_tables, read_counts_total
+
+DEFAULTS = ServiceSettings()
+RELAY_BATCH = DEFAULTS.relay_batch_size
+CONSUMER_BATCH = DEFAULTS.consumer_batch_size
+CONSUMER_BATCH_TIMEOUT_MS = DEFAULTS.consumer_batch_timeout_ms
+QUIET = logging.getLogger("bench.faststream")
+QUIET.setLevel(logging.WARNING)
+
+
+def _mean_size(records: Sequence[Record]) -> float:
+    return sum(len(r.value) for r in records) / len(records) if records else 0.0
+
+
+async def raw_produce(res: Resources, records: Sequence[Record], shape: Shape) -> Measurement:
+    """A plain aiokafka producer with create_producer's settings sending the relay's records."""
+    topic = await res.topic("raw-produce")
+    producer = create_producer(res.kafka, client_id=f"bench-raw-{res.run_id}")
+    await producer.start()
+    try:
+        await producer.partitions_for(topic)  # metadata before the clock starts, as for the relay
+        started = time.perf_counter()
+        deliveries = [
+            await producer.send(topic, value=r.value, key=r.key, headers=r.headers) for r in records
+        ]
+        await asyncio.gather(*deliveries)
+        elapsed = time.perf_counter() - started
+    finally:
+        await producer.stop()
+    return Measurement(
+        key="raw_produce",
+        label="raw produce (aiokafka)",
+        value=rate(len(records), elapsed),
+        unit="events/s",
+        method=(
+            "chassis.kafka.create_producer (acks=all, idempotence, linger 5 ms): send() every record "
+            "(same key, value bytes and headers as the relay's), then await all acks"
+        ),
+        params={
+            **shape.as_params(),
+            "partitions": PARTITIONS,
+            "mean_value_bytes": round(_mean_size(records)),
+        },
+        detail={"count": len(records), "elapsed_s": round(elapsed, 3)},
+    )
+
+
+@dataclass(frozen=True)
+class RelayRun:
+    measurement: Measurement
+    topic: str
+
+
+async def relay(res: Resources, txns: Sequence[BuiltTxn], shape: Shape) -> RelayRun:
+    """Relay.drain() of an outbox already holding every event (filled before the clock starts)."""
+    url = await res.database("relay")
+    topic = await res.topic("relay")
+    engine = create_engine(url)
+    producer = create_producer(res.kafka, client_id=f"bench-relay-{res.run_id}")
+    try:
+        await fill(engine, EventStore(topic_of=lambda _: topic), txns, writers=2)
+        async with engine.begin() as connection:
+            await connection.execute(text("ANALYZE events"))
+            await connection.execute(text("ANALYZE outbox"))
+        await producer.start()
+        await producer.partitions_for(topic)
+        publisher = Relay(engine, producer, name=f"bench-relay-{res.run_id}", batch_size=RELAY_BATCH)
+        started = time.perf_counter()
+        sent = await publisher.drain()
+        elapsed = time.perf_counter() - started
+    finally:
+        await producer.stop()
+        await engine.dispose()
+    if sent != shape.total:
+        raise RuntimeError(f"the relay published {sent} events, expected {shape.total}")
+    measurement = Measurement(
+        key="relay",
+        label="relay (outbox → Kafka)",
+        value=rate(sent, elapsed),
+        unit="events/s",
+        method=(
+            "chassis.relay.Relay.drain(): read a batch from events⋈outbox, re-serialise each envelope, "
+            "send, await every ack, delete the batch from the outbox; repeat until empty"
+        ),
+        params={**shape.as_params(), "partitions": PARTITIONS, "relay_batch_size": RELAY_BATCH},
+        detail={"count": sent, "elapsed_s": round(elapsed, 3)},
+    )
+    return RelayRun(measurement, topic)
+
+
+async def produce_topic(res: Resources, records: Sequence[Record], purpose: str = "consume-source") -> str:
+    """A topic holding the records (not timed: a source for the consume figures)."""
+    topic = await res.topic(purpose)
+    producer = create_producer(res.kafka, client_id=f"bench-source-{res.run_id}")
+    await producer.start()
+    try:
+        deliveries = [
+            await producer.send(topic, value=r.value, key=r.key, headers=r.headers) for r in records
+        ]
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()
+    return topic
+
+
+async def raw_consume(res: Resources, topic: str, expected: int) -> Measurement:
+    """A plain aiokafka consumer (no group) reading the topic from its start to its end offsets."""
+    partitions = await partitions_of(res.kafka, [topic])
+    beginning, end = await offsets(res.kafka, partitions)
+    total = sum(end[tp] - beginning[tp] for tp in partitions)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=res.kafka,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        client_id=f"bench-consume-{res.run_id}",
+    )
+    count = value_bytes = 0
+    started = time.perf_counter()
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        remaining = {tp for tp in partitions if end[tp] > beginning[tp]}
+        while remaining:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=CONSUMER_BATCH)
+            for tp, records in batch.items():
+                count += len(records)
+                value_bytes += sum(len(r.value or b"") for r in records)
+                if records and records[-1].offset + 1 >= end[tp]:
+                    remaining.discard(tp)
+        elapsed = time.perf_counter() - started
+    finally:
+        await consumer.stop()
+    if count != total or total < expected:
+        raise RuntimeError(f"read {count} records of {total} (expected {expected})")
+    return Measurement(
+        key="raw_consume",
+        label="raw consume (aiokafka)",
+        value=rate(count, elapsed),
+        unit="events/s",
+        method=(
+            "AIOKafkaConsumer without a group, assigned every partition, getmany(max_records=consumer "
+            "batch size) from the start to the end offsets; bytes only, no decoding; timed from start()"
+        ),
+        params={"events": count, "partitions": len(partitions), "max_records": CONSUMER_BATCH},
+        detail={
+            "count": count,
+            "elapsed_s": round(elapsed, 3),
+            "mean_value_bytes": round(value_bytes / count) if count else 0,
+        },
+    )
+
+
+async def projection(res: Resources, topic: str, expected: int, *, per_event: bool = False) -> Measurement:
+    """A FastStream consumer group with the chassis inbox consumer rebuilding a read model.
+
+    The read model is tests.support's worker_counts, applied by its batch handler (one upsert
+    statement per batch) or, with `per_event`, by its per-event handler (two statements per event).
+    """
+    purpose = "projection-per-event" if per_event else "projection"
+    url = await res.database(purpose.replace("-", "_"))
+    engine = create_engine(url)
+    await create_projection_tables(engine)
+    group = res.group(purpose)
+    producer = create_producer(res.kafka, client_id=f"bench-projection-dlq-{res.run_id}")
+    first_apply: list[float] = []
+    applied: list[int] = [0]
+    dead_letters: list[int] = [0]
+    all_applied: list[float] = []
+
+    async def count(session: AsyncSession, envelope: Envelope, event: object) -> None:
+        if not first_apply:
+            first_apply.append(time.perf_counter())
+        await count_event(session, envelope, event)
+
+    async def count_batch(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        if not first_apply:
+            first_apply.append(time.perf_counter())
+        await count_events_in_bulk(session, deliveries)
+
+    async def after_commit(outcome: BatchOutcome) -> None:
+        applied[0] += outcome.applied
+        dead_letters[0] += len(outcome.dead_letters)
+        if applied[0] >= expected and not all_applied:
+            all_applied.append(time.perf_counter())
+
+    consumer = InboxConsumer(
+        name=group,
+        sessions=session_factory(engine),
+        handlers={TrainingCompleted: count} if per_event else {},
+        batch_handlers={} if per_event else {TrainingCompleted: count_batch},
+        dead_letters=DeadLetterPublisher(producer, consumer=group),
+        after_commit=after_commit,
+    )
+    # Built like chassis.service.build_runtime builds a service's broker.
+    # FastStream's own lines (per batch, per rebalance) go to a logger that shows warnings only.
+    broker = KafkaBroker(
+        res.kafka,
+        client_id=f"bench-projection-{res.run_id}",
+        middlewares=(KafkaTelemetryMiddleware(),),
+        logger=QUIET,
+    )
+    in_flight = InFlight()
+    bind_inbox_consumer(
+        broker,
+        consumer,
+        topics=[topic],
+        group_id=group,
+        batch_size=CONSUMER_BATCH,
+        batch_timeout_ms=CONSUMER_BATCH_TIMEOUT_MS,
+        in_flight=in_flight,
+    )
+    partitions = await partitions_of(res.kafka, [topic])
+    _, end = await offsets(res.kafka, partitions)
+    admin = AIOKafkaAdminClient(bootstrap_servers=res.kafka)
+    await admin.start()
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        await broker.start()
+        await _until_committed(admin, group, end, timeout=900)
+        committed_at = time.perf_counter()
+    finally:
+        await in_flight.drain()
+        await broker.stop()
+        await producer.stop()
+        await admin.close()
+    try:
+        total = await read_counts_total(engine)
+        async with engine.connect() as connection:
+            claimed = int(await connection.scalar(select(func.count()).select_from(inbox)) or 0)
+    finally:
+        await engine.dispose()
+    if total != expected or claimed != expected:
+        raise RuntimeError(f"read model counts {total}, inbox {claimed}, expected {expected}")
+    elapsed = committed_at - started
+    steady = committed_at - first_apply[0] if first_apply else elapsed
+    return Measurement(
+        key="projection_per_event" if per_event else "projection",
+        label=f"projection{', per-event handler' if per_event else ''} (FastStream + inbox → Postgres)",
+        value=rate(expected, elapsed),
+        unit="events/s",
+        method=(
+            "one FastStream consumer-group member, chassis.kafka.bind_inbox_consumer, InboxConsumer "
+            + (
+                "applying tests.support.count_event (insert-if-missing + update: two statements per event)"
+                if per_event
+                else "applying tests.support.count_events_in_bulk (a batch handler: one upsert per batch)"
+            )
+            + " into Postgres, an inbox row per event, offsets committed after each batch's transaction; "
+            "timed from broker.start() until the group's committed offsets reach the end offsets"
+        ),
+        params={
+            "events": expected,
+            "partitions": len(partitions),
+            "batch_size": CONSUMER_BATCH,
+            "batch_timeout_ms": CONSUMER_BATCH_TIMEOUT_MS,
+            "group_members": 1,
+        },
+        detail={
+            "count": expected,
+            "elapsed_s": round(elapsed, 3),
+            "join_to_first_apply_s": round(first_apply[0] - started, 3) if first_apply else None,
+            "all_applied_s": round(all_applied[0] - started, 3) if all_applied else None,
+            "steady_events_per_s": round(rate(expected, steady), 1),
+            "dead_letters": dead_letters[0],
+        },
+    )
+
+
+async def _until_committed(
+    admin: AIOKafkaAdminClient, group: str, end: dict[TopicPartition, int], *, timeout: float
+) -> None:
+    async with asyncio.timeout(timeout):
+        while True:
+            committed = await admin.list_consumer_group_offsets(group, partitions=list(end))
+            if all(
+                offset == 0 or ((c := committed.get(tp)) is not None and c.offset >= offset)
+                for tp, offset in end.items()
+            ):
+                return
+            await asyncio.sleep(0.05)

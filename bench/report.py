@@ -1,0 +1,242 @@
+"""Turning measurements into the results document and the printed table (pure, no I/O but writing).
+
+Every figure is a `Measurement`; ratios pair a figure with the baseline measured in
+the same run. Nothing here measures anything.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from rich.table import Table
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One raw figure: its value and unit, how it was obtained, and its parameters."""
+
+    key: str
+    label: str
+    value: float
+    unit: str
+    method: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "value": self.value,
+            "unit": self.unit,
+            "method": self.method,
+            "params": dict(self.params),
+            **dict(self.detail),
+        }
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A headline ratio: figure / baseline, both measured in this run."""
+
+    key: str
+    label: str
+    figure: str
+    baseline: str
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A target (not a gate): the headline `key` compared with `threshold`."""
+
+    key: str
+    op: Literal[">=", "<"]
+    threshold: float
+    unit: str = ""
+
+    def met(self, value: float | None) -> bool | None:
+        if value is None:
+            return None
+        return value >= self.threshold if self.op == ">=" else value < self.threshold
+
+    def describe(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.op} {self.threshold:g}{unit}"
+
+
+RATIOS: tuple[Ratio, ...] = (
+    Ratio("relay_vs_raw_produce", "relay / raw produce", "relay", "raw_produce"),
+    Ratio("projection_vs_raw_consume", "projection / raw consume", "projection", "raw_consume"),
+    Ratio("append_vs_eventsourcing", "API append / eventsourcing", "api_append", "eventsourcing_append"),
+)
+
+# Headline keys that copy one figure's value as it is.
+HEADLINE_VALUES: Mapping[str, str] = {
+    "bulk_append_events_per_s": "bulk_append",
+    "e2e_p50_ms": "e2e_p50",
+    "e2e_p99_ms": "e2e_p99",
+    "e2e_rate_per_s": "e2e_rate",
+}
+
+GOALS: tuple[Goal, ...] = (
+    Goal("relay_vs_raw_produce", ">=", 0.7, "x"),
+    Goal("projection_vs_raw_consume", ">=", 0.5, "x"),
+    Goal("append_vs_eventsourcing", ">=", 3.0, "x"),
+    Goal("bulk_append_events_per_s", ">=", 50_000, "events/s"),
+    Goal("e2e_p99_ms", "<", 50, "ms"),
+)
+
+
+def ratio(value: float | None, baseline: float | None) -> float | None:
+    """value / baseline, or None when either is missing or the baseline is not positive."""
+    if value is None or baseline is None or not math.isfinite(value) or not math.isfinite(baseline):
+        return None
+    if baseline <= 0:
+        return None
+    return value / baseline
+
+
+def rate(count: int, seconds: float) -> float:
+    """Events per second; 0 for an empty or instantaneous run rather than a division error."""
+    if count <= 0 or seconds <= 0:
+        return 0.0
+    return count / seconds
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) with linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile must be within 0..100, not {q}")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    below = math.floor(position)
+    above = min(below + 1, len(ordered) - 1)
+    fraction = position - below
+    return ordered[below] + (ordered[above] - ordered[below]) * fraction
+
+
+def headlines(figures: Mapping[str, Measurement]) -> dict[str, float | None]:
+    """The headline numbers of the results document (None where a figure was not measured)."""
+    out: dict[str, float | None] = {}
+    for r in RATIOS:
+        figure, baseline = figures.get(r.figure), figures.get(r.baseline)
+        value = ratio(figure.value if figure else None, baseline.value if baseline else None)
+        out[r.key] = None if value is None else round(value, 4)
+    for key, source in HEADLINE_VALUES.items():
+        found = figures.get(source)
+        out[key] = None if found is None else round(found.value, 3)
+    return out
+
+
+def goals_report(values: Mapping[str, float | None]) -> dict[str, dict[str, Any]]:
+    return {
+        goal.key: {
+            "goal": goal.describe(),
+            "value": values.get(goal.key),
+            "met": goal.met(values.get(goal.key)),
+        }
+        for goal in GOALS
+    }
+
+
+def build_results(
+    *,
+    machine: Mapping[str, Any],
+    figures: Sequence[Measurement],
+    run: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The results document: machine, every raw figure, then the headline numbers."""
+    by_key = {m.key: m for m in figures}
+    if len(by_key) != len(figures):
+        raise ValueError("two measurements share a key")
+    values = headlines(by_key)
+    return {
+        "machine": dict(machine),
+        "run": dict(run),
+        "figures": {key: m.as_json() for key, m in by_key.items()},
+        **values,
+        "goals": goals_report(values),
+    }
+
+
+def result_file_name(moment: datetime) -> str:
+    """`20261124T041500Z.json`: sortable, UTC, no characters a file system dislikes."""
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") + ".json"
+
+
+def write_results(results: Mapping[str, Any], folder: Path, moment: datetime) -> tuple[Path, Path]:
+    """Write `latest.json` and the dated copy (atomically: a reader never sees half a file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n"
+    dated = folder / result_file_name(moment)
+    latest = folder / "latest.json"
+    for path in (dated, latest):
+        scratch = path.with_name(path.name + ".tmp")
+        scratch.write_text(text, encoding="utf-8")
+        scratch.replace(path)
+    return latest, dated
+
+
+def format_value(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if unit == "x":
+        return f"{value:.2f}x"
+    magnitude = abs(value)
+    text = f"{value:,.0f}" if magnitude >= 100 else f"{value:,.1f}" if magnitude >= 10 else f"{value:,.2f}"
+    return f"{text} {unit}".rstrip()
+
+
+TABLE_PARAMS = (
+    "relay_batch_size",
+    "batch_size",
+    "max_records",
+    "writers",
+    "concurrency",
+    "target_rate_per_s",
+)
+
+
+def figures_table(figures: Sequence[Measurement]) -> Table:
+    table = Table(title="Figures (this run, this machine)", title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("n", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("key parameters")
+    for m in figures:
+        count, elapsed = m.detail.get("count"), m.detail.get("elapsed_s")
+        params = ", ".join(f"{k}={m.params[k]}" for k in TABLE_PARAMS if k in m.params)
+        table.add_row(
+            m.label,
+            format_value(m.value, m.unit),
+            "" if count is None else f"{count:,}",
+            "" if elapsed is None else f"{elapsed:.1f}",
+            params,
+        )
+    return table
+
+
+def headline_table(results: Mapping[str, Any]) -> Table:
+    table = Table(title="Headline numbers against their goals", title_justify="left")
+    table.add_column("headline")
+    table.add_column("value", justify="right")
+    table.add_column("goal", justify="right")
+    table.add_column("met", justify="center")
+    goals = {goal.key: goal for goal in GOALS}
+    labels = {r.key: r.label for r in RATIOS}
+    for key in [*labels, *HEADLINE_VALUES]:
+        value = results.get(key)
+        goal = goals.get(key)
+        unit = "x" if key in labels else ("ms" if key.endswith("_ms") else "/s")
+        met = goal.met(value) if goal else None
+        mark = "" if goal is None else "—" if met is None else "[green]yes[/]" if met else "[red]no[/]"
+        table.add_row(labels.get(key, key), format_value(value, unit), goal.describe() if goal else "", mark)
+    return table

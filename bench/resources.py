@@ -1,0 +1,173 @@
+"""Fresh, throw-away resources per run: Postgres databases, Kafka topics, consumer groups.
+
+Everything made here is named with the run id and dropped by `Resources.cleanup`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.protocol.admin import DeleteGroupsRequest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from chassis import migrate
+from chassis.db import create_engine
+from chassis.infra import database_url
+from chassis.logging import get_logger
+
+log = get_logger(__name__)
+
+PARTITIONS = 6  # what ensure_topics gives every event topic
+
+
+async def execute_autocommit(url: str, sql: str) -> None:
+    """One statement outside a transaction (CREATE / DROP DATABASE cannot run inside one)."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """Connection facts of the server, for clients that do not take a SQLAlchemy URL."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+
+    @classmethod
+    def of(cls, url_base: str) -> PostgresServer:
+        parts = urlsplit(url_base)
+        return cls(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432,
+            user=unquote(parts.username or "postgres"),
+            password=unquote(parts.password or ""),
+        )
+
+
+@dataclass
+class Resources:
+    kafka: str
+    postgres_url_base: str
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    databases: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+
+    @property
+    def server(self) -> PostgresServer:
+        return PostgresServer.of(self.postgres_url_base)
+
+    def url(self, database: str) -> str:
+        return database_url(self.postgres_url_base, database)
+
+    async def _admin_sql(self, sql: str) -> None:
+        await execute_autocommit(self.url("postgres"), sql)
+
+    async def database(self, purpose: str, *, migrated: bool = True, extra: Sequence[Path] = ()) -> str:
+        """A new empty database (its URL), migrated to the chassis tables unless told otherwise."""
+        name = f"bench_{self.run_id}_{purpose}"
+        await self._admin_sql(f'CREATE DATABASE "{name}"')
+        self.databases.append(name)
+        url = self.url(name)
+        if migrated:
+            engine = create_engine(url, pool_size=1)
+            try:
+                await migrate.upgrade(engine, extra)
+            finally:
+                await engine.dispose()
+        return url
+
+    def database_name(self, url: str) -> str:
+        return urlsplit(url).path.strip("/")
+
+    async def topic(self, purpose: str, *, partitions: int = PARTITIONS) -> str:
+        name = f"bench.{self.run_id}.{purpose}"
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka)
+        await admin.start()
+        try:
+            await admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+        finally:
+            await admin.close()
+        self.topics.append(name)
+        return name
+
+    def group(self, purpose: str) -> str:
+        name = f"bench.{self.run_id}.{purpose}"
+        self.groups.append(name)
+        return name
+
+    async def cleanup(self) -> None:
+        """Drop what this run made; failures are logged, never raised (the results matter more)."""
+        for name in self.databases:
+            try:
+                await self._admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except Exception as error:
+                log.warning("bench.drop_database_failed", database=name, error=repr(error))
+        self.databases.clear()
+        if not self.topics and not self.groups:
+            return
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka)
+        await admin.start()
+        try:
+            await _delete_groups(admin, self.groups)
+            if self.topics:
+                with contextlib.suppress(Exception):
+                    await admin.delete_topics(self.topics)
+        finally:
+            await admin.close()
+        self.topics.clear()
+        self.groups.clear()
+
+
+async def _delete_groups(admin: AIOKafkaAdminClient, groups: Iterable[str]) -> None:
+    # aiokafka's admin has no delete_consumer_groups; DeleteGroups (API 42) to the coordinator does it.
+    for group in groups:
+        try:
+            coordinator = await admin.find_coordinator(group)
+            await admin._send_request(DeleteGroupsRequest([group]), coordinator)
+        except Exception as error:
+            log.warning("bench.delete_group_failed", group=group, error=repr(error))
+
+
+async def partitions_of(kafka: str, topics: Iterable[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(entry["topic"], p["partition"])
+        for entry in described
+        if not entry.get("error_code")
+        for p in entry["partitions"]
+    ]
+
+
+async def offsets(
+    kafka: str, partitions: Sequence[TopicPartition]
+) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
+    """(beginning, end) offsets of the partitions."""
+    probe = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=None, enable_auto_commit=False)
+    await probe.start()
+    try:
+        beginning = await probe.beginning_offsets(list(partitions))
+        end = await probe.end_offsets(list(partitions))
+    finally:
+        await probe.stop()
+    return dict(beginning), dict(end)
