@@ -17,6 +17,8 @@ from typing import Any
 from uuid import UUID
 
 import structlog
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.deadletter import DeadLetter, DeadLetterPublisher, KafkaRecord
@@ -31,6 +33,17 @@ from contracts.events.base import Event
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+
+
+class InfrastructureUnavailable(Exception):
+    """The database (or another dependency) failed, not the event: retry the batch later."""
+
+
+def is_transient(error: BaseException) -> bool:
+    """Errors that say nothing about the event: an outage must not turn events into dead letters."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError | PoolTimeout | OSError | TimeoutError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +102,8 @@ class InboxConsumer:
             try:
                 await self._apply_together(deliveries, outcome)
             except Exception as error:  # one bad handler must not sink the batch
+                if is_transient(error):
+                    raise InfrastructureUnavailable(repr(error)) from error
                 log.warning("inbox.batch_failed_retrying_one_by_one", consumer=self.name, error=repr(error))
                 outcome.applied = outcome.duplicates = 0
                 for delivery in deliveries:
@@ -146,6 +161,8 @@ class InboxConsumer:
                 outcome.applied += 1
                 return
             except Exception as error:
+                if is_transient(error):
+                    raise InfrastructureUnavailable(repr(error)) from error
                 if attempt == self._max_attempts:
                     detail = f"{type(error).__name__}: {error} (after {attempt} attempts)"
                     outcome.dead_letters.append(DeadLetter(delivery.record, "handler_failed", detail))

@@ -15,11 +15,12 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from chassis.inbox import InboxConsumer
+from chassis.inbox import InboxConsumer, InfrastructureUnavailable
 from chassis.logging import get_logger
 from contracts.topics import dead_letter_topic
 
 log = get_logger(__name__)
+UNAVAILABLE_BACKOFF_SECONDS = 1.0
 
 
 def create_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
@@ -124,7 +125,15 @@ def _flatten(raw: Any) -> tuple[Any, ...]:
 
 
 async def _apply_and_commit(consumer: InboxConsumer, batch: tuple[Any, ...], message: Any) -> None:
-    outcome = await consumer.process(batch)
+    try:
+        outcome = await consumer.process(batch)
+    except InfrastructureUnavailable as error:
+        # Seek back to the batch's first offsets, so the next poll brings it again and
+        # no later commit can cover it; then give the dependency time to come back.
+        log.warning("inbox.unavailable_retrying_batch", consumer=consumer.name, error=str(error))
+        await message.nack()
+        await asyncio.sleep(UNAVAILABLE_BACKOFF_SECONDS)
+        return
     await message.ack()
     log.debug(
         "inbox.batch_committed",

@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.eventstore.schema import inbox
@@ -189,3 +190,27 @@ async def test_shutdown_finishes_the_batch_in_flight_and_commits_it(
         await wait_until(lambda: _settled(kafka_bootstrap, group, topic, rest.engine, 120))
         assert sum(outcome.duplicates for outcome in rest.outcomes) == 0, "nothing came back twice"
     assert await read_counts(pg_engine) == dict(expected)
+
+
+async def test_a_database_outage_delays_events_but_never_dead_letters_them(
+    pg_engine: AsyncEngine, kafka_bootstrap: str, topic: str
+) -> None:
+    await ensure_topics(kafka_bootstrap, [topic])
+    expected = await produce_story(kafka_bootstrap, topic, 150)
+    group = f"outage-{uuid.uuid4().hex[:8]}"
+    failures = {"left": 4}
+
+    async def flaky_database(session: AsyncSession, envelope: Envelope, event: object) -> None:
+        if failures["left"] > 0:  # the first calls find the database gone
+            failures["left"] -= 1
+            raise OperationalError("INSERT …", {}, ConnectionRefusedError("connection refused"))
+        await count_event(session, envelope, event)
+
+    url = database_url_of(pg_engine)
+    async with running_consumer(url, kafka_bootstrap, topic, group, handler=flaky_database) as running:
+        await wait_until(lambda: _settled(kafka_bootstrap, group, topic, running.engine, 150), timeout=120)
+        dead = sum(len(outcome.dead_letters) for outcome in running.outcomes)
+    assert failures["left"] == 0, "the outage happened"
+    assert dead == 0, "an outage is not the event's fault"
+    assert await read_counts(pg_engine) == dict(expected)
+    assert len(await inbox_rows(pg_engine)) == 150
