@@ -53,7 +53,12 @@ class Relay:
         self._name = name
         self._batch_size = batch_size
         self._idle_poll_seconds = idle_poll_seconds
+        self._wake = asyncio.Event()
         self.published = 0
+
+    def wake(self) -> None:
+        """Something was just committed in this process: publish now, not at the next poll."""
+        self._wake.set()
 
     async def publish_batch(self) -> int:
         """Publish up to one batch; returns how many events went out."""
@@ -106,8 +111,13 @@ class Relay:
                     sent = 0
                     await _sleep_unless(stop, 1.0)
                 if sent < self._batch_size:
-                    await _sleep_unless(stop, self._idle_poll_seconds)
+                    await self._idle()
             log.info("relay.stopped", relay=self._name, published=self.published)
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self._idle_poll_seconds)
+        self._wake.clear()
 
 
 @contextlib.asynccontextmanager

@@ -7,7 +7,8 @@ producer or a broker at import time; the lifespan builds them and tears them dow
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +28,9 @@ from chassis.correlation import correlation_middleware
 from chassis.db import READ_ONLY, create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
-from chassis.eventstore.store import ConcurrencyError, EventStore
+from chassis.eventstore.store import ConcurrencyError, EventStore, topic_of_producer
 from chassis.http import CommandAlreadyApplied, accepted
-from chassis.inbox import Handler, InboxConsumer
+from chassis.inbox import BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
 from chassis.logging import configure_logging, get_logger
 from chassis.relay import Relay
@@ -76,7 +77,13 @@ class Runtime:
         return session_factory(self.engine.execution_options(**READ_ONLY))()
 
     def unit_of_work(self, session: AsyncSession | None = None) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.store, producer=self.settings.service_name, session=session)
+        return UnitOfWork(
+            self.sessions,
+            self.store,
+            producer=self.settings.service_name,
+            session=session,
+            after_commit=self.relay.wake,
+        )
 
 
 async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
@@ -86,6 +93,7 @@ async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
+        log_level=logging.DEBUG,  # a line per message is for debugging, not for INFO logs
         middlewares=(KafkaTelemetryMiddleware(),),
     )
     relay = Relay(
@@ -95,7 +103,9 @@ async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
         batch_size=settings.relay_batch_size,
         idle_poll_seconds=settings.relay_idle_poll_seconds,
     )
-    return Runtime(settings, engine, session_factory(engine), EventStore(), producer, broker, relay)
+    prefix = settings.topic_prefix
+    store = EventStore(topic_of=lambda envelope: prefix + topic_of_producer(envelope))
+    return Runtime(settings, engine, session_factory(engine), store, producer, broker, relay)
 
 
 def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) -> list[str]:
@@ -110,18 +120,28 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
             dead_letters=DeadLetterPublisher(runtime.producer, consumer=group),
             max_attempts=settings.handler_max_attempts,
             max_event_bytes=settings.max_event_bytes,
+            after_commit=_waking(runtime.relay),  # a policy's events go out at once
         )
+        topics_of_run = [settings.topic_prefix + topic for topic in subscription.topics]
         bind_inbox_consumer(
             runtime.broker,
             consumer,
-            topics=subscription.topics,
+            topics=topics_of_run,
             group_id=group,
             batch_size=settings.consumer_batch_size,
             batch_timeout_ms=settings.consumer_batch_timeout_ms,
             in_flight=runtime.in_flight,
         )
-        topics.extend(subscription.topics)
+        topics.extend(topics_of_run)
     return topics
+
+
+def _waking(relay: Relay) -> Callable[[BatchOutcome], Awaitable[None]]:
+    async def wake(outcome: BatchOutcome) -> None:
+        if outcome.applied:
+            relay.wake()
+
+    return wake
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
@@ -138,7 +158,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         subscribed = wire_subscriptions(runtime, spec.subscriptions(runtime))
         own_topic = TOPIC_OF_PRODUCER.get(settings.service_name)
         await ensure_topics(
-            settings.kafka_bootstrap_servers, [*subscribed, *([own_topic] if own_topic else [])]
+            settings.kafka_bootstrap_servers,
+            [*subscribed, *([settings.topic_prefix + own_topic] if own_topic else [])],
         )
         await runtime.broker.start()
         relay_task = asyncio.create_task(runtime.relay.run(stop))

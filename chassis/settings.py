@@ -30,6 +30,9 @@ class ServiceSettings(BaseSettings):
     consumer_group_prefix: str = Field(
         default="", description="Isolates consumer groups (and inbox names) of a test or demo run"
     )
+    topic_prefix: str = Field(
+        default="", description="Puts a test or demo run on topics of its own (prefix + contract topic)"
+    )
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"

@@ -9,6 +9,7 @@ command owns its unit of work; a policy runs on the inbox consumer's session
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 from uuid import UUID
@@ -37,8 +38,10 @@ class UnitOfWork:
         producer: str,
         snapshot_every: int = 50,
         session: AsyncSession | None = None,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
+        self._after_commit = after_commit
         self._borrowed = session
         self._store = store
         self._producer = producer
@@ -119,6 +122,8 @@ class UnitOfWork:
                     await self._maybe_snapshot(session, aggregate, len(append.envelopes))
             if self._borrowed is None:
                 await session.commit()
+                if self._after_commit is not None:
+                    self._after_commit()
         except IntegrityError as error:
             if command_id is not None and "event_id" in str(error.orig):
                 raise DuplicateCommand(str(command_id)) from error

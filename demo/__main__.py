@@ -60,7 +60,7 @@ async def play(run: str, bootstrap: str) -> bool:
     }
     city = City(clients, Narrate(), run)
     try:
-        async with event_tap(bootstrap, show_event) as seen:
+        async with event_tap(bootstrap, os.environ["CRAFTSMAN_TOPIC_PREFIX"], show_event) as seen:
             console.rule("1. The federation opens a reward programme; enterprises and workers register")
             programme_id = await city.open_programme(PROGRAMME)
             for enterprise in ENTERPRISES:
@@ -136,7 +136,10 @@ def main() -> int:
     state = REPO_ROOT / ".local" / "demo"
     shutil.rmtree(state, ignore_errors=True)
     os.environ["CRAFTSMAN_STATE"] = str(state)
+    # Topics and groups of this run's own: a replay of earlier runs' history (an earlier
+    # demo's promotions) would otherwise spend this run's programme budget.
     os.environ["CRAFTSMAN_CONSUMER_GROUP_PREFIX"] = f"demo-{run}."
+    os.environ["CRAFTSMAN_TOPIC_PREFIX"] = f"demo-{run}."
     os.environ.setdefault("CRAFTSMAN_LOG_LEVEL", "WARNING")
     bootstrap = os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
     services = configured(["registry", "training", "competitions", "rewards"])

@@ -9,16 +9,19 @@ from collections.abc import AsyncIterator, Callable
 
 from aiokafka import AIOKafkaConsumer
 
+from chassis.kafka import ensure_topics
 from contracts.topics import ALL_EVENT_TOPICS
 
 
 @contextlib.asynccontextmanager
 async def event_tap(
-    bootstrap: str, show: Callable[[dict[str, object]], None]
+    bootstrap: str, topic_prefix: str, show: Callable[[dict[str, object]], None]
 ) -> AsyncIterator[list[dict[str, object]]]:
     """Yields the list of envelopes seen so far; only events published after the start."""
+    topics = [topic_prefix + topic for topic in ALL_EVENT_TOPICS]
+    await ensure_topics(bootstrap, topics)  # the run's own topics exist before anyone writes
     consumer = AIOKafkaConsumer(
-        *ALL_EVENT_TOPICS, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest"
+        *topics, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest"
     )
     await consumer.start()
     while not consumer.assignment():

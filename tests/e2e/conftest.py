@@ -32,6 +32,9 @@ class RunningCity:
     databases: dict[str, str]
     group_prefix: str
 
+    def topic(self, contract_topic: str) -> str:
+        return self.group_prefix + contract_topic
+
 
 async def _admin(infra: Infrastructure, sql: str) -> None:
     dsn = database_url(infra.postgres_url_base, "postgres").replace("postgresql+asyncpg://", "postgresql://")
@@ -56,7 +59,11 @@ async def running_city(infra: Infrastructure, tmp_path: Path) -> AsyncIterator[R
             database_url=database_url(infra.postgres_url_base, databases[name]),
             kafka_bootstrap=infra.kafka_bootstrap,
             state=tmp_path,
-            extra_env={"CRAFTSMAN_CONSUMER_GROUP_PREFIX": prefix, "CRAFTSMAN_LOG_LEVEL": "INFO"},
+            extra_env={
+                "CRAFTSMAN_CONSUMER_GROUP_PREFIX": prefix,
+                "CRAFTSMAN_TOPIC_PREFIX": prefix,  # this run's events only, not earlier runs'
+                "CRAFTSMAN_LOG_LEVEL": "INFO",
+            },
         )
         for name in SERVICES
     }

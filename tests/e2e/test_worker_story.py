@@ -66,9 +66,10 @@ async def test_a_workers_story_survives_a_rewards_crash_and_a_redelivery(
 
     # Deliver the same TierPromoted record a second time, then let rewards catch up.
     worker_id = city.id(WORKER.worker_id)
+    registry_topic = running_city.topic(REGISTRY_EVENTS)
     records = await read_topic(
         infra.kafka_bootstrap,
-        REGISTRY_EVENTS,
+        registry_topic,
         until=lambda got: any(_is_promotion_of(r.value, worker_id) for r in got),
         timeout=60,
     )
@@ -76,11 +77,11 @@ async def test_a_workers_story_survives_a_rewards_crash_and_a_redelivery(
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
     await producer.start()
     await producer.send_and_wait(
-        REGISTRY_EVENTS, promotion.value, key=promotion.key, headers=list(promotion.headers)
+        registry_topic, promotion.value, key=promotion.key, headers=list(promotion.headers)
     )
     await producer.stop()
     policy_group = f"{running_city.group_prefix}rewards.tier-policy"
-    await wait_until(lambda: _caught_up(infra.kafka_bootstrap, policy_group), timeout=60)
+    await wait_until(lambda: _caught_up(infra.kafka_bootstrap, policy_group, registry_topic), timeout=60)
 
     grants = await city.read("rewards", "/grants", worker_id=worker_id)
     assert grants is not None and len(grants["grants"]) == 1
@@ -95,8 +96,8 @@ def _is_promotion_of(value: bytes, worker_id: str) -> bool:
     return bool(envelope["event_type"] == "TierPromoted" and envelope["payload"]["worker_id"] == worker_id)
 
 
-async def _caught_up(bootstrap: str, group: str) -> bool:
-    return await group_lag(bootstrap, group, REGISTRY_EVENTS) == 0
+async def _caught_up(bootstrap: str, group: str, topic: str) -> bool:
+    return await group_lag(bootstrap, group, topic) == 0
 
 
 async def _granted_events(infra: Infrastructure, running_city: RunningCity) -> int:

@@ -53,6 +53,13 @@ def upgrade() -> None:
         sa.Column("headers", sa.JSON, nullable=False),
         sa.Column("body", sa.LargeBinary, nullable=False),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # The outbox is a queue: rows live milliseconds. Vacuum it early so the relay's
+        # scan from the lowest position does not wade through dead rows.
+        op.execute(
+            "ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, "
+            "autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_cost_delay = 0)"
+        )
     op.create_table(
         "snapshots",
         sa.Column("stream_type", sa.String(64), primary_key=True),
