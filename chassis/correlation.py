@@ -6,13 +6,12 @@ stamps it on the events the request stores, and logs carry it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from uuid import UUID
 
 import structlog
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.ids import uuid7
 
@@ -20,18 +19,37 @@ HEADER = "X-Correlation-ID"
 current_correlation: ContextVar[UUID | None] = ContextVar("correlation_id", default=None)
 
 
-async def correlation_middleware(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    try:
-        correlation_id = UUID(request.headers[HEADER])
-    except (KeyError, ValueError):
-        correlation_id = uuid7()
-    token = current_correlation.set(correlation_id)
-    try:
-        with structlog.contextvars.bound_contextvars(correlation_id=str(correlation_id)):
-            response = await call_next(request)
-    finally:
-        current_correlation.reset(token)
-    response.headers[HEADER] = str(correlation_id)
-    return response
+class CorrelationMiddleware:
+    """Pure ASGI (no BaseHTTPMiddleware: that costs a task group and streams per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation_id = _correlation_of(scope)
+        token = current_correlation.set(correlation_id)
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers[HEADER] = str(correlation_id)
+            await send(message)
+
+        try:
+            with structlog.contextvars.bound_contextvars(correlation_id=str(correlation_id)):
+                await self.app(scope, receive, send_with_header)
+        finally:
+            current_correlation.reset(token)
+
+
+def _correlation_of(scope: Scope) -> UUID:
+    for name, value in scope.get("headers", ()):
+        if name == HEADER.lower().encode():
+            try:
+                return UUID(value.decode("latin-1"))
+            except ValueError:
+                break
+    return uuid7()

@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chassis import migrate
-from chassis.correlation import correlation_middleware
+from chassis.correlation import CorrelationMiddleware
 from chassis.db import READ_ONLY, create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
@@ -182,7 +182,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
 def http_app(spec: ServiceSpec, lifespan: Lifespan | None = None) -> FastAPI:
     """The HTTP side of a service; `create_app` adds the lifespan that builds the runtime."""
     app = FastAPI(title=f"craftsman {spec.name}", lifespan=lifespan)
-    app.middleware("http")(correlation_middleware)
+    app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
     app.include_router(health_routes())
     app.include_router(spec.routes)
