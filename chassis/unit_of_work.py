@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.aggregate import Aggregate
 from chassis.correlation import current_correlation
+from chassis.errors import AlreadyExists, NotFound
 from chassis.eventstore.store import Append, EventStore, Snapshot, command_event_id
 from contracts.envelope import Envelope
 
@@ -90,6 +91,18 @@ class UnitOfWork:
             aggregate.version = stored.envelope.stream_version
         self.track(aggregate)
         return aggregate
+
+    async def require(self, kind: type[A], aggregate_id: str, missing: str) -> A:
+        """The aggregate, or NotFound with the caller's words."""
+        found = await self.get(kind, aggregate_id)
+        if found is None:
+            raise NotFound(missing)
+        return found
+
+    async def ensure_new(self, kind: type[Aggregate], aggregate_id: str, exists: str) -> None:
+        """AlreadyExists (with the caller's words) when the stream has events already."""
+        if await self._store.current_version(self.active, kind(aggregate_id).stream) > 0:
+            raise AlreadyExists(exists)
 
     def track(self, aggregate: Aggregate) -> None:
         self._seen[(aggregate.stream_type, aggregate.id)] = aggregate

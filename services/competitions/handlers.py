@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chassis.errors import AlreadyExists, NotFound
 from chassis.known_workers import require_known_worker
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
@@ -14,18 +13,14 @@ from services.competitions.read_models import known_workers
 
 
 async def _contest(uow: UnitOfWork, contest_id: str) -> Contest:
-    contest = await uow.get(Contest, contest_id)
-    if contest is None:
-        raise NotFound(f"contest {contest_id} is not open")
-    return contest
+    return await uow.require(Contest, contest_id, f"contest {contest_id} is not open")
 
 
 async def open_contest(
     uow: UnitOfWork, command: OpenContest, command_id: UUID | None = None
 ) -> list[Envelope]:
     async with uow:
-        if await uow.get(Contest, command.contest_id) is not None:
-            raise AlreadyExists(f"contest {command.contest_id} is open already")
+        await uow.ensure_new(Contest, command.contest_id, f"contest {command.contest_id} is open already")
         uow.track(
             Contest.open(
                 command.contest_id,

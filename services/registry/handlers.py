@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
+from chassis.errors import DomainRuleViolated
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from contracts.envelope import Envelope
 from contracts.ids import derived_uuid
@@ -17,8 +17,9 @@ async def register_enterprise(
     uow: UnitOfWork, command: RegisterEnterprise, command_id: UUID | None = None
 ) -> list[Envelope]:
     async with uow:
-        if await uow.get(Enterprise, command.enterprise_id) is not None:
-            raise AlreadyExists(f"enterprise {command.enterprise_id} is registered already")
+        await uow.ensure_new(
+            Enterprise, command.enterprise_id, f"enterprise {command.enterprise_id} is registered already"
+        )
         uow.track(
             Enterprise.register(
                 command.enterprise_id,
@@ -38,8 +39,7 @@ async def register_worker(
         enterprise = await uow.get(Enterprise, command.enterprise_id)
         if enterprise is None:
             raise DomainRuleViolated(f"enterprise {command.enterprise_id} is not registered")
-        if await uow.get(Worker, command.worker_id) is not None:
-            raise AlreadyExists(f"worker {command.worker_id} is registered already")
+        await uow.ensure_new(Worker, command.worker_id, f"worker {command.worker_id} is registered already")
         uow.track(
             Worker.register(
                 command.worker_id,
@@ -57,9 +57,7 @@ async def nominate_worker(
     uow: UnitOfWork, command: NominateWorker, command_id: UUID | None = None
 ) -> list[Envelope]:
     async with uow:
-        worker = await uow.get(Worker, command.worker_id)
-        if worker is None:
-            raise NotFound(f"worker {command.worker_id} is not registered")
+        worker = await uow.require(Worker, command.worker_id, f"worker {command.worker_id} is not registered")
         worker.nominate(
             command.nomination_id,
             level=command.level,

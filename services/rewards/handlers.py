@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from uuid import UUID
 
-from chassis.errors import AlreadyExists
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from contracts.envelope import Envelope
 from contracts.ids import derived_uuid
@@ -27,8 +26,9 @@ async def open_programme(
     uow: UnitOfWork, command: OpenProgramme, command_id: UUID | None = None
 ) -> list[Envelope]:
     async with uow:
-        if await uow.get(Programme, command.programme_id) is not None:
-            raise AlreadyExists(f"programme {command.programme_id} is open already")
+        await uow.ensure_new(
+            Programme, command.programme_id, f"programme {command.programme_id} is open already"
+        )
         uow.track(
             Programme.open(
                 command.programme_id,

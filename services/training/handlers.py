@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chassis.errors import AlreadyExists
 from chassis.known_workers import require_known_worker
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
@@ -38,8 +37,9 @@ async def award_certificate(
 ) -> list[Envelope]:
     async with uow:
         worker = await require_known_worker(uow.active, known_workers, command.worker_id, "training")
-        if await uow.get(Certificate, command.certificate_id) is not None:
-            raise AlreadyExists(f"certificate {command.certificate_id} is awarded already")
+        await uow.ensure_new(
+            Certificate, command.certificate_id, f"certificate {command.certificate_id} is awarded already"
+        )
         uow.track(
             Certificate.award(
                 command.certificate_id,
