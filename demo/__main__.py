@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -133,7 +134,7 @@ def profile_table(profiles: list[dict[str, Any] | None]) -> Table:
 
 def main() -> int:
     run = time.strftime("%H%M%S")
-    state = REPO_ROOT / ".local" / "demo"
+    state = Path(os.environ.get("CRAFTSMAN_DEMO_STATE", REPO_ROOT / ".local" / "demo"))
     shutil.rmtree(state, ignore_errors=True)
     os.environ["CRAFTSMAN_STATE"] = str(state)
     # Topics and groups of this run's own: a replay of earlier runs' history (an earlier
