@@ -34,5 +34,10 @@ class Aggregate:
         return None
 
     @classmethod
+    def snapshots(cls) -> bool:
+        """Whether this kind takes snapshots (overrides snapshot_state); if not, loads skip the lookup."""
+        return cls.snapshot_state is not Aggregate.snapshot_state
+
+    @classmethod
     def from_snapshot(cls, aggregate_id: str, version: int, state: dict[str, Any]) -> Self:
         raise NotImplementedError(f"{cls.__name__} does not restore snapshots")

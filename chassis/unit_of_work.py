@@ -76,7 +76,7 @@ class UnitOfWork:
 
     async def get(self, kind: type[A], aggregate_id: str) -> A | None:
         stream = kind(aggregate_id).stream
-        snapshot = await self._store.load_snapshot(self.active, stream)
+        snapshot = await self._store.load_snapshot(self.active, stream) if kind.snapshots() else None
         aggregate = (
             kind.from_snapshot(aggregate_id, snapshot.version, snapshot.state)
             if snapshot is not None

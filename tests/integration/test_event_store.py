@@ -12,9 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from chassis.db import session_factory
 from chassis.eventstore import ConcurrencyError, EventStore, Snapshot
 from chassis.eventstore.schema import events, outbox
+from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import StreamRef
 from contracts.events.registry import WorkerRegistered
 from contracts.events.training import TrainingCompleted
+from contracts.vocabulary import SkillLevel, TitleLevel
+from services.registry.domain import Enterprise, Worker
 from tests.support import envelopes_for
 
 pytestmark = pytest.mark.postgres
@@ -144,3 +147,39 @@ async def test_old_schema_versions_are_upcast_on_load(engine: AsyncEngine) -> No
     assert isinstance(stored.event, WorkerRegistered)
     assert stored.event.full_name == "Wang Lei"
     assert stored.envelope.schema_version == WorkerRegistered.schema_version == 2
+
+
+async def test_the_unit_of_work_snapshots_and_loads_from_the_snapshot(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(), session_factory(engine)
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(sessions, store, producer="registry", snapshot_every=2)
+
+    enterprise = Enterprise.register(
+        "qz", name="Qingzhou", region_id="qz", industry="tobacco", tier_labels={}
+    )
+    async with uow() as work:
+        work.track(enterprise)
+        work.track(
+            Worker.register(
+                "w-s",
+                enterprise=enterprise,
+                full_name="Li Na",
+                trade="fitter",
+                skill_level=SkillLevel.SENIOR,
+                hired_on=None,
+            )
+        )
+        await work.commit()
+    for n in range(3):
+        async with uow() as work:
+            worker = await work.require(Worker, "w-s", "missing")
+            worker.nominate(f"n-{n}", level=TitleLevel.ENTERPRISE, nominated_by="union", reason="again")
+            await work.commit()
+    async with sessions() as session:
+        snapshot = await store.load_snapshot(session, StreamRef(type="Worker", id="w-s"))
+    assert snapshot is not None and snapshot.version == 4 and len(snapshot.state["nominations"]) == 3
+    async with uow() as work:
+        loaded = await work.require(Worker, "w-s", "missing")
+    assert loaded.version == 4 and loaded.nominations == {"n-0", "n-1", "n-2"}
+    assert loaded.snapshot_state() == snapshot.state

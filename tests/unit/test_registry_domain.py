@@ -91,3 +91,7 @@ def test_snapshot_restores_the_same_state() -> None:
 )
 def test_seed_rule(nominated: bool, trained: bool, scored: bool, tier: TierRank, due: bool) -> None:
     assert seed_promotion_due(SeedProgress(nominated, trained, scored), tier) is due
+
+
+def test_only_kinds_that_snapshot_look_for_snapshots() -> None:
+    assert Worker.snapshots() and not Enterprise.snapshots()
