@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Self, TypeVar
-
-from pydantic import ValidationError
+from typing import Any, Self
 
 from chassis.aggregate import Aggregate
 from chassis.errors import DomainRuleViolated
@@ -19,16 +17,25 @@ from contracts.events.competitions import CompetitionScored, ContestConcluded, C
 from contracts.vocabulary import ContestLevel
 from services.competitions.scoring import WORLDSKILLS, ScoringScheme, score
 
-E = TypeVar("E", bound=Event)
+
+@dataclass(frozen=True, slots=True)
+class ContestRules:
+    """The rules a new contest is held to; defaults from the source, configurable per region."""
+
+    max_theory_weight: float = 0.3  # total = theory·w + practice·(1-w); Chinese contests keep w ≤ 30%
 
 
-def _fact(kind: type[E], **fields: Any) -> E:
-    """Build an event; its contract's own invariants (dates in order, weights) answer as rules."""
-    try:
-        return kind(**fields)
-    except ValidationError as error:
-        reasons = "; ".join(str(detail["msg"]) for detail in error.errors())
-        raise DomainRuleViolated(f"{kind.event_type}: {reasons}") from error
+DEFAULT_CONTEST_RULES = ContestRules()
+
+
+def check_new_contest(starts_on: date, ends_on: date, theory_weight: float, rules: ContestRules) -> None:
+    """A contest's schedule and weighting, checked when it opens (never when its stream loads)."""
+    if ends_on < starts_on:
+        raise DomainRuleViolated(f"a contest cannot end ({ends_on}) before it starts ({starts_on})")
+    if not 0 <= theory_weight <= rules.max_theory_weight:
+        raise DomainRuleViolated(
+            f"theory weight {theory_weight} is outside 0..{rules.max_theory_weight} allowed for contests"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +70,12 @@ class Contest(Aggregate):
         starts_on: date,
         ends_on: date,
         theory_weight: float = 0.0,
+        rules: ContestRules = DEFAULT_CONTEST_RULES,
     ) -> Self:
+        check_new_contest(starts_on, ends_on, theory_weight, rules)
         contest = cls(contest_id, tenant=region_id)
         contest.record(
-            _fact(
-                ContestOpened,
+            ContestOpened(
                 contest_id=contest_id,
                 title=title,
                 trade=trade,
@@ -91,8 +99,7 @@ class Contest(Aggregate):
                 f"worker {worker_id} was marked already in contest {self.id} ({self.marks[worker_id].raw_score})"
             )
         self.record(
-            _fact(
-                MarkRecorded,
+            MarkRecorded(
                 contest_id=self.id,
                 worker_id=worker_id,
                 enterprise_id=enterprise_id,
@@ -112,8 +119,7 @@ class Contest(Aggregate):
         for worker_id in sorted(results, key=lambda worker: (results[worker].rank, worker)):
             mark, result = self.marks[worker_id], results[worker_id]
             self.record(
-                _fact(
-                    CompetitionScored,
+                CompetitionScored(
                     contest_id=self.id,
                     worker_id=worker_id,
                     enterprise_id=mark.enterprise_id,

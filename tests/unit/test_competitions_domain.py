@@ -9,7 +9,7 @@ import pytest
 from chassis.errors import DomainRuleViolated
 from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened, MarkRecorded
 from contracts.vocabulary import ContestLevel, Medal
-from services.competitions.domain import Contest, Mark
+from services.competitions.domain import DEFAULT_CONTEST_RULES, Contest, ContestRules, Mark, check_new_contest
 
 
 def opened(theory_weight: float = 0.1, ends_on: date = date(2026, 6, 3)) -> Contest:
@@ -38,11 +38,17 @@ def test_open_records_contest_opened_in_the_region() -> None:
     assert contest.tenant == "weifang"
 
 
-def test_the_contracts_invariants_answer_as_domain_rules() -> None:
-    with pytest.raises(DomainRuleViolated, match="ends_on must not be before starts_on"):
+def test_the_schedule_and_the_theory_weight_are_rules_of_the_domain() -> None:
+    with pytest.raises(DomainRuleViolated, match="cannot end"):
         opened(ends_on=date(2026, 5, 1))
-    with pytest.raises(DomainRuleViolated, match="ContestOpened"):
+    with pytest.raises(DomainRuleViolated, match=r"theory weight 0\.5"):
         opened(theory_weight=0.5)
+
+
+def test_a_region_may_hold_its_contests_to_a_tighter_weight() -> None:
+    check_new_contest(date(2026, 6, 1), date(2026, 6, 2), 0.3, DEFAULT_CONTEST_RULES)
+    with pytest.raises(DomainRuleViolated, match=r"0..0.2"):
+        check_new_contest(date(2026, 6, 1), date(2026, 6, 2), 0.3, ContestRules(max_theory_weight=0.2))
 
 
 def marked(*marks: tuple[str, float]) -> Contest:

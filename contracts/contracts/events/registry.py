@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Self
-
-from pydantic import model_validator
 
 from contracts.events.base import Event
 from contracts.primitives import Identifier, Name, Text
 from contracts.vocabulary import (
-    HELD_TIER_RANKS,
     HeldTierRank,
     ReviewDecision,
     ReviewStage,
@@ -30,13 +26,6 @@ class EnterpriseRegistered(Event):
     region_id: Identifier
     industry: Name
     tier_labels: dict[HeldTierRank, Name]
-
-    @model_validator(mode="after")
-    def _labels_every_rank(self) -> Self:
-        missing = [rank.value for rank in HELD_TIER_RANKS if rank not in self.tier_labels]
-        if missing:
-            raise ValueError(f"tier_labels lacks a label for {', '.join(missing)}")
-        return self
 
 
 class WorkerRegistered(Event, schema_version=2):
@@ -88,12 +77,6 @@ class TierPromoted(Event):
     effective_on: date
     reason: Text
 
-    @model_validator(mode="after")
-    def _moves_up(self) -> Self:
-        if self.to_rank.order <= self.from_rank.order:
-            raise ValueError(f"a promotion must go up, not {self.from_rank} → {self.to_rank}")
-        return self
-
 
 class TitleConferred(Event):
     """A title above the enterprise (county to nation) was conferred after review."""
@@ -107,12 +90,6 @@ class TitleConferred(Event):
     conferred_by: Identifier
     conferred_on: date
     valid_until: date | None = None
-
-    @model_validator(mode="after")
-    def _valid_after_conferral(self) -> Self:
-        if self.valid_until is not None and self.valid_until <= self.conferred_on:
-            raise ValueError("valid_until must be after conferred_on")
-        return self
 
 
 EVENTS: tuple[type[Event], ...] = (

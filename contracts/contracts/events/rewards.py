@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Self
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints
 
 from contracts.events.base import Event
 from contracts.primitives import Currency, Identifier, Money, Name, Points, Slug, Text
@@ -30,12 +30,6 @@ class ProgrammeOpened(Event):
         description='What earns a grant, e.g. "tier:seed" for a promotion to seed craftsman'
     )
     opened_on: date
-
-    @model_validator(mode="after")
-    def _grant_fits_budget(self) -> Self:
-        if self.grant_amount > self.budget:
-            raise ValueError("grant_amount cannot exceed the budget")
-        return self
 
 
 class PointsAwarded(Event):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from contracts.events.base import Event
 from contracts.primitives import Count, Hours, Identifier, Name, Text
@@ -48,14 +47,6 @@ class MentorshipConcluded(Event):
     started_on: date
     ended_on: date
     outcome: MentorshipOutcome
-
-    @model_validator(mode="after")
-    def _two_people_in_order(self) -> Self:
-        if self.apprentice_id == self.worker_id:
-            raise ValueError("a mentor cannot be their own apprentice")
-        if self.ended_on < self.started_on:
-            raise ValueError("ended_on must not be before started_on")
-        return self
 
 
 class SkillServiceDelivered(Event):
