@@ -10,6 +10,9 @@ from contracts.events.base import Event
 
 class Aggregate:
     stream_type: ClassVar[str]
+    # The shape of `snapshot_state`: bump it whenever that shape changes, and snapshots of
+    # an older shape are ignored (the aggregate is rebuilt from its events) instead of misread.
+    snapshot_version: ClassVar[int] = 1
 
     def __init__(self, aggregate_id: str, tenant: str = "") -> None:
         self.id = aggregate_id

@@ -77,6 +77,8 @@ class UnitOfWork:
     async def get(self, kind: type[A], aggregate_id: str) -> A | None:
         stream = kind(aggregate_id).stream
         snapshot = await self._store.load_snapshot(self.active, stream) if kind.snapshots() else None
+        if snapshot is not None and snapshot.snapshot_version != kind.snapshot_version:
+            snapshot = None  # taken in another shape: the events are the truth, fold them all
         aggregate = (
             kind.from_snapshot(aggregate_id, snapshot.version, snapshot.state)
             if snapshot is not None
@@ -177,7 +179,8 @@ class UnitOfWork:
         )
         state = aggregate.snapshot_state() if crossed else None
         if state is not None:
-            await self._store.save_snapshot(session, Snapshot(aggregate.stream, aggregate.version, state))
+            snapshot = Snapshot(aggregate.stream, aggregate.version, state, aggregate.snapshot_version)
+            await self._store.save_snapshot(session, snapshot)
 
 
 class UnitOfWorkFactory(Protocol):

@@ -73,6 +73,7 @@ snapshots = Table(
     Column("stream_type", String(64), primary_key=True),
     Column("stream_id", String(128), primary_key=True),
     Column("stream_version", Integer, nullable=False),
+    Column("snapshot_version", Integer, nullable=False, server_default="1"),
     Column("state", Document, nullable=False),
     Column("taken_at", DateTime(timezone=True), nullable=False),
 )

@@ -63,8 +63,9 @@ class StoredEvent:
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     stream: StreamRef
-    version: int
+    version: int  # the stream version the state includes
     state: dict[str, Any]
+    snapshot_version: int = 1  # the shape of `state` (Aggregate.snapshot_version when taken)
 
 
 def topic_of_producer(envelope: Envelope) -> str:
@@ -182,6 +183,7 @@ class EventStore:
                     "stream_type": snapshot.stream.type,
                     "stream_id": snapshot.stream.id,
                     "stream_version": snapshot.version,
+                    "snapshot_version": snapshot.snapshot_version,
                     "state": snapshot.state,
                     "taken_at": datetime.now(UTC),
                 },
@@ -192,14 +194,19 @@ class EventStore:
     async def load_snapshot(self, session: AsyncSession, stream: StreamRef) -> Snapshot | None:
         row = (
             await session.execute(
-                select(snapshots.c.stream_version, snapshots.c.state).where(
+                select(snapshots.c.stream_version, snapshots.c.snapshot_version, snapshots.c.state).where(
                     snapshots.c.stream_type == stream.type, snapshots.c.stream_id == stream.id
                 )
             )
         ).first()
         if row is None:
             return None
-        return Snapshot(stream=stream, version=int(row.stream_version), state=dict(row.state))
+        return Snapshot(
+            stream=stream,
+            version=int(row.stream_version),
+            state=dict(row.state),
+            snapshot_version=int(row.snapshot_version),
+        )
 
     @staticmethod
     def outbox_row(position: int, envelope: Envelope, topic: str) -> dict[str, Any]:

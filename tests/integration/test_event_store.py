@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any, Self
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -183,3 +184,43 @@ async def test_the_unit_of_work_snapshots_and_loads_from_the_snapshot(engine: As
         loaded = await work.require(Worker, "w-s", "missing")
     assert loaded.version == 4 and loaded.nominations == {"n-0", "n-1", "n-2"}
     assert loaded.snapshot_state() == snapshot.state
+
+
+async def test_a_snapshot_of_an_older_shape_is_ignored_and_the_stream_is_folded(engine: AsyncEngine) -> None:
+    """A Worker whose snapshot shape moved on (v2) must not read a v1 snapshot as its own."""
+
+    class WorkerV2(Worker):
+        snapshot_version = 2
+
+        @classmethod
+        def from_snapshot(cls, aggregate_id: str, version: int, state: dict[str, Any]) -> Self:
+            if "nominations" in state:  # the v1 shape: reading it would be a misread
+                raise AssertionError("a v1 snapshot was read as v2")
+            return super().from_snapshot(aggregate_id, version, state)
+
+    store, sessions = EventStore(), session_factory(engine)
+    enterprise = Enterprise.register(
+        "qz", name="Qingzhou", region_id="qz", industry="tobacco", tier_labels={}
+    )
+    worker = Worker.register(
+        "w-v",
+        enterprise=enterprise,
+        full_name="Li Na",
+        trade="fitter",
+        skill_level=SkillLevel.SENIOR,
+        hired_on=None,
+    )
+    worker.nominate("n-1", level=TitleLevel.ENTERPRISE, nominated_by="union", reason="first")
+    async with UnitOfWork(sessions, store, producer="registry", snapshot_every=2) as work:
+        work.track(worker)
+        await work.commit()
+    async with sessions() as session:
+        taken = await store.load_snapshot(session, worker.stream)
+    assert taken is not None and taken.snapshot_version == 1  # stale for WorkerV2
+
+    async with UnitOfWork(sessions, store, producer="registry") as work:
+        loaded = await work.require(WorkerV2, "w-v", "missing")
+    assert loaded.version == 2 and loaded.nominations == {"n-1"}
+    async with UnitOfWork(sessions, store, producer="registry") as work:
+        same_shape = await work.require(Worker, "w-v", "missing")  # v1 still reads its own v1 snapshot
+    assert same_shape.version == 2 and same_shape.nominations == {"n-1"}
