@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.aggregate import Aggregate
 from chassis.correlation import current_correlation
+from chassis.dberrors import violates
 from chassis.errors import AlreadyExists, NotFound
+from chassis.eventstore.schema import EVENT_ID_KEY, metadata
 from chassis.eventstore.store import Append, EventStore, Snapshot, command_event_id
 from contracts.envelope import Envelope
 
@@ -140,7 +142,7 @@ class UnitOfWork:
                 if self._after_commit is not None:
                     self._after_commit()
         except IntegrityError as error:
-            if command_id is not None and "event_id" in str(error.orig):
+            if command_id is not None and violates(error, EVENT_ID_KEY, [metadata]):
                 raise DuplicateCommand(str(command_id)) from error
             raise
         return [envelope for append in appends for envelope in append.envelopes]

@@ -17,7 +17,8 @@ from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.eventstore.schema import events, outbox, snapshots
+from chassis.dberrors import violates
+from chassis.eventstore.schema import STREAM_VERSION_KEY, events, metadata, outbox, snapshots
 from chassis.sqlutil import upsert
 from contracts.catalog import decode
 from contracts.envelope import Envelope, StreamRef
@@ -118,7 +119,7 @@ class EventStore:
                 insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
             )
         except IntegrityError as error:
-            if "stream_version" in str(error.orig):
+            if violates(error, STREAM_VERSION_KEY, [metadata]):
                 first = appends[0]
                 raise ConcurrencyError(first.stream, first.expected_version) from error
             raise
