@@ -24,6 +24,7 @@ from chassis.errors import AlreadyExists, NotFound
 from chassis.eventstore.schema import EVENT_ID_KEY, metadata
 from chassis.eventstore.store import Append, EventStore, Snapshot, command_event_id
 from contracts.envelope import Envelope
+from contracts.events.base import Event
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -95,6 +96,10 @@ class UnitOfWork:
             aggregate.version = stored.envelope.stream_version
         self.track(aggregate)
         return aggregate
+
+    async def first_events(self, kind: type[Aggregate]) -> list[Event]:
+        """The first event of every stream of `kind`, by id: e.g. every programme as it opened."""
+        return [stored.event for stored in await self._store.first_events(self.active, kind.stream_type)]
 
     async def require(self, kind: type[A], aggregate_id: str, missing: str) -> A:
         """The aggregate, or NotFound with the caller's words."""

@@ -159,6 +159,15 @@ class EventStore:
         )
         return [stored_event(row._mapping) for row in result]
 
+    async def first_events(self, session: AsyncSession, stream_type: str) -> list[StoredEvent]:
+        """The first event of every stream of one type, by stream id: a catalogue of what exists."""
+        result = await session.execute(
+            select(events)
+            .where(events.c.stream_type == stream_type, events.c.stream_version == 1)
+            .order_by(events.c.stream_id)
+        )
+        return [stored_event(row._mapping) for row in result]
+
     async def events_of_command(self, session: AsyncSession, command_id: UUID) -> list[Envelope]:
         """The events a command stored, found by the ids derived from its id (see UnitOfWork)."""
         candidates = [str(command_event_id(command_id, n)) for n in range(1, MAX_EVENTS_PER_COMMAND + 1)]

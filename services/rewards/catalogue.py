@@ -3,29 +3,17 @@
 The policy asks the write side rather than a read model fed back through Kafka: a
 programme counts from the moment its opening commits, and a replay of the tier history
 cannot outrun the projection of the programmes. Every Programme stream starts with its
-ProgrammeOpened, so version 1 of each Programme stream lists them all.
+ProgrammeOpened, so the first events of the Programme streams list them all.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from chassis.eventstore.schema import events
-from chassis.eventstore.store import stored_event
+from chassis.unit_of_work import UnitOfWork
 from contracts.events.rewards import ProgrammeOpened
 from services.rewards.domain import Programme
 
 
-async def programmes_opened(session: AsyncSession) -> list[ProgrammeOpened]:
-    rows = await session.execute(
-        select(events)
-        .where(
-            events.c.stream_type == Programme.stream_type,
-            events.c.stream_version == 1,
-            events.c.event_type == ProgrammeOpened.event_type,
-        )
-        .order_by(events.c.stream_id)
-    )
-    opened = (stored_event(row._mapping).event for row in rows)
+async def programmes_opened(uow: UnitOfWork) -> list[ProgrammeOpened]:
+    async with uow:
+        opened = await uow.first_events(Programme)
     return [event for event in opened if isinstance(event, ProgrammeOpened)]

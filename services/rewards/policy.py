@@ -33,7 +33,7 @@ async def reward_promotion(
     uow_on: UnitOfWorkOn, session: AsyncSession, causing: Envelope, promoted: TierPromoted
 ) -> dict[str, Granted]:
     outcomes: dict[str, Granted] = {}
-    for opened in await programmes_opened(session):
+    for opened in await programmes_opened(uow_on(session)):
         if not rewards_promotion(opened.trigger, opened.opened_on, promoted.to_rank, promoted.effective_on):
             continue
         command = GrantReward(
