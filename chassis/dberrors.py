@@ -73,5 +73,13 @@ def _key_name(metadata: Iterable[MetaData], table_name: str, columns: frozenset[
             if isinstance(constraint, UniqueConstraint | PrimaryKeyConstraint) and (
                 frozenset(constraint.columns.keys()) == columns
             ):
-                return str(constraint.name) if constraint.name else None
+                return str(constraint.name) if constraint.name else _postgres_default_name(constraint)
     return None
+
+
+def _postgres_default_name(constraint: UniqueConstraint | PrimaryKeyConstraint) -> str:
+    """An unnamed key is called what Postgres calls it, so both databases report one name."""
+    table = constraint.table.name
+    if isinstance(constraint, PrimaryKeyConstraint):
+        return f"{table}_pkey"
+    return "_".join([table, *constraint.columns.keys(), "key"])

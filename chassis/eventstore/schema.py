@@ -27,7 +27,7 @@ Position = BigInteger().with_variant(Integer(), "sqlite")
 Document = JSON().with_variant(JSONB(), "postgresql")
 
 # Names of the keys whose violation means something: a command applied before, a racing
-# writer. EVENT_ID_KEY is the name Postgres gave the column's UNIQUE in chassis_0001.
+# writer. EVENT_ID_KEY is the name Postgres gives the column's UNIQUE (see chassis.dberrors).
 EVENT_ID_KEY = "events_event_id_key"
 STREAM_VERSION_KEY = "uq_events_stream_version"
 
@@ -35,7 +35,7 @@ events = Table(
     "events",
     metadata,
     Column("position", Position, primary_key=True, autoincrement=True),
-    Column("event_id", String(36), nullable=False),
+    Column("event_id", String(36), nullable=False, unique=True),
     Column("stream_type", String(64), nullable=False),
     Column("stream_id", String(128), nullable=False),
     Column("stream_version", Integer, nullable=False),
@@ -49,7 +49,6 @@ events = Table(
     Column("partition_key", String(128), nullable=False),
     Column("topic", String(255), nullable=False),
     Column("payload", Document, nullable=False),
-    UniqueConstraint("event_id", name=EVENT_ID_KEY),
     UniqueConstraint("stream_type", "stream_id", "stream_version", name=STREAM_VERSION_KEY),
 )
 

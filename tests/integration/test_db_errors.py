@@ -67,6 +67,4 @@ async def test_an_inbox_row_repeated_is_not_a_command_applied_before(engine: Asy
         "processed_at": datetime.now(UTC),
     }
     error = await _integrity_error(engine, (insert(inbox), [row]), (insert(inbox), [row]))
-    violation = classify(error, [metadata])
-    assert violation.kind == "unique"
-    assert violation.constraint != EVENT_ID_KEY
+    assert classify(error, [metadata]) == Violation("unique", "inbox_pkey")  # on SQLite too
