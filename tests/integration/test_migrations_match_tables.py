@@ -29,11 +29,13 @@ def spec_and_metadata(service: str) -> tuple[ServiceSpec, MetaData]:
     return spec, tables
 
 
-def _differences(connection: Connection, metadata: list[MetaData]) -> list[Any]:
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "compare_server_default": False}
-    )
-    return list(compare_metadata(context, metadata))
+def _differences(connection: Connection, parts: list[MetaData]) -> list[Any]:
+    combined = MetaData()
+    for part in parts:
+        for table in part.tables.values():
+            table.to_metadata(combined)
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, combined))
 
 
 @pytest.mark.parametrize("service", SERVICES)
