@@ -36,6 +36,26 @@ from contracts.events import (
 )
 from contracts.events.base import Event
 from contracts.events.legacy import WorkerRegisteredV1
+from contracts.events.registry import (
+    ExpertScoreRecorded,
+    NominationRejected,
+    NominationScreened,
+    ObjectionRaised,
+    ObjectionResolved,
+    PublicityOpened,
+    QuotaSeatTaken,
+    RegionRegistered,
+    ReviewerAppointed,
+    SiteInspected,
+    SkillLevelCertified,
+    TierExpired,
+    TierReviewed,
+    TierRevoked,
+    TitleExpired,
+    TitleReviewed,
+    TitleRevoked,
+    WorkerLeft,
+)
 from contracts.ids import uuid7_from_parts
 from contracts.vocabulary import (
     DEFAULT_TIER_LABELS,
@@ -43,6 +63,7 @@ from contracts.vocabulary import (
     ContestLevel,
     Medal,
     MentorshipOutcome,
+    RegionKind,
     ReviewDecision,
     ReviewStage,
     SkillLevel,
@@ -322,6 +343,206 @@ SAMPLES: tuple[Sample, ...] = (
         ),
         StreamRef(type="Programme", id="prog-tier-allowance"),
         stream_version=8,
+    ),
+    Sample(
+        RegionRegistered(region_id="370781", name="青州市", kind=RegionKind.COUNTY, parent_id=REGION),
+        StreamRef(type="Region", id="370781"),
+        tenant="370781",
+    ),
+    Sample(
+        ReviewerAppointed(
+            group_id=REGION, reviewer_id="reviewer-city-007", level=TitleLevel.CITY, role="市工匠评选专班成员"
+        ),
+        StreamRef(type="Region", id=REGION),
+        tenant=REGION,
+        stream_version=2,
+    ),
+    Sample(
+        SkillLevelCertified(
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            skill_level=SkillLevel.TECHNICIAN,
+            occupation="设备点检员",
+            certificate_id="cert-2025-11873",
+            issuer_id=ENTERPRISE,
+            issuer_kind=CertificateIssuerKind.ENTERPRISE,
+            certified_on=date(2025, 5, 15),
+        ),
+        _worker_stream(),
+        stream_version=3,
+        caused_by="CertificateAwarded.v1",
+    ),
+    Sample(
+        WorkerLeft(
+            worker_id=APPRENTICE, enterprise_id=ENTERPRISE, left_on=date(2025, 9, 30), reason="合同到期"
+        ),
+        StreamRef(type="Worker", id=APPRENTICE),
+        stream_version=2,
+    ),
+    Sample(
+        NominationScreened(
+            nomination_id="nom-2025-0017",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            level=TitleLevel.CITY,
+            screened_by="reviewer-city-007",
+            note="材料齐全",
+        ),
+        _worker_stream(),
+        stream_version=6,
+    ),
+    Sample(
+        ExpertScoreRecorded(
+            nomination_id="nom-2025-0017",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            level=TitleLevel.CITY,
+            expert_id="expert-041",
+            score=86.5,
+            comment="技改成果突出",
+        ),
+        _worker_stream(),
+        stream_version=7,
+    ),
+    Sample(
+        SiteInspected(
+            nomination_id="nom-2025-0017",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            level=TitleLevel.CITY,
+            inspected_by="reviewer-city-007",
+            inspected_on=date(2025, 5, 26),
+            findings="现场核实技改项目运行良好",
+        ),
+        _worker_stream(),
+        stream_version=11,
+    ),
+    Sample(
+        PublicityOpened(
+            nomination_id="nom-2025-0017",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            level=TitleLevel.CITY,
+            opens_on=date(2025, 5, 27),
+            closes_on=date(2025, 6, 3),
+        ),
+        _worker_stream(),
+        stream_version=12,
+    ),
+    Sample(
+        ObjectionRaised(
+            nomination_id="nom-2025-0017",
+            worker_id=WORKER,
+            objection_id="obj-2025-0003",
+            raised_on=date(2025, 5, 29),
+            summary="对专利归属提出疑问",
+        ),
+        _worker_stream(),
+        stream_version=13,
+    ),
+    Sample(
+        ObjectionResolved(
+            nomination_id="nom-2025-0017",
+            worker_id=WORKER,
+            objection_id="obj-2025-0003",
+            upheld=False,
+            resolution="经核实专利为本人职务发明",
+            resolved_by="reviewer-city-007",
+        ),
+        _worker_stream(),
+        stream_version=14,
+    ),
+    Sample(
+        NominationRejected(
+            nomination_id="nom-2025-0021",
+            worker_id=APPRENTICE,
+            enterprise_id=ENTERPRISE,
+            level=TitleLevel.COUNTY,
+            stage=ReviewStage.EXPERT_REVIEW,
+            reason="专家评审均分 54.5, 低于 60",
+            rejected_by="county-qingzhou-leading-group",
+        ),
+        StreamRef(type="Worker", id=APPRENTICE),
+        stream_version=5,
+    ),
+    Sample(
+        QuotaSeatTaken(
+            level=TitleLevel.CITY,
+            region_id=REGION,
+            year=2025,
+            nomination_id="nom-2025-0017",
+            worker_id=WORKER,
+        ),
+        StreamRef(type="TitleQuota", id=f"city.{REGION}.2025"),
+        tenant=REGION,
+        stream_version=31,
+    ),
+    Sample(
+        TitleReviewed(
+            title_id="title-city-2025-031",
+            worker_id=WORKER,
+            level=TitleLevel.CITY,
+            year=2026,
+            reviewed_by=REGION,
+        ),
+        _worker_stream(),
+        stream_version=20,
+    ),
+    Sample(
+        TitleRevoked(
+            title_id="title-city-2025-031",
+            worker_id=WORKER,
+            level=TitleLevel.CITY,
+            revoked_on=date(2027, 3, 1),
+            reason="年度复核不合格",
+            revoked_by=REGION,
+        ),
+        _worker_stream(),
+        stream_version=24,
+    ),
+    Sample(
+        TitleExpired(
+            title_id="title-city-2025-031",
+            worker_id=WORKER,
+            level=TitleLevel.CITY,
+            expired_on=date(2030, 6, 2),
+        ),
+        _worker_stream(),
+        stream_version=30,
+    ),
+    Sample(
+        TierReviewed(
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            rank=TierRank.CRAFTSMAN,
+            year=2026,
+            reviewed_on=date(2026, 6, 1),
+        ),
+        _worker_stream(),
+        stream_version=21,
+    ),
+    Sample(
+        TierExpired(
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            rank=TierRank.CRAFTSMAN,
+            expired_on=date(2028, 6, 1),
+            reason="三年任期届满",
+        ),
+        _worker_stream(),
+        stream_version=28,
+    ),
+    Sample(
+        TierRevoked(
+            worker_id=APPRENTICE,
+            enterprise_id=ENTERPRISE,
+            rank=TierRank.SEED,
+            revoked_on=date(2025, 9, 1),
+            reason="严重违反操作规程",
+            revoked_by="ent-qingzhou-leading-group",
+        ),
+        StreamRef(type="Worker", id=APPRENTICE),
+        stream_version=4,
     ),
 )
 

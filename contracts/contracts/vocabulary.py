@@ -60,6 +60,16 @@ class TitleLevel(StrEnum):
     NATION = "nation"  # 大国工匠
 
 
+class RegionKind(StrEnum):
+    """Levels of the region tree: city → county or district → town."""
+
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    DISTRICT = "district"
+    TOWN = "town"
+
+
 class ReviewStage(StrEnum):
     """The review steps a nomination passes before a title is conferred."""
 
