@@ -33,6 +33,7 @@ STORY_WORDS = {
     "TrainingCompleted": "trained",
     "CompetitionScored": "scored",
     "TierPromoted": "promoted",
+    "SkillLevelCertified": "certified",
     "RewardGranted": "rewarded",
 }
 
@@ -80,14 +81,18 @@ async def play(run: str, bootstrap: str) -> bool:
             )
             for worker in WORKERS:
                 await city.complete_training(worker)
+            for worker in WORKERS:
+                if worker.skill_level == "junior":  # the academy's assessment lifts them to 中级工
+                    await city.certify(worker, "intermediate", issuer_id=worker.enterprise_id)
             contest_id = await city.open_contest(CONTEST)
             for worker in WORKERS:
                 await city.record_mark(contest_id, worker)
             await city.conclude_contest(contest_id)
-            console.rule("5. Registry promotes the eligible to seed craftsman; rewards grants within budget")
+            console.rule(
+                "5. Registry promotes everyone over the seed floor (中级工 or above); rewards grants within budget"
+            )
             for worker in WORKERS:
-                if worker.nominated:
-                    await city.wait_profile(worker, "promoted to seed craftsman", promoted)
+                await city.wait_profile(worker, "promoted to seed craftsman", promoted)
             programme = await city.wait_for(
                 "the programme's budget is spent", lambda: _spent(city, programme_id), timeout=60
             )

@@ -75,7 +75,7 @@ COURSE = {
     "provider": "潍坊市劳模工匠学院 Weifang model-worker & craftsman academy",
 }
 
-# A budget for four grants: five workers will be promoted, so one shows the budget rule.
+# A budget for four grants: all six workers reach the seed floor, so two show the budget rule.
 PROGRAMME = {
     "name": "种子工匠晋级奖励 Seed craftsman promotion award",
     "sponsor_id": "weifang-federation",

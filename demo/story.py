@@ -128,6 +128,18 @@ class City:
         }
         await self.command("training", "/completions", body, f"record course completed by {worker.full_name}")
 
+    async def certify(self, worker: DemoWorker, skill_level: str, issuer_id: str) -> None:
+        body = {
+            "certificate_id": self.id(f"cert-{worker.worker_id}-{skill_level}"),
+            "worker_id": self.id(worker.worker_id),
+            "occupation": worker.trade,
+            "skill_level": skill_level,
+            "issuer_id": self.id(issuer_id),
+            "issuer_kind": "enterprise",
+            "issued_on": "2026-10-01",
+        }
+        await self.command("training", "/certificates", body, f"certify {worker.full_name} {skill_level}")
+
     async def open_contest(self, contest: Mapping[str, Any]) -> str:
         contest_id = self.id("robot-contest")
         await self.command("competitions", "/contests", {"contest_id": contest_id, **contest}, "open contest")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Self
 
 from chassis.aggregate import Aggregate
@@ -11,11 +11,33 @@ from chassis.errors import DomainRuleViolated
 from contracts.events.base import Event
 from contracts.events.registry import (
     EnterpriseRegistered,
+    SkillLevelCertified,
+    TierExpired,
     TierPromoted,
+    TierReviewed,
+    TierRevoked,
+    WorkerLeft,
     WorkerNominated,
     WorkerRegistered,
 )
-from contracts.vocabulary import DEFAULT_TIER_LABELS, SkillLevel, TierRank, TitleLevel
+from contracts.vocabulary import (
+    DEFAULT_TIER_LABELS,
+    CertificateIssuerKind,
+    HeldTierRank,
+    SkillLevel,
+    TierRank,
+    TitleLevel,
+)
+from services.registry.ladder import (
+    DEFAULT_LADDER,
+    LadderRules,
+    Standing,
+    promotion_refusal,
+    review_refusal,
+    term_ends,
+)
+from services.registry.nominations import Career
+from services.registry.selection import DEFAULT_SELECTION, SelectionRules, nomination_refusal
 
 
 class Enterprise(Aggregate):
@@ -52,14 +74,24 @@ class Enterprise(Aggregate):
 
 
 class Worker(Aggregate):
+    """A worker's career: skill, tier, nominations and titles, all on one stream."""
+
     stream_type = "Worker"
+    snapshot_version = 2  # v2 added certificates, tier_since, left_on and the career
 
     def __init__(self, aggregate_id: str, tenant: str = "") -> None:
         super().__init__(aggregate_id, tenant)
         self.enterprise_id = ""
         self.skill_level = SkillLevel.APPRENTICE
+        self.certificates: set[str] = set()
         self.tier = TierRank.NONE
-        self.nominations: set[str] = set()
+        self.tier_since: date | None = None
+        self.left_on: date | None = None
+        self.career = Career()
+
+    @property
+    def nominations(self) -> set[str]:
+        return set(self.career.nominations)
 
     @classmethod
     def register(
@@ -85,25 +117,62 @@ class Worker(Aggregate):
         )
         return worker
 
-    def nominate(self, nomination_id: str, *, level: TitleLevel, nominated_by: str, reason: str) -> None:
-        if nomination_id in self.nominations:
-            raise DomainRuleViolated(f"nomination {nomination_id} already exists for worker {self.id}")
+    def standing(self, points: Decimal) -> Standing:
+        return Standing(self.skill_level, points, self.tier, self.tier_since)
+
+    # --- skill and employment ------------------------------------------------------
+
+    def certify(
+        self,
+        certificate_id: str,
+        *,
+        skill_level: SkillLevel,
+        occupation: str,
+        issuer_id: str,
+        issuer_kind: CertificateIssuerKind,
+        certified_on: date,
+    ) -> None:
+        if certificate_id in self.certificates:
+            raise DomainRuleViolated(f"certificate {certificate_id} is recorded for worker {self.id} already")
         self.record(
-            WorkerNominated(
-                nomination_id=nomination_id,
+            SkillLevelCertified(
                 worker_id=self.id,
                 enterprise_id=self.enterprise_id,
-                level=level,
-                nominated_by=nominated_by,
-                reason=reason,
+                skill_level=skill_level,
+                occupation=occupation,
+                certificate_id=certificate_id,
+                issuer_id=issuer_id,
+                issuer_kind=issuer_kind,
+                certified_on=certified_on,
             )
         )
 
-    def promote(self, to_rank: TierRank, *, label: str, effective_on: date, reason: str) -> None:
-        if to_rank.order <= self.tier.order:
-            raise DomainRuleViolated(
-                f"worker {self.id} already holds {self.tier}; cannot promote to {to_rank}"
-            )
+    def leave(self, left_on: date, reason: str | None) -> None:
+        self._employed()
+        self.record(
+            WorkerLeft(worker_id=self.id, enterprise_id=self.enterprise_id, left_on=left_on, reason=reason)
+        )
+
+    def _employed(self) -> None:
+        if self.left_on is not None:
+            raise DomainRuleViolated(f"worker {self.id} left {self.enterprise_id} on {self.left_on}")
+
+    # --- the enterprise ladder -----------------------------------------------------
+
+    def promote(
+        self,
+        to_rank: TierRank,
+        *,
+        label: str,
+        effective_on: date,
+        reason: str,
+        points: Decimal,
+        rules: LadderRules = DEFAULT_LADDER,
+    ) -> None:
+        self._employed()
+        refusal = promotion_refusal(self.standing(points), to_rank, effective_on, rules)
+        if refusal is not None:
+            raise DomainRuleViolated(f"worker {self.id}: {refusal}")
         self.record(
             TierPromoted(
                 worker_id=self.id,
@@ -116,23 +185,107 @@ class Worker(Aggregate):
             )
         )
 
+    def review_tier(
+        self, *, year: int, on: date, points: Decimal, rules: LadderRules = DEFAULT_LADDER
+    ) -> bool:
+        """The annual review: the tier stays (TierReviewed) or lapses (TierExpired). Returns whether it stays."""
+        held = self._held_tier()
+        since = self.tier_since or on
+        lapse = (
+            "its term ended"
+            if on >= term_ends(since, rules)
+            else review_refusal(self.standing(points), on, rules)
+        )
+        if lapse is None:
+            self.record(
+                TierReviewed(
+                    worker_id=self.id, enterprise_id=self.enterprise_id, rank=held, year=year, reviewed_on=on
+                )
+            )
+            return True
+        self.record(
+            TierExpired(
+                worker_id=self.id, enterprise_id=self.enterprise_id, rank=held, expired_on=on, reason=lapse
+            )
+        )
+        return False
+
+    def revoke_tier(self, *, on: date, reason: str, revoked_by: str) -> None:
+        held = self._held_tier()
+        self.record(
+            TierRevoked(
+                worker_id=self.id,
+                enterprise_id=self.enterprise_id,
+                rank=held,
+                revoked_on=on,
+                reason=reason,
+                revoked_by=revoked_by,
+            )
+        )
+
+    def _held_tier(self) -> HeldTierRank:
+        if self.tier is TierRank.NONE:
+            raise DomainRuleViolated(f"worker {self.id} holds no tier")
+        return self.tier
+
+    # --- selection above the enterprise --------------------------------------------
+
+    def nominate(
+        self,
+        nomination_id: str,
+        *,
+        level: TitleLevel,
+        nominated_by: str,
+        reason: str,
+        rules: SelectionRules = DEFAULT_SELECTION,
+    ) -> None:
+        self._employed()
+        if nomination_id in self.career.nominations:
+            raise DomainRuleViolated(f"nomination {nomination_id} already exists for worker {self.id}")
+        under_review = (n for n in self.career.nominations.values() if n.live and n.level is level)
+        if level is not TitleLevel.ENTERPRISE and any(under_review):
+            raise DomainRuleViolated(f"worker {self.id} has a {level} nomination under review already")
+        refusal = nomination_refusal(level, self.career.held_levels(), self.tier, rules)
+        if refusal is not None:
+            raise DomainRuleViolated(refusal)
+        self.record(
+            WorkerNominated(
+                nomination_id=nomination_id,
+                worker_id=self.id,
+                enterprise_id=self.enterprise_id,
+                level=level,
+                nominated_by=nominated_by,
+                reason=reason,
+            )
+        )
+
     def apply(self, event: Event) -> None:
+        self.career.apply(event)
         match event:
             case WorkerRegistered():
                 self.enterprise_id = event.enterprise_id
                 self.skill_level = event.skill_level
-            case WorkerNominated():
-                self.nominations.add(event.nomination_id)
+            case SkillLevelCertified():
+                self.certificates.add(event.certificate_id)
+                if event.skill_level.order > self.skill_level.order:
+                    self.skill_level = event.skill_level
             case TierPromoted():
-                self.tier = TierRank(event.to_rank)
+                self.tier, self.tier_since = TierRank(event.to_rank), event.effective_on
+            case TierExpired() | TierRevoked():
+                self.tier, self.tier_since = TierRank.NONE, None
+            case WorkerLeft():
+                self.left_on = event.left_on
 
     def snapshot_state(self) -> dict[str, Any]:
         return {
             "tenant": self.tenant,
             "enterprise_id": self.enterprise_id,
             "skill_level": self.skill_level.value,
+            "certificates": sorted(self.certificates),
             "tier": self.tier.value,
-            "nominations": sorted(self.nominations),
+            "tier_since": self.tier_since and self.tier_since.isoformat(),
+            "left_on": self.left_on and self.left_on.isoformat(),
+            "career": self.career.to_state(),
         }
 
     @classmethod
@@ -141,21 +294,9 @@ class Worker(Aggregate):
         worker.version = version
         worker.enterprise_id = state["enterprise_id"]
         worker.skill_level = SkillLevel(state["skill_level"])
+        worker.certificates = set(state["certificates"])
         worker.tier = TierRank(state["tier"])
-        worker.nominations = set(state["nominations"])
+        worker.tier_since = state["tier_since"] and date.fromisoformat(state["tier_since"])
+        worker.left_on = state["left_on"] and date.fromisoformat(state["left_on"])
+        worker.career = Career.from_state(state["career"])
         return worker
-
-
-@dataclass(frozen=True, slots=True)
-class SeedProgress:
-    """What the walking-skeleton seed rule looks at, as the policy has seen it so far."""
-
-    nominated: bool
-    trained: bool
-    scored: bool
-
-
-def seed_promotion_due(progress: SeedProgress, current_tier: TierRank) -> bool:
-    """The skeleton's rule: a nominated worker with a completed course and a contest
-    score becomes a seed craftsman. The real ladder rules come with the registry issue."""
-    return current_tier is TierRank.NONE and progress.nominated and progress.trained and progress.scored

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from uuid import UUID
 
 from chassis.errors import DomainRuleViolated
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from contracts.envelope import Envelope
+from contracts.events.training import CertificateAwarded
 from contracts.ids import derived_uuid
 from contracts.vocabulary import TierRank
 from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
-from services.registry.domain import Enterprise, SeedProgress, Worker, seed_promotion_due
+from services.registry.domain import Enterprise, Worker
+from services.registry.ladder import DEFAULT_LADDER, due_promotion
 
 
 async def register_enterprise(
@@ -67,31 +70,62 @@ async def nominate_worker(
         return await uow.commit(command_id=command_id)
 
 
-async def promote_when_due(
-    uow: UnitOfWork, worker_id: str, progress: SeedProgress, causing: Envelope
-) -> bool:
-    """Policy: promote to seed craftsman once the rule holds. Returns whether it promoted.
+async def climb_the_ladder(
+    uow: UnitOfWork, worker_id: str, points: Decimal, causing: Envelope
+) -> TierRank | None:
+    """Policy: promote a worker one tier when every floor of the next one holds.
 
-    The command id derives from the causing event, so a redelivered trigger cannot
-    promote twice even if the inbox were lost.
+    Runs whenever the worker's standing changes (registered, certified, points). The
+    command id derives from the causing event, so a redelivered trigger cannot promote twice.
     """
     async with uow:
         worker = await uow.get(Worker, worker_id)
-        if worker is None or not seed_promotion_due(progress, worker.tier):
-            return False
+        on = causing.occurred_at.date()
+        due = (
+            None
+            if worker is None or worker.left_on
+            else due_promotion(worker.standing(points), on, DEFAULT_LADDER)
+        )
+        if worker is None or due is None:
+            return None
         enterprise = await uow.get(Enterprise, worker.enterprise_id)
-        label = enterprise.label_of(TierRank.SEED) if enterprise else TierRank.SEED.value
         worker.promote(
-            TierRank.SEED,
-            label=label,
-            effective_on=causing.occurred_at.date(),
-            reason="nominated, trained and scored in a contest",
+            due,
+            label=enterprise.label_of(due) if enterprise else due.value,
+            effective_on=on,
+            reason=f"every floor of {due} holds: skill {worker.skill_level}, {points} points",
+            points=points,
         )
         try:
             await uow.commit(
                 correlation_id=causing.correlation_id,
                 causation_id=causing.event_id,
-                command_id=derived_uuid(causing.event_id, "registry.promote-seed"),
+                command_id=derived_uuid(causing.event_id, "registry.ladder"),
+            )
+        except DuplicateCommand:
+            return None
+        return due
+
+
+async def certify_from_training(uow: UnitOfWork, awarded: CertificateAwarded, causing: Envelope) -> bool:
+    """Policy: training's certificate becomes the worker's certified skill level, once."""
+    async with uow:
+        worker = await uow.get(Worker, awarded.worker_id)
+        if worker is None or awarded.certificate_id in worker.certificates:
+            return False
+        worker.certify(
+            awarded.certificate_id,
+            skill_level=awarded.skill_level,
+            occupation=awarded.occupation,
+            issuer_id=awarded.issuer_id,
+            issuer_kind=awarded.issuer_kind,
+            certified_on=awarded.issued_on,
+        )
+        try:
+            await uow.commit(
+                correlation_id=causing.correlation_id,
+                causation_id=causing.event_id,
+                command_id=derived_uuid(causing.event_id, "registry.certify"),
             )
         except DuplicateCommand:
             return False

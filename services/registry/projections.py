@@ -9,23 +9,31 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.inbox import Handler
 from chassis.service import Runtime, Subscription
-from chassis.sqlutil import insert_ignoring_duplicates, upsert
+from chassis.sqlutil import insert_ignoring_duplicates, upsert, upsert_adding
 from chassis.unit_of_work import UnitOfWorkFactory
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.competitions import CompetitionScored
-from contracts.events.registry import EnterpriseRegistered, TierPromoted, WorkerNominated, WorkerRegistered
-from contracts.events.rewards import RewardGranted
-from contracts.events.training import TrainingCompleted
+from contracts.events.registry import (
+    EnterpriseRegistered,
+    SkillLevelCertified,
+    TierExpired,
+    TierPromoted,
+    TierRevoked,
+    WorkerNominated,
+    WorkerRegistered,
+)
+from contracts.events.rewards import PointsAwarded, RewardGranted
+from contracts.events.training import CertificateAwarded, TrainingCompleted
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENTS, TRAINING_EVENTS
-from services.registry.domain import SeedProgress
-from services.registry.handlers import promote_when_due
-from services.registry.read_models import enterprises, profile_story, seed_progress, worker_profiles
+from contracts.vocabulary import SkillLevel, TierRank
+from services.registry.handlers import certify_from_training, climb_the_ladder
+from services.registry.read_models import enterprises, profile_story, worker_points, worker_profiles
 
 # --- worker profiles ------------------------------------------------------------
 
@@ -101,6 +109,30 @@ async def on_tier_promoted(session: AsyncSession, envelope: Envelope, event: Tie
     )
 
 
+async def on_skill_level_certified(
+    session: AsyncSession, envelope: Envelope, event: SkillLevelCertified
+) -> None:
+    await _change_profile(session, envelope, event.worker_id, skill_level=_highest_skill(event.skill_level))
+    await _tell(
+        session,
+        envelope,
+        event.worker_id,
+        {"skill_level": event.skill_level.value, "certificate_id": event.certificate_id},
+    )
+
+
+def _highest_skill(certified: SkillLevel) -> Any:
+    """The profile keeps the highest level certified; a lower certificate changes nothing."""
+    current = worker_profiles.c.skill_level
+    lower = [level.value for level in SkillLevel if level.order < certified.order]
+    return case((current.is_(None) | current.in_(lower), certified.value), else_=current)
+
+
+async def on_tier_lapsed(session: AsyncSession, envelope: Envelope, event: TierExpired | TierRevoked) -> None:
+    await _change_profile(session, envelope, event.worker_id, tier=TierRank.NONE.value, tier_label=None)
+    await _tell(session, envelope, event.worker_id, {"rank": event.rank.value, "reason": event.reason})
+
+
 async def on_training_completed(session: AsyncSession, envelope: Envelope, event: TrainingCompleted) -> None:
     await _change_profile(
         session,
@@ -155,40 +187,46 @@ PROFILE_HANDLERS: Mapping[type[Event], Handler] = {
     WorkerRegistered: on_worker_registered,
     WorkerNominated: on_worker_nominated,
     TierPromoted: on_tier_promoted,
+    SkillLevelCertified: on_skill_level_certified,
+    TierExpired: on_tier_lapsed,
+    TierRevoked: on_tier_lapsed,
     TrainingCompleted: on_training_completed,
     CompetitionScored: on_competition_scored,
     RewardGranted: on_reward_granted,
 }
 
-# --- seed promotion policy ------------------------------------------------------
+# --- the ladder policy ----------------------------------------------------------
 
 
-def seed_policy_handlers(unit_of_work: UnitOfWorkFactory) -> Mapping[type[Event], Handler]:
-    def progress(column: str) -> Handler:
-        async def record_and_decide(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-            worker_id = str(event.worker_id)
-            await session.execute(
-                insert_ignoring_duplicates(session, seed_progress).values(worker_id=worker_id)
-            )
-            # UPDATE … RETURNING reads the row after any concurrent writer's committed
-            # change, so two replicas cannot both miss the moment the rule holds.
-            row = (
-                await session.execute(
-                    update(seed_progress)
-                    .where(seed_progress.c.worker_id == worker_id)
-                    .values({column: True})
-                    .returning(seed_progress.c.nominated, seed_progress.c.trained, seed_progress.c.scored)
-                )
-            ).one()
-            state = SeedProgress(nominated=row.nominated, trained=row.trained, scored=row.scored)
-            await promote_when_due(unit_of_work(session=session), worker_id, state, envelope)
+async def _points_of(session: AsyncSession, worker_id: str) -> Decimal:
+    found = await session.scalar(select(worker_points.c.points).where(worker_points.c.worker_id == worker_id))
+    return Decimal(found or 0)
 
-        return record_and_decide
+
+def ladder_policy_handlers(unit_of_work: UnitOfWorkFactory) -> Mapping[type[Event], Handler]:
+    async def standing_changed(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+        worker_id = str(event.worker_id)
+        await climb_the_ladder(
+            unit_of_work(session=session), worker_id, await _points_of(session, worker_id), envelope
+        )
+
+    async def points_awarded(session: AsyncSession, envelope: Envelope, event: PointsAwarded) -> None:
+        await session.execute(
+            upsert_adding(session, worker_points, key="worker_id", column="points"),
+            [{"worker_id": event.worker_id, "points": event.points}],
+        )
+        await standing_changed(session, envelope, event)
+
+    async def certificate_awarded(
+        session: AsyncSession, envelope: Envelope, event: CertificateAwarded
+    ) -> None:
+        await certify_from_training(unit_of_work(session=session), event, envelope)
 
     return {
-        WorkerNominated: progress("nominated"),
-        TrainingCompleted: progress("trained"),
-        CompetitionScored: progress("scored"),
+        WorkerRegistered: standing_changed,
+        SkillLevelCertified: standing_changed,
+        PointsAwarded: points_awarded,
+        CertificateAwarded: certificate_awarded,
     }
 
 
@@ -200,8 +238,8 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             handlers=PROFILE_HANDLERS,
         ),
         Subscription(
-            name="seed-policy",
-            topics=(REGISTRY_EVENTS, TRAINING_EVENTS, COMPETITIONS_EVENTS),
-            handlers=seed_policy_handlers(runtime.unit_of_work),
+            name="ladder-policy",
+            topics=(REGISTRY_EVENTS, TRAINING_EVENTS, REWARDS_EVENTS),
+            handlers=ladder_policy_handlers(runtime.unit_of_work),
         ),
     ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Column,
     DateTime,
     Float,
@@ -58,13 +57,13 @@ enterprises = Table(
     Column("industry", String(200), nullable=False),
 )
 
-seed_progress = Table(
-    "registry_seed_progress",
+# The 4+X total the ladder's floors look at, kept by the ladder policy's own consumer so
+# that it reads what it wrote in the same transaction.
+worker_points = Table(
+    "registry_worker_points",
     metadata,
     Column("worker_id", String(128), primary_key=True),
-    Column("nominated", Boolean, nullable=False, default=False),
-    Column("trained", Boolean, nullable=False, default=False),
-    Column("scored", Boolean, nullable=False, default=False),
+    Column("points", Numeric(10, 2), nullable=False),
 )
 
 PROFILE_TABLES = (worker_profiles, profile_story, enterprises)

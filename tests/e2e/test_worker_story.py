@@ -21,8 +21,10 @@ from tests.kafka_support import read_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
 
+# A junior (初级工) is below the seed floor: the certificate that lifts him over it arrives
+# while rewards is down.
 WORKER = DemoWorker(
-    "wang-lei", "weichai-power", "王磊 Wang Lei", "industrial robot operator", "senior", True, 92.5
+    "wang-lei", "weichai-power", "王磊 Wang Lei", "industrial robot operator", "junior", True, 92.5
 )
 ENTERPRISE = next(e for e in ENTERPRISES if e.enterprise_id == WORKER.enterprise_id)
 
@@ -40,6 +42,7 @@ async def test_a_workers_story_survives_a_rewards_crash_and_a_redelivery(
     rewards.stop(kill=True)  # SIGKILL: no graceful anything
 
     await city.complete_training(WORKER)
+    await city.certify(WORKER, "intermediate", issuer_id=WORKER.enterprise_id)
     contest_id = await city.open_contest(CONTEST)
     await city.record_mark(contest_id, WORKER)
     await city.conclude_contest(contest_id)
@@ -56,6 +59,7 @@ async def test_a_workers_story_survives_a_rewards_crash_and_a_redelivery(
         "WorkerNominated",
         "TrainingCompleted",
         "CompetitionScored",
+        "SkillLevelCertified",
         "TierPromoted",
     ):
         assert fact in story

@@ -1,36 +1,34 @@
-"""The seed-promotion policy, run the FastStream way: the same test on the in-memory
-broker and on the real Kafka, on SQLite and on Postgres."""
+"""The ladder policy, run the FastStream way: the same test on the in-memory broker and
+on the real Kafka, on SQLite and on Postgres."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import date
 from functools import partial
 
 import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis import migrate
 from chassis.db import session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore import EventStore
-from chassis.eventstore.schema import events
 from chassis.inbox import InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope, StreamRef
-from contracts.events.competitions import CompetitionScored
 from contracts.events.registry import TierPromoted
-from contracts.vocabulary import Medal, SkillLevel, TierRank
+from contracts.events.training import CertificateAwarded
+from contracts.vocabulary import CertificateIssuerKind, SkillLevel, TierRank
 from services.registry import handlers
-from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
-from services.registry.projections import seed_policy_handlers
+from services.registry.commands import RegisterEnterprise, RegisterWorker
+from services.registry.projections import ladder_policy_handlers
 from services.registry.service import SPEC
-from tests.support import envelopes_for
 
 pytestmark = pytest.mark.postgres
 
@@ -51,10 +49,10 @@ async def policy_broker(
     broker = KafkaBroker(bootstrap or "in-memory:9092")
     sender = create_producer(bootstrap, client_id="policy-test") if bootstrap else RefusingSender()
     consumer = InboxConsumer(
-        name=f"registry.seed-policy.{uuid.uuid4().hex[:6]}",
+        name=f"registry.ladder-policy.{uuid.uuid4().hex[:6]}",
         sessions=session_factory(engine),
-        handlers=seed_policy_handlers(unit_of_work),
-        dead_letters=DeadLetterPublisher(sender, consumer="registry.seed-policy"),
+        handlers=ladder_policy_handlers(unit_of_work),
+        dead_letters=DeadLetterPublisher(sender, consumer="registry.ladder-policy"),
     )
     bind_inbox_consumer(
         broker,
@@ -80,18 +78,21 @@ async def policy_broker(
         await sender.stop()
 
 
-async def promotions(engine: AsyncEngine, worker_id: str) -> list[dict[str, object]]:
-    async with engine.connect() as connection:
-        rows = await connection.execute(
-            select(events.c.event_id, events.c.causation_id).where(
-                events.c.event_type == "TierPromoted", events.c.stream_id == worker_id
-            )
-        )
-        return [dict(row._mapping) for row in rows]
+async def stored(engine: AsyncEngine, store: EventStore, worker_id: str, event_type: str) -> list[Envelope]:
+    async with session_factory(engine)() as session:
+        history = await store.load(session, StreamRef(type="Worker", id=worker_id))
+    return [entry.envelope for entry in history if entry.envelope.event_type == event_type]
+
+
+async def eventually(check: Callable[[], Awaitable[list[Envelope]]]) -> list[Envelope]:
+    async with asyncio.timeout(60):
+        while not (found := await check()):
+            await asyncio.sleep(0.1)
+    return found
 
 
 @pytest.mark.parametrize("mode", ["memory", "kafka"])
-async def test_nominated_trained_and_scored_worker_is_promoted_once(
+async def test_a_certificate_lifts_a_worker_over_the_seed_floor_once(
     mode: str, engine: AsyncEngine, topic: str, request: pytest.FixtureRequest
 ) -> None:
     bootstrap = request.getfixturevalue("kafka_bootstrap") if mode == "kafka" else None
@@ -102,51 +103,53 @@ async def test_nominated_trained_and_scored_worker_is_promoted_once(
         uow(),
         RegisterEnterprise(enterprise_id="qz", name="Qingzhou", region_id="qingzhou", industry="tobacco"),
     )
-    await handlers.register_worker(
+    (registered,) = await handlers.register_worker(
         uow(),
         RegisterWorker(
             worker_id="w-1",
             enterprise_id="qz",
             full_name="Li Na",
             trade="fitter",
-            skill_level=SkillLevel.SENIOR,
+            skill_level=SkillLevel.JUNIOR,
         ),
     )
-    (nominated,) = await handlers.nominate_worker(
-        uow(),
-        NominateWorker(worker_id="w-1", nomination_id="n-1", nominated_by="union", reason="best fitter"),
-    )
-    (trained,) = envelopes_for(StreamRef(type="Enrolment", id="w-1"), 1, 1)
-    scored = Envelope.wrap(
-        CompetitionScored(
-            contest_id="c-1",
+    awarded = Envelope.wrap(
+        CertificateAwarded(
+            certificate_id="cert-1",
             worker_id="w-1",
-            enterprise_id="qz",
-            raw_score=91.0,
-            standardised_score=730,
-            rank=1,
-            medal=Medal.GOLD,
+            occupation="fitter",
+            skill_level=SkillLevel.INTERMEDIATE,
+            issuer_id="qz",
+            issuer_kind=CertificateIssuerKind.ENTERPRISE,
+            issued_on=date(2026, 10, 1),
         ),
-        producer="competitions",
-        stream=StreamRef(type="Contest", id="c-1"),
-        stream_version=2,
-        tenant="weifang",
-        occurred_at=None,
+        producer="training",
+        stream=StreamRef(type="Certificate", id="cert-1"),
+        stream_version=1,
+        tenant="qz",
     )
 
     async with policy_broker(mode, engine, topic, bootstrap) as broker:
-        for envelope in (nominated, trained, scored, scored, trained):  # the last two: redeliveries
+        for envelope in (registered, awarded, awarded):  # a junior is below every floor; then a redelivery
             await broker.publish(envelope.to_bytes(), topic, key=b"w-1")
-        async with asyncio.timeout(60):
-            while not await promotions(engine, "w-1"):
-                await asyncio.sleep(0.1)
+        (certified,) = await eventually(lambda: stored(engine, store, "w-1", "SkillLevelCertified"))
+        for envelope in (certified, certified, registered):  # what the relay sends, and redeliveries
+            await broker.publish(envelope.to_bytes(), topic, key=b"w-1")
+        await eventually(lambda: stored(engine, store, "w-1", "TierPromoted"))
         await asyncio.sleep(0.5 if mode == "kafka" else 0)  # room for a wrong second promotion
 
-    (promotion,) = await promotions(engine, "w-1")
-    assert promotion["causation_id"] == str(scored.event_id), "the event that completed the rule caused it"
+    assert await stored(engine, store, "w-1", "TierPromoted") == await promoted_once(engine, store, certified)
+    assert len(await stored(engine, store, "w-1", "SkillLevelCertified")) == 1
+
+
+async def promoted_once(engine: AsyncEngine, store: EventStore, certified: Envelope) -> list[Envelope]:
+    """Exactly one promotion: to seed, caused by the certification, in its flow and on its day."""
+    (promotion,) = await stored(engine, store, "w-1", "TierPromoted")
+    assert promotion.causation_id == certified.event_id, "the fact that completed the floor caused it"
+    assert promotion.correlation_id == certified.correlation_id
     async with session_factory(engine)() as session:
-        worker = (await store.load(session, StreamRef(type="Worker", id="w-1")))[-1]
-    assert worker.envelope.correlation_id == scored.correlation_id
-    assert isinstance(worker.event, TierPromoted)
-    assert worker.event.to_rank is TierRank.SEED and worker.event.tier_label == "种子工匠"
-    assert worker.event.effective_on == scored.occurred_at.date()
+        last = (await store.load(session, StreamRef(type="Worker", id="w-1")))[-1]
+    assert isinstance(last.event, TierPromoted)
+    assert last.event.to_rank is TierRank.SEED and last.event.tier_label == "种子工匠"
+    assert last.event.effective_on == certified.occurred_at.date()
+    return [promotion]
