@@ -34,6 +34,7 @@ from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENT
 from contracts.vocabulary import SkillLevel, TierRank
 from services.registry.handlers import certify_from_training, climb_the_ladder
 from services.registry.read_models import enterprises, profile_story, worker_points, worker_profiles
+from services.registry.talent import TALENT_HANDLERS
 
 # --- worker profiles ------------------------------------------------------------
 
@@ -237,6 +238,7 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             topics=(REGISTRY_EVENTS, TRAINING_EVENTS, COMPETITIONS_EVENTS, REWARDS_EVENTS),
             handlers=PROFILE_HANDLERS,
         ),
+        Subscription(name="talent", topics=(REGISTRY_EVENTS,), handlers=TALENT_HANDLERS),
         Subscription(
             name="ladder-policy",
             topics=(REGISTRY_EVENTS, TRAINING_EVENTS, REWARDS_EVENTS),

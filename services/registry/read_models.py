@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     DateTime,
     Float,
     Integer,
@@ -64,6 +65,30 @@ worker_points = Table(
     metadata,
     Column("worker_id", String(128), primary_key=True),
     Column("points", Numeric(10, 2), nullable=False),
+)
+
+# Who held which tier or title from when until when: as-of queries and the talent pyramid
+# both read it. A row opens with a promotion or conferral and closes with the next
+# promotion, an expiry or a revocation; its key derives from the event that opened it.
+tenures = Table(
+    "registry_tenures",
+    metadata,
+    Column("tenure_id", String(160), primary_key=True),
+    Column("worker_id", String(128), nullable=False, index=True),
+    Column("enterprise_id", String(128), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),  # "tier" or "title"
+    Column("level", String(32), nullable=False),
+    Column("since", Date, nullable=False),
+    Column("until", Date, nullable=True),
+)
+
+regions = Table(
+    "registry_regions",
+    metadata,
+    Column("region_id", String(128), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("parent_id", String(128), nullable=True, index=True),
 )
 
 PROFILE_TABLES = (worker_profiles, profile_story, enterprises)
