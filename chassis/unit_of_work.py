@@ -9,7 +9,7 @@ command owns its unit of work; a policy runs on the inbox consumer's session
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 from uuid import UUID
@@ -22,11 +22,12 @@ from chassis.correlation import current_correlation
 from chassis.dberrors import violates
 from chassis.errors import AlreadyExists, NotFound
 from chassis.eventstore.schema import EVENT_ID_KEY, metadata
-from chassis.eventstore.store import Append, EventStore, Snapshot, command_event_id
+from chassis.eventstore.store import Append, ConcurrencyError, EventStore, Snapshot, command_event_id
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 
 A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
 
 
 class DuplicateCommand(Exception):
@@ -54,6 +55,7 @@ class UnitOfWork:
         self.session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
+        self._seen = {}  # each entry starts clean: a retried command reloads what it decides on
         if self._borrowed is not None:
             self.session = self._borrowed
         else:
@@ -188,6 +190,21 @@ class UnitOfWork:
         if state is not None:
             snapshot = Snapshot(aggregate.stream, aggregate.version, state, aggregate.snapshot_version)
             await self._store.save_snapshot(session, snapshot)
+
+
+async def retrying_conflicts(decide: Callable[[], Awaitable[T]], *, attempts: int = 5) -> T:
+    """Run a command again when a concurrent writer got to one of its streams first.
+
+    Each run reloads what it decides on (a unit of work starts clean on entry), so the
+    retry decides on the winner's facts: e.g. the last seat of a quota is found taken.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return await decide()
+        except ConcurrencyError:
+            if attempt == attempts:
+                raise
+    raise ValueError("attempts must be at least 1")
 
 
 class UnitOfWorkFactory(Protocol):

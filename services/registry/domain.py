@@ -36,7 +36,7 @@ from services.registry.ladder import (
     review_refusal,
     term_ends,
 )
-from services.registry.nominations import Career
+from services.registry.nominations import Career, Nominee, Pipeline
 from services.registry.selection import DEFAULT_SELECTION, SelectionRules, nomination_refusal
 
 
@@ -46,6 +46,7 @@ class Enterprise(Aggregate):
     def __init__(self, aggregate_id: str, tenant: str = "") -> None:
         super().__init__(aggregate_id, tenant)
         self.name = ""
+        self.region_id = ""
         self.tier_labels: dict[TierRank, str] = dict(DEFAULT_TIER_LABELS)
 
     @classmethod
@@ -69,7 +70,7 @@ class Enterprise(Aggregate):
 
     def apply(self, event: Event) -> None:
         if isinstance(event, EnterpriseRegistered):
-            self.name = event.name
+            self.name, self.region_id = event.name, event.region_id
             self.tier_labels = {TierRank(rank): label for rank, label in event.tier_labels.items()}
 
 
@@ -229,6 +230,10 @@ class Worker(Aggregate):
         return self.tier
 
     # --- selection above the enterprise --------------------------------------------
+
+    def pipeline(self, rules: SelectionRules = DEFAULT_SELECTION) -> Pipeline:
+        """The decisions about this worker's nominations; record what they return."""
+        return Pipeline(self.career, Nominee(self.id, self.enterprise_id), rules)
 
     def nominate(
         self,

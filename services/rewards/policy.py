@@ -10,9 +10,8 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.eventstore.store import ConcurrencyError
 from chassis.logging import get_logger
-from chassis.unit_of_work import UnitOfWork
+from chassis.unit_of_work import UnitOfWork, retrying_conflicts
 from contracts.envelope import Envelope
 from contracts.events.registry import TierPromoted
 from services.rewards.catalogue import programmes_opened
@@ -59,11 +58,6 @@ async def reward_promotion(
 async def _grant_retrying_conflicts(
     uow_on: UnitOfWorkOn, session: AsyncSession, command: GrantReward, causing: Envelope
 ) -> Granted:
-    attempt = 1
-    while True:
-        try:
-            return await grant_reward(uow_on(session), command, causing)
-        except ConcurrencyError:  # the savepoint rolled back; reload the programme and decide again
-            if attempt >= CONFLICT_RETRIES:
-                raise
-            attempt += 1
+    return await retrying_conflicts(
+        lambda: grant_reward(uow_on(session), command, causing), attempts=CONFLICT_RETRIES
+    )
