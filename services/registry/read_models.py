@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -89,6 +90,23 @@ regions = Table(
     Column("name", String(200), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("parent_id", String(128), nullable=True, index=True),
+)
+
+# Personal data, out of the events: sealed with a key per worker. Forgetting a worker
+# deletes the key (crypto-shredding); the sealed bytes stay and can no longer be read.
+personal_keys = Table(
+    "registry_personal_keys",
+    metadata,
+    Column("worker_id", String(128), primary_key=True),
+    Column("key", LargeBinary, nullable=False),
+)
+
+personal_data = Table(
+    "registry_personal_data",
+    metadata,
+    Column("worker_id", String(128), primary_key=True),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("forgotten_on", Date, nullable=True),
 )
 
 PROFILE_TABLES = (worker_profiles, profile_story, enterprises)
