@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
+from chassis.calendar import months_between, years_after
 from contracts.vocabulary import HELD_TIER_RANKS, SkillLevel, TierRank
-from services.registry.dates import months_between, years_after
 
 
 @dataclass(frozen=True, slots=True)

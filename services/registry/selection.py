@@ -14,8 +14,8 @@ from enum import StrEnum
 from statistics import fmean
 from types import MappingProxyType
 
+from chassis.calendar import working_days_between, years_after
 from contracts.vocabulary import TierRank, TitleLevel
-from services.registry.dates import working_days_between, years_after
 
 
 class Stage(StrEnum):

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from chassis.calendar import months_between, years_after
 from contracts.vocabulary import SkillLevel, TierRank
-from services.registry.dates import months_between, years_after
 from services.registry.ladder import (
     DEFAULT_LADDER,
     LadderRules,

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from chassis.calendar import add_working_days, working_days_between
 from contracts.vocabulary import TierRank, TitleLevel
-from services.registry.dates import add_working_days, working_days_between
 from services.registry.selection import (
     DEFAULT_SELECTION,
     SelectionRules,

@@ -1,4 +1,4 @@
-"""Calendar arithmetic the registry's rules count in: months held, terms, working days. Pure."""
+"""Calendar arithmetic the services' rules count in: months held, terms, windows, working days. Pure."""
 
 from __future__ import annotations
 
