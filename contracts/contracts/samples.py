@@ -35,7 +35,7 @@ from contracts.events import (
     WorkerRegistered,
 )
 from contracts.events.base import Event
-from contracts.events.legacy import WorkerRegisteredV1
+from contracts.events.legacy import CompetitionScoredV1, PointsAwardedV1, WorkerRegisteredV1
 from contracts.events.registry import (
     ExpertScoreRecorded,
     NominationRejected,
@@ -56,6 +56,7 @@ from contracts.events.registry import (
     TitleRevoked,
     WorkerLeft,
 )
+from contracts.events.rewards import PointsAdjusted, PointsExpired
 from contracts.ids import uuid7_from_parts
 from contracts.vocabulary import (
     DEFAULT_TIER_LABELS,
@@ -216,8 +217,23 @@ SAMPLES: tuple[Sample, ...] = (
         stream_version=12,
     ),
     Sample(
+        CompetitionScoredV1(
+            contest_id="contest-2025-robot",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            raw_score=91.25,
+            standardised_score=788,
+            rank=1,
+            medal=Medal.GOLD,
+        ),
+        StreamRef(type="Contest", id="contest-2025-robot"),
+        tenant=REGION,
+        stream_version=40,
+    ),
+    Sample(
         CompetitionScored(
             contest_id="contest-2025-robot",
+            level=ContestLevel.CITY,
             worker_id=WORKER,
             enterprise_id=ENTERPRISE,
             raw_score=91.25,
@@ -307,7 +323,7 @@ SAMPLES: tuple[Sample, ...] = (
         stream_version=1,
     ),
     Sample(
-        PointsAwarded(
+        PointsAwardedV1(
             worker_id=WORKER,
             category="activities",
             points=Decimal("15"),
@@ -316,6 +332,44 @@ SAMPLES: tuple[Sample, ...] = (
         StreamRef(type="PointsAccount", id=WORKER),
         stream_version=12,
         caused_by="CompetitionScored.v1",
+    ),
+    Sample(
+        PointsAwarded(
+            worker_id=WORKER,
+            category="honours_awards",
+            rule="competition",
+            group="competition",
+            points=Decimal("15"),
+            earned_on=date(2025, 5, 23),
+            source_event_id=fixed_uuid7("CompetitionScored.v2"),
+        ),
+        StreamRef(type="PointsAccount", id=WORKER),
+        stream_version=12,
+        caused_by="CompetitionScored.v2",
+    ),
+    Sample(
+        PointsExpired(
+            worker_id=WORKER,
+            category="honours_awards",
+            rule="competition",
+            points=Decimal("15"),
+            source_event_id=fixed_uuid7("CompetitionScored.v2"),
+            expired_on=date(2028, 5, 23),
+        ),
+        StreamRef(type="PointsAccount", id=WORKER),
+        stream_version=31,
+    ),
+    Sample(
+        PointsAdjusted(
+            worker_id=WORKER,
+            category="work_results",
+            delta=Decimal("-2.50"),
+            reason="重复登记的技改项目予以扣除",
+            approved_by="qz-leading-group",
+            adjusted_on=date(2025, 7, 1),
+        ),
+        StreamRef(type="PointsAccount", id=WORKER),
+        stream_version=14,
     ),
     Sample(
         RewardGranted(

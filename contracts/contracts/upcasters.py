@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contracts.upcasting import Payload, upcaster
-from contracts.vocabulary import SkillLevel
+from contracts.vocabulary import ContestLevel, SkillLevel
 
 
 @upcaster("WorkerRegistered", from_version=1)
@@ -16,3 +16,18 @@ def worker_registered_v1_to_v2(payload: Payload) -> Payload:
     lifted["skill_level"] = SkillLevel.JUNIOR.value
     lifted["hired_on"] = None
     return lifted
+
+
+@upcaster("CompetitionScored", from_version=1)
+def competition_scored_v1_to_v2(payload: Payload) -> Payload:
+    """v2 added the contest's level. A v1 result did not say it; the enterprise level
+    (the lowest) credits no result with more than is known."""
+    return {**payload, "level": ContestLevel.ENTERPRISE.value}
+
+
+@upcaster("PointsAwarded", from_version=1)
+def points_awarded_v1_to_v2(payload: Payload) -> Payload:
+    """v2 added the rule, its cap group and the day earned. A v1 award named only its
+    category: it becomes a rule and group of its own, earned on the first day its window
+    can be counted from (so it never outlives what it was given for)."""
+    return {**payload, "rule": payload["category"], "group": payload["category"], "earned_on": "1970-01-01"}

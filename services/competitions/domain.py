@@ -121,6 +121,7 @@ class Contest(Aggregate):
             self.record(
                 CompetitionScored(
                     contest_id=self.id,
+                    level=self.level,
                     worker_id=worker_id,
                     enterprise_id=mark.enterprise_id,
                     raw_score=mark.raw_score,

@@ -28,7 +28,7 @@ from contracts.events.registry import (
     WorkerNominated,
     WorkerRegistered,
 )
-from contracts.events.rewards import PointsAwarded, RewardGranted
+from contracts.events.rewards import PointsAdjusted, PointsAwarded, PointsExpired, RewardGranted
 from contracts.events.training import CertificateAwarded, TrainingCompleted
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENTS, TRAINING_EVENTS
 from contracts.vocabulary import SkillLevel, TierRank
@@ -211,10 +211,14 @@ def ladder_policy_handlers(unit_of_work: UnitOfWorkFactory) -> Mapping[type[Even
             unit_of_work(session=session), worker_id, await _points_of(session, worker_id), envelope
         )
 
-    async def points_awarded(session: AsyncSession, envelope: Envelope, event: PointsAwarded) -> None:
+    async def points_changed(
+        session: AsyncSession, envelope: Envelope, event: PointsAwarded | PointsExpired | PointsAdjusted
+    ) -> None:
+        change = {PointsAwarded: "points", PointsExpired: "points", PointsAdjusted: "delta"}[type(event)]
+        sign = -1 if isinstance(event, PointsExpired) else 1
         await session.execute(
             upsert_adding(session, worker_points, key="worker_id", column="points"),
-            [{"worker_id": event.worker_id, "points": event.points}],
+            [{"worker_id": event.worker_id, "points": sign * getattr(event, change)}],
         )
         await standing_changed(session, envelope, event)
 
@@ -226,7 +230,9 @@ def ladder_policy_handlers(unit_of_work: UnitOfWorkFactory) -> Mapping[type[Even
     return {
         WorkerRegistered: standing_changed,
         SkillLevelCertified: standing_changed,
-        PointsAwarded: points_awarded,
+        PointsAwarded: points_changed,
+        PointsExpired: points_changed,
+        PointsAdjusted: points_changed,
         CertificateAwarded: certificate_awarded,
     }
 

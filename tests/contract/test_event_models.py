@@ -24,7 +24,8 @@ def test_event_type_defaults_to_the_class_name_and_version_to_1() -> None:
     for event_type, event_class in EVENT_TYPES.items():
         assert event_type == event_class.__name__
     assert WorkerRegistered.schema_version == 2
-    assert CompetitionScored.schema_version == 1
+    assert CompetitionScored.schema_version == 2
+    assert EnterpriseRegistered.schema_version == 1
 
 
 def test_a_class_can_name_its_type_and_version() -> None:
@@ -49,6 +50,7 @@ def test_the_partition_key_is_the_worker_when_there_is_one() -> None:
 def scored(**changes: Any) -> CompetitionScored:
     fields: dict[str, Any] = {
         "contest_id": "c-1",
+        "level": "city",
         "worker_id": "w-1",
         "enterprise_id": "ent-1",
         "raw_score": 88.5,

@@ -42,10 +42,15 @@ class MarkRecorded(Event):
     judged_by: Identifier | None = None
 
 
-class CompetitionScored(Event):
-    """An entrant's final result in a contest, standardised over the whole field when it concluded."""
+class CompetitionScored(Event, schema_version=2):
+    """An entrant's final result in a contest, standardised over the whole field when it concluded.
+
+    v2 added the contest's `level`: a placement is worth what its level says, and a reader
+    must not depend on seeing the contest's opening first (it travels on another key).
+    """
 
     contest_id: Identifier
+    level: ContestLevel
     worker_id: Identifier
     enterprise_id: Identifier
     raw_score: RawScore

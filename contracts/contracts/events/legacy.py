@@ -8,10 +8,13 @@ old payloads to the current model.
 
 from __future__ import annotations
 
-from pydantic import ConfigDict
+from uuid import UUID
+
+from pydantic import ConfigDict, Field
 
 from contracts.events.base import Event
-from contracts.primitives import Identifier, Name
+from contracts.primitives import Identifier, Name, Points, RawScore, Slug, StandardisedScore
+from contracts.vocabulary import Medal
 
 
 class WorkerRegisteredV1(Event, event_type="WorkerRegistered", schema_version=1):
@@ -23,4 +26,25 @@ class WorkerRegisteredV1(Event, event_type="WorkerRegistered", schema_version=1)
     trade: Name
 
 
-LEGACY_EVENTS: tuple[type[Event], ...] = (WorkerRegisteredV1,)
+class CompetitionScoredV1(Event, event_type="CompetitionScored", schema_version=1):
+    model_config = ConfigDict(title="CompetitionScoredV1")
+
+    contest_id: Identifier
+    worker_id: Identifier
+    enterprise_id: Identifier
+    raw_score: RawScore
+    standardised_score: StandardisedScore
+    rank: int = Field(ge=1)
+    medal: Medal
+
+
+class PointsAwardedV1(Event, event_type="PointsAwarded", schema_version=1):
+    model_config = ConfigDict(title="PointsAwardedV1")
+
+    worker_id: Identifier
+    category: Slug
+    points: Points
+    source_event_id: UUID
+
+
+LEGACY_EVENTS: tuple[type[Event], ...] = (WorkerRegisteredV1, CompetitionScoredV1, PointsAwardedV1)

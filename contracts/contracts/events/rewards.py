@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
@@ -32,13 +33,42 @@ class ProgrammeOpened(Event):
     opened_on: date
 
 
-class PointsAwarded(Event):
-    """Points credited to a worker for one source fact (never counted twice)."""
+class PointsAwarded(Event, schema_version=2):
+    """Points credited to a worker for one source fact (never counted twice).
+
+    v2 added the `rule` and its cap `group` that earned them and the day they were earned
+    (`earned_on`), from which the validity window runs.
+    """
 
     worker_id: Identifier
     category: Slug = Field(description="One of the four common categories or an enterprise's X item")
+    rule: Slug = Field(description="The rule that earned them, e.g. competition or mentoring.apprentices")
+    group: Slug = Field(description="The rules sharing one cap, e.g. mentoring")
     points: Points
+    earned_on: date
     source_event_id: UUID
+
+
+class PointsExpired(Event):
+    """Points left the worker's account: their validity window closed."""
+
+    worker_id: Identifier
+    category: Slug
+    rule: Slug
+    points: Points
+    source_event_id: UUID = Field(description="The fact that earned them")
+    expired_on: date
+
+
+class PointsAdjusted(Event):
+    """A manual correction of a worker's points, with its reason and approver."""
+
+    worker_id: Identifier
+    category: Slug
+    delta: Decimal = Field(max_digits=8, decimal_places=2, description="Positive adds, negative takes away")
+    reason: Text
+    approved_by: Identifier
+    adjusted_on: date
 
 
 class RewardGranted(Event):
@@ -67,4 +97,11 @@ class RewardRevoked(Event):
     revoked_by: Identifier
 
 
-EVENTS: tuple[type[Event], ...] = (ProgrammeOpened, PointsAwarded, RewardGranted, RewardRevoked)
+EVENTS: tuple[type[Event], ...] = (
+    ProgrammeOpened,
+    PointsAwarded,
+    PointsExpired,
+    PointsAdjusted,
+    RewardGranted,
+    RewardRevoked,
+)
