@@ -117,11 +117,11 @@ def certificate_claim(level: SkillLevel, rules: PointsRules) -> Claim | None:
     return None if points is None else Claim("certificate", "certificate", WORK_RESULTS, points, "highest")
 
 
-def mentoring_claims(apprentice_number: int, rules: PointsRules) -> list[Claim]:
-    """A concluded mentorship: the base for mentoring at all, and half a point per extra apprentice."""
-    if apprentice_number <= 1:
-        return [Claim("mentoring.base", "mentoring", ACTIVITIES, rules.mentoring_base, "highest")]
-    return [Claim("mentoring.apprentices", "mentoring", ACTIVITIES, rules.per_extra_apprentice, "sum")]
+def mentoring_claim(mentoring_already: bool, rules: PointsRules) -> Claim:
+    """A concluded mentorship: the base for mentoring at all, then half a point per extra apprentice."""
+    if not mentoring_already:
+        return Claim("mentoring.base", "mentoring", ACTIVITIES, rules.mentoring_base, "highest")
+    return Claim("mentoring.apprentices", "mentoring", ACTIVITIES, rules.per_extra_apprentice, "sum")
 
 
 def apprentice_outcome_claim(city_level: bool, rules: PointsRules) -> Claim:

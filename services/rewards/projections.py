@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.eventstore.store import EventStore
@@ -17,10 +18,11 @@ from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.registry import TierPromoted
-from contracts.events.rewards import ProgrammeOpened, RewardGranted
-from contracts.topics import REGISTRY_EVENTS, REWARDS_EVENTS
+from contracts.events.rewards import PointsAwarded, PointsExpired, ProgrammeOpened, RewardGranted
+from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENTS, TRAINING_EVENTS
+from services.rewards.points_policy import points_policy_handlers
 from services.rewards.policy import UnitOfWorkOn, reward_promotion
-from services.rewards.read_models import grants, programmes, worker_tiers
+from services.rewards.read_models import grants, points_entries, programmes, worker_tiers
 
 
 async def on_programme_opened(session: AsyncSession, envelope: Envelope, event: ProgrammeOpened) -> None:
@@ -92,6 +94,33 @@ def tier_policy_handlers(uow_on: UnitOfWorkOn) -> Mapping[type[Event], Handler]:
     return {TierPromoted: reward}
 
 
+async def on_points_awarded(session: AsyncSession, envelope: Envelope, event: PointsAwarded) -> None:
+    await session.execute(
+        insert_ignoring_duplicates(session, points_entries).values(
+            source_event_id=str(event.source_event_id),
+            worker_id=event.worker_id,
+            category=event.category,
+            rule=event.rule,
+            points=event.points,
+            earned_on=event.earned_on,
+        )
+    )
+
+
+async def on_points_expired(session: AsyncSession, envelope: Envelope, event: PointsExpired) -> None:
+    await session.execute(
+        update(points_entries)
+        .where(points_entries.c.source_event_id == str(event.source_event_id))
+        .values(expired_on=event.expired_on)
+    )
+
+
+POINTS_STATEMENT_HANDLERS: Mapping[type[Event], Handler] = {
+    PointsAwarded: on_points_awarded,
+    PointsExpired: on_points_expired,
+}
+
+
 def units_on(sessions: async_sessionmaker[AsyncSession], store: EventStore, *, producer: str) -> UnitOfWorkOn:
     def on(session: AsyncSession) -> UnitOfWork:
         return UnitOfWork(sessions, store, producer=producer, session=session)
@@ -103,9 +132,16 @@ def rewards_subscriptions(uow_on: UnitOfWorkOn) -> list[Subscription]:
     """The projection of workers' tiers and the policy are separate consumer groups, so
     rebuilding the read model never runs the policy again."""
     return [
-        Subscription(name="ledger", topics=(REWARDS_EVENTS,), handlers=LEDGER_HANDLERS),
+        Subscription(
+            name="ledger", topics=(REWARDS_EVENTS,), handlers={**LEDGER_HANDLERS, **POINTS_STATEMENT_HANDLERS}
+        ),
         Subscription(name="worker-tiers", topics=(REGISTRY_EVENTS,), handlers=WORKER_TIER_HANDLERS),
         Subscription(name="tier-policy", topics=(REGISTRY_EVENTS,), handlers=tier_policy_handlers(uow_on)),
+        Subscription(
+            name="points-policy",
+            topics=(COMPETITIONS_EVENTS, TRAINING_EVENTS),
+            handlers=points_policy_handlers(uow_on),
+        ),
     ]
 
 

@@ -46,3 +46,16 @@ worker_tiers = Table(
     Column("effective_on", Date, nullable=False),
     Column("promoted_at", DateTime(timezone=True), nullable=False),
 )
+
+# A worker's points statement: one row per fact that earned points, closed when they expire.
+points_entries = Table(
+    "rewards_points_entries",
+    metadata,
+    Column("source_event_id", String(36), primary_key=True),
+    Column("worker_id", String(128), nullable=False, index=True),
+    Column("category", String(64), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("points", Numeric(10, 2), nullable=False),
+    Column("earned_on", Date, nullable=False),
+    Column("expired_on", Date, nullable=True),
+)

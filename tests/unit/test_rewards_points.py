@@ -16,7 +16,7 @@ from services.rewards.points import (
     apprentice_outcome_claim,
     certificate_claim,
     competition_claim,
-    mentoring_claims,
+    mentoring_claim,
     points_to_award,
     training_claim,
 )
@@ -64,8 +64,8 @@ def test_a_placement_older_than_the_window_no_longer_counts() -> None:
 
 
 def test_mentoring_counts_base_apprentices_and_outcomes_under_one_cap_of_15() -> None:
-    claims = [*mentoring_claims(1, DEFAULT_POINTS)]
-    claims += [claim for n in range(2, 20) for claim in mentoring_claims(n, DEFAULT_POINTS)]
+    claims = [mentoring_claim(False, DEFAULT_POINTS)]
+    claims += [mentoring_claim(True, DEFAULT_POINTS) for _ in range(2, 20)]
     claims += [apprentice_outcome_claim(True, DEFAULT_POINTS) for _ in range(10)]
     entries = account([(claim, ON) for claim in claims])
     by_rule: dict[str, Decimal] = {}
@@ -110,7 +110,7 @@ def test_property_no_rule_group_or_category_ever_passes_its_cap(facts: list[tupl
             "certificate": certificate_claim(
                 [SkillLevel.SENIOR, SkillLevel.TECHNICIAN, SkillLevel.JUNIOR][n - 1], DEFAULT_POINTS
             ),
-            "mentoring": mentoring_claims(n, DEFAULT_POINTS)[0],
+            "mentoring": mentoring_claim(n > 1, DEFAULT_POINTS),
             "outcome": apprentice_outcome_claim(n == 1, DEFAULT_POINTS),
             "training": training_claim(DEFAULT_POINTS),
         }[kind]

@@ -1,0 +1,107 @@
+"""The points policy: other services' facts earn 4+X points, each fact once.
+
+It runs on the inbox consumer's session: the points and the inbox record of the causing
+event commit together, and the command id derives from the causing event, so a
+redelivered fact cannot earn twice even if the inbox were lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.inbox import Handler
+from chassis.unit_of_work import DuplicateCommand, UnitOfWork, retrying_conflicts
+from contracts.envelope import Envelope
+from contracts.events.base import Event
+from contracts.events.competitions import CompetitionScored
+from contracts.events.training import (
+    CertificateAwarded,
+    MentorshipConcluded,
+    SkillServiceDelivered,
+    TrainingCompleted,
+)
+from contracts.ids import derived_uuid
+from contracts.vocabulary import MentorshipOutcome
+from services.rewards.account import PointsAccount
+from services.rewards.points import (
+    DEFAULT_POINTS,
+    Claim,
+    PointsRules,
+    certificate_claim,
+    competition_claim,
+    mentoring_claim,
+    skill_service_claim,
+    training_claim,
+)
+
+ClaimOf = Callable[[PointsAccount], Claim | None]
+UnitOfWorkOn = Callable[[AsyncSession], UnitOfWork]
+
+
+async def award_points(
+    uow: UnitOfWork, worker_id: str, claim_of: ClaimOf, causing: Envelope, earned_on: date, rules: PointsRules
+) -> Decimal:
+    async with uow:
+        account = await uow.get(PointsAccount, worker_id) or PointsAccount(worker_id, tenant=causing.tenant)
+        claim = claim_of(account)
+        points = (
+            Decimal(0)
+            if claim is None
+            else account.award(claim, source_event_id=causing.event_id, earned_on=earned_on, rules=rules)
+        )
+        if not points:
+            return points
+        uow.track(account)
+        try:
+            await uow.commit(
+                correlation_id=causing.correlation_id,
+                causation_id=causing.event_id,
+                command_id=derived_uuid(causing.event_id, "rewards.points"),
+            )
+        except DuplicateCommand:
+            return Decimal(0)
+        return points
+
+
+def _facts(rules: PointsRules) -> Mapping[type[Event], Callable[[Any], tuple[str, ClaimOf, date | None]]]:
+    """For each fact: whose account, what it claims, and the day it was earned (None: when it happened)."""
+    return {
+        CompetitionScored: lambda e: (e.worker_id, lambda _: competition_claim(e.level, e.rank, rules), None),
+        CertificateAwarded: lambda e: (
+            e.worker_id,
+            lambda _: certificate_claim(e.skill_level, rules),
+            e.issued_on,
+        ),
+        TrainingCompleted: lambda e: (e.worker_id, lambda _: training_claim(rules), e.completed_on),
+        SkillServiceDelivered: lambda e: (e.worker_id, lambda _: skill_service_claim(rules), e.delivered_on),
+        MentorshipConcluded: lambda e: (
+            e.worker_id,
+            lambda account: (
+                mentoring_claim(account.mentoring_already(e.ended_on, rules), rules)
+                if e.outcome is MentorshipOutcome.COMPLETED
+                else None
+            ),
+            e.ended_on,
+        ),
+    }
+
+
+def points_policy_handlers(
+    uow_on: UnitOfWorkOn, rules: PointsRules = DEFAULT_POINTS
+) -> Mapping[type[Event], Handler]:
+    def handler(read: Callable[[Any], tuple[str, ClaimOf, date | None]]) -> Handler:
+        async def earn(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+            worker_id, claim_of, earned_on = read(event)
+            on = earned_on or envelope.occurred_at.date()
+            await retrying_conflicts(
+                lambda: award_points(uow_on(session), worker_id, claim_of, envelope, on, rules)
+            )
+
+        return earn
+
+    return {kind: handler(read) for kind, read in _facts(rules).items()}
