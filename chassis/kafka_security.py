@@ -57,8 +57,9 @@ class KafkaCredentials:
         return KafkaCredentials(self.security_protocol, self.sasl_mechanism, username, password)
 
 
-def aiokafka_kwargs(credentials: KafkaCredentials) -> dict[str, Any]:
-    """For AIOKafkaProducer, AIOKafkaConsumer and AIOKafkaAdminClient."""
+def aiokafka_kwargs(credentials: KafkaCredentials | None = None) -> dict[str, Any]:
+    """For AIOKafkaProducer, AIOKafkaConsumer and AIOKafkaAdminClient (None: this process's own)."""
+    credentials = credentials or KafkaCredentials.from_environment()
     if not credentials.uses_sasl:
         return {}
     kwargs: dict[str, Any] = {
@@ -72,8 +73,9 @@ def aiokafka_kwargs(credentials: KafkaCredentials) -> dict[str, Any]:
     return kwargs
 
 
-def faststream_security(credentials: KafkaCredentials) -> BaseSecurity | None:
-    """For KafkaBroker(security=...)."""
+def faststream_security(credentials: KafkaCredentials | None = None) -> BaseSecurity | None:
+    """For KafkaBroker(security=...) (None: this process's own credentials)."""
+    credentials = credentials or KafkaCredentials.from_environment()
     if not credentials.uses_sasl:
         return None
     assert credentials.username is not None and credentials.password is not None
@@ -86,8 +88,9 @@ def faststream_security(credentials: KafkaCredentials) -> BaseSecurity | None:
     return kinds[credentials.sasl_mechanism](credentials.username, credentials.password, use_ssl=use_ssl)
 
 
-def confluent_config(credentials: KafkaCredentials) -> dict[str, str]:
+def confluent_config(credentials: KafkaCredentials | None = None) -> dict[str, str]:
     """For confluent-kafka's Producer, Consumer and AdminClient (librdkafka property names)."""
+    credentials = credentials or KafkaCredentials.from_environment()
     if not credentials.uses_sasl:
         return {}
     assert credentials.username is not None and credentials.password is not None

@@ -32,6 +32,7 @@ from chassis.eventstore.store import ConcurrencyError, EventStore, topic_of_prod
 from chassis.http import CommandAlreadyApplied, accepted
 from chassis.inbox import BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
+from chassis.kafka_security import KafkaCredentials, faststream_security
 from chassis.logging import configure_logging, get_logger
 from chassis.relay import Relay
 from chassis.settings import ServiceSettings
@@ -89,10 +90,14 @@ class Runtime:
 async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
     engine = create_engine(settings.resolved_database_url())
     await migrate.upgrade(engine, spec.migrations)
-    producer = create_producer(settings.kafka_bootstrap_servers, client_id=settings.service_name)
+    credentials = KafkaCredentials.from_settings(settings)
+    producer = create_producer(
+        settings.kafka_bootstrap_servers, client_id=settings.service_name, credentials=credentials
+    )
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
+        security=faststream_security(credentials),
         log_level=logging.DEBUG,  # a line per message is for debugging, not for INFO logs
         middlewares=(KafkaTelemetryMiddleware(),),
     )
@@ -160,6 +165,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         await ensure_topics(
             settings.kafka_bootstrap_servers,
             [*subscribed, *([settings.topic_prefix + own_topic] if own_topic else [])],
+            credentials=KafkaCredentials.from_settings(settings),
         )
         await runtime.broker.start()
         relay_task = asyncio.create_task(runtime.relay.run(stop))

@@ -74,25 +74,28 @@ class Grant:
     prefixed: bool = False
 
 
-def service_grants(service: str, prefix: str = "") -> list[Grant]:
+def service_grants(service: str, prefix: str = "", group_prefix: str | None = None) -> list[Grant]:
     grants = [Grant(service, "WRITE", "TOPIC", prefix + TOPIC_OF_PRODUCER[service])]
     for topic in CONSUMED_TOPICS[service]:
         grants.append(Grant(service, "READ", "TOPIC", prefix + topic))
         grants.append(Grant(service, "WRITE", "TOPIC", prefix + dead_letter_topic(topic)))
     if service in INBOUND_CONSUMERS:  # a pattern subscription: every enterprise's inbound topic
         grants.append(Grant(service, "READ", "TOPIC", f"{prefix}{INBOUND_HR}.", prefixed=True))
-    grants.append(Grant(service, "READ", "GROUP", f"{prefix}{service}.", prefixed=True))
+    groups = prefix if group_prefix is None else group_prefix
+    grants.append(Grant(service, "READ", "GROUP", f"{groups}{service}.", prefixed=True))
     return grants
 
 
-def enterprise_grants(enterprise_id: str, prefix: str = "") -> list[Grant]:
+def enterprise_grants(enterprise_id: str, prefix: str = "", group_prefix: str | None = None) -> list[Grant]:
     user = enterprise_principal(enterprise_id)
     own = prefix + inbound_topic(enterprise_id)
     grants = [
         Grant(user, "WRITE", "TOPIC", own),
         Grant(user, "READ", "TOPIC", dead_letter_topic(own)),
         *[Grant(user, "READ", "TOPIC", prefix + topic) for topic in ALL_EVENT_TOPICS],
-        Grant(user, "READ", "GROUP", f"{prefix}{user}.", prefixed=True),
+        Grant(
+            user, "READ", "GROUP", f"{prefix if group_prefix is None else group_prefix}{user}.", prefixed=True
+        ),
     ]
     # The owning services dead-letter this enterprise's bad records (and nothing else of its topic).
     grants += [Grant(service, "WRITE", "TOPIC", dead_letter_topic(own)) for service in INBOUND_CONSUMERS]
@@ -104,11 +107,16 @@ def declared_topics(enterprises: Iterable[str], prefix: str = "") -> list[str]:
     return [name for topic in topics for name in (prefix + topic, prefix + dead_letter_topic(topic))]
 
 
-def plan(enterprises: Iterable[str], prefix: str = "") -> tuple[list[str], list[Grant]]:
-    """The topics and ACLs of a run (prefix "" for the platform itself)."""
+def plan(
+    enterprises: Iterable[str], prefix: str = "", group_prefix: str | None = None
+) -> tuple[list[str], list[Grant]]:
+    """The topics and ACLs of a run (prefix "" for the platform itself); consumer groups are
+    named `<group_prefix><principal>.*` (group_prefix defaults to the topic prefix)."""
     enterprises = sorted(set(enterprises))
-    grants = [grant for service in SERVICES for grant in service_grants(service, prefix)]
-    grants += [grant for enterprise in enterprises for grant in enterprise_grants(enterprise, prefix)]
+    grants = [grant for service in SERVICES for grant in service_grants(service, prefix, group_prefix)]
+    grants += [
+        grant for enterprise in enterprises for grant in enterprise_grants(enterprise, prefix, group_prefix)
+    ]
     return declared_topics(enterprises, prefix), grants
 
 
@@ -230,6 +238,7 @@ def apply(
     users_file: Path,
     *,
     prefix: str = "",
+    group_prefix: str | None = None,
     new_enterprises: Iterable[str] = (),
     replication: int = 1,
 ) -> list[Grant]:
@@ -237,7 +246,7 @@ def apply(
     for enterprise in new_enterprises:
         ensure_user(users_file, enterprise_principal(enterprise))
     users = {name: password for name, password in read_users(users_file).items() if name != ADMIN}
-    topics, grants = plan(enterprises_in(users), prefix)
+    topics, grants = plan(enterprises_in(users), prefix, group_prefix)
     admin = admin_client(bootstrap, admin_credentials)
     if admin_credentials.uses_sasl:
         upsert_users(admin, users)
@@ -245,6 +254,23 @@ def apply(
     if admin_credentials.uses_sasl:  # an open broker has no authorizer to tell
         create_acls(admin, grants)
     return grants
+
+
+def provision_run(
+    bootstrap: str, *, topic_prefix: str, group_prefix: str | None = None, enterprises: Iterable[str] = ()
+) -> None:
+    """The topics of a run under its own prefix, and the ACLs that let the services' principals use
+    them, created with this process's (admin) credentials; nothing to do on an open broker."""
+    admin = KafkaCredentials.from_environment()
+    if admin.uses_sasl:
+        apply(
+            bootstrap,
+            admin,
+            users_file_from_env(),
+            prefix=topic_prefix,
+            group_prefix=group_prefix,
+            new_enterprises=enterprises,
+        )
 
 
 def _main(argv: Sequence[str]) -> int:

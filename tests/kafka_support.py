@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
+from chassis.kafka_security import aiokafka_kwargs
+
 
 async def read_topic(
     bootstrap: str,
@@ -22,6 +24,7 @@ async def read_topic(
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **aiokafka_kwargs(),
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []

@@ -21,6 +21,7 @@ from chassis.eventstore import EventStore
 from chassis.eventstore.schema import events
 from chassis.inbox import InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
+from chassis.kafka_security import faststream_security
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.competitions import CompetitionScored
@@ -48,7 +49,7 @@ async def policy_broker(
 ) -> AsyncIterator[KafkaBroker]:
     store = EventStore(topic_of=lambda _: topic)
     unit_of_work = partial(UnitOfWork, session_factory(engine), store, producer="registry")
-    broker = KafkaBroker(bootstrap or "in-memory:9092")
+    broker = KafkaBroker(bootstrap or "in-memory:9092", security=faststream_security() if bootstrap else None)
     sender = create_producer(bootstrap, client_id="policy-test") if bootstrap else RefusingSender()
     consumer = InboxConsumer(
         name=f"registry.seed-policy.{uuid.uuid4().hex[:6]}",
