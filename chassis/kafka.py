@@ -112,8 +112,10 @@ def bind_inbox_consumer(
     batch_size: int,
     batch_timeout_ms: int,
     in_flight: InFlight,
+    pattern: str | None = None,
 ) -> None:
-    """Subscribe `consumer` as one member of consumer group `group_id`.
+    """Subscribe `consumer` as one member of consumer group `group_id` (to `topics`, or to every
+    topic that matches the regular expression `pattern`).
 
     Offsets are committed by hand (AckPolicy.MANUAL) and only after the batch's
     database transaction committed; a batch interrupted before that is redelivered.
@@ -124,6 +126,7 @@ def bind_inbox_consumer(
 
     @broker.subscriber(
         *topics,
+        pattern=pattern,
         group_id=group_id,
         batch=True,
         max_records=batch_size,

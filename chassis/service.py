@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from chassis.inbox import BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
 from chassis.kafka_security import KafkaCredentials, faststream_security
 from chassis.logging import configure_logging, get_logger
+from chassis.provenance import topic_ownership
 from chassis.relay import Relay
 from chassis.settings import ServiceSettings
 from chassis.telemetry import configure_tracing
@@ -52,6 +54,7 @@ class Subscription:
     name: str
     topics: tuple[str, ...]
     handlers: Mapping[type[Event], Handler]
+    pattern: str | None = None  # a regular expression of topics instead (the run's prefix goes in front)
 
 
 @dataclass(frozen=True)
@@ -126,12 +129,14 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
             max_attempts=settings.handler_max_attempts,
             max_event_bytes=settings.max_event_bytes,
             after_commit=_waking(runtime.relay),  # a policy's events go out at once
+            record_check=topic_ownership(settings.topic_prefix),
         )
         topics_of_run = [settings.topic_prefix + topic for topic in subscription.topics]
         bind_inbox_consumer(
             runtime.broker,
             consumer,
             topics=topics_of_run,
+            pattern=re.escape(settings.topic_prefix) + subscription.pattern if subscription.pattern else None,
             group_id=group,
             batch_size=settings.consumer_batch_size,
             batch_timeout_ms=settings.consumer_batch_timeout_ms,

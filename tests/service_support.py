@@ -83,7 +83,9 @@ async def live_runtime(
         broker=KafkaBroker(bootstrap, security=faststream_security()),
         relay=Relay(engine, producer, name=f"relay:{spec.name}:{topic}", idle_poll_seconds=0.02),
     )
-    subscriptions = [replace(sub, topics=(topic,)) for sub in spec.subscriptions(runtime)]
+    subscriptions = [  # the inbound consumers read enterprises' topics, not this one
+        replace(sub, topics=(topic,)) for sub in spec.subscriptions(runtime) if sub.pattern is None
+    ]
     wire_subscriptions(runtime, subscriptions)
     await ensure_topics(bootstrap, [topic])
     await producer.start()

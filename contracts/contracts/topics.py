@@ -41,8 +41,9 @@ CONSUMED_TOPICS: Final[dict[str, tuple[str, ...]]] = {
 INBOUND_CONSUMERS: Final[tuple[str, ...]] = ("registry", "competitions")
 """The services that read every enterprise's inbound topic."""
 
-ENTERPRISE_ID_PATTERN: Final = r"[A-Za-z0-9_-]{1,100}"
+ENTERPRISE_ID_PATTERN: Final = r"[A-Za-z0-9_-]+"
 """Enterprise ids that can name a principal and a topic (no dot: the topic's last part is the id)."""
+MAX_ENTERPRISE_ID = 100
 
 _INBOUND_TOPIC = re.compile(rf"{re.escape(INBOUND_HR)}\.({ENTERPRISE_ID_PATTERN})")
 
@@ -54,14 +55,14 @@ def dead_letter_topic(topic: str) -> str:
 
 def inbound_topic(enterprise_id: str) -> str:
     """The topic only enterprise `enterprise_id` writes its HR facts to."""
-    if not re.fullmatch(ENTERPRISE_ID_PATTERN, enterprise_id):
+    if len(enterprise_id) > MAX_ENTERPRISE_ID or not re.fullmatch(ENTERPRISE_ID_PATTERN, enterprise_id):
         raise ValueError(f"enterprise id {enterprise_id!r} cannot name a topic ({ENTERPRISE_ID_PATTERN})")
     return f"{INBOUND_HR}.{enterprise_id}"
 
 
 def inbound_topic_pattern(prefix: str = "") -> str:
     """A regular expression for every enterprise's inbound topic (not their dead-letter topics)."""
-    return rf"{re.escape(prefix + INBOUND_HR)}\.{ENTERPRISE_ID_PATTERN}"
+    return rf"{re.escape(prefix + INBOUND_HR)}\.{ENTERPRISE_ID_PATTERN}$"
 
 
 def sender_of_inbound(topic: str) -> str | None:
