@@ -25,6 +25,7 @@ from contracts.events.training import TrainingCompleted
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENTS, TRAINING_EVENTS
 from services.registry.domain import SeedProgress
 from services.registry.handlers import promote_when_due
+from services.registry.inbound import inbound_subscription
 from services.registry.read_models import enterprises, profile_story, seed_progress, worker_profiles
 
 # --- worker profiles ------------------------------------------------------------
@@ -204,4 +205,5 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             topics=(REGISTRY_EVENTS, TRAINING_EVENTS, COMPETITIONS_EVENTS),
             handlers=seed_policy_handlers(runtime.unit_of_work),
         ),
+        inbound_subscription(runtime),
     ]
