@@ -101,6 +101,7 @@ async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
         security=faststream_security(credentials),
+        allow_auto_create_topics=not credentials.uses_sasl,  # on a secured bus deploy/ creates them
         log_level=logging.DEBUG,  # a line per message is for debugging, not for INFO logs
         middlewares=(KafkaTelemetryMiddleware(),),
     )

@@ -25,6 +25,7 @@ import argparse
 import os
 import secrets
 import sys
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import (
     AclBinding,
+    AclBindingFilter,
     AclOperation,
     AclPermissionType,
     AdminClient,
@@ -230,6 +232,28 @@ def create_acls(admin: AdminClient, grants: Sequence[Grant]) -> None:
     ]
     if bindings:
         _wait(admin.create_acls(bindings))  # an ACL that exists already is not an error
+        _await_visible(admin, bindings)
+
+
+def _await_visible(admin: AdminClient, bindings: Sequence[AclBinding], timeout: float = 15.0) -> None:
+    """The controller has the ACLs when create_acls answers; the brokers a moment later. Waiting for
+    them here keeps a client that starts right after from being refused (and remembering it)."""
+    wanted = set(bindings)
+    anyone: Any = None  # librdkafka's wildcard; the stubs ask for a string
+    everything = AclBindingFilter(
+        ResourceType.ANY,
+        anyone,
+        ResourcePatternType.ANY,
+        anyone,
+        anyone,
+        AclOperation.ANY,
+        AclPermissionType.ANY,
+    )
+    deadline = time.monotonic() + timeout
+    while not wanted <= set(admin.describe_acls(everything).result(timeout=30)):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"ACLs not visible on the brokers after {timeout:.0f} s")
+        time.sleep(0.1)
 
 
 def apply(
