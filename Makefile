@@ -54,6 +54,7 @@ lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
+	$(UV) run --frozen mypy contracts/examples
 
 demo: install
 	bash deploy/kafka.sh up

@@ -9,10 +9,13 @@ ACLs on the prefixed topics as on the platform's.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -338,3 +341,46 @@ async def test_an_in_house_contest_result_is_adopted_once_by_competitions(
         assert [(e.event_type, e.producer, e.tenant, e.payload["contest_id"]) for e in adopted] == [
             ("CompetitionScored", "competitions", SENDER, f"{SENDER}:spring-lathe")
         ]
+
+
+# ------------------------------------------------------------------ the integrator's example
+
+
+def integrator_example() -> Any:
+    """contracts/examples/hr_client.py (outside the contracts package: it does I/O)."""
+    path = Path(__file__).resolve().parents[2] / "contracts" / "examples" / "hr_client.py"
+    spec = importlib.util.spec_from_file_location("hr_client", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_the_integrator_example_sends_reads_and_sees_its_refusals(
+    infra: Infrastructure, postgres_template: str, run_prefix: str
+) -> None:
+    """An enterprise with confluent-kafka and its own credentials: a hire is applied, the public
+    topic shows the registry's fact, and the enterprise reads why its bad record was refused."""
+    example = integrator_example()
+    mine = service_credentials(enterprise_principal(SENDER))
+    config = example.client_config(infra.kafka_bootstrap, mine.username, mine.password)
+    async with running(REGISTRY, infra, run_prefix) as registry:
+        await register_enterprise(registry, SENDER)
+        good = example.hire_envelope(SENDER, "w-int", "Li Na", "fitter", SkillLevel.SENIOR)
+        speaks_for_other = example.hire_envelope(OTHER, "w-other", "Wang Wu", "welder", SkillLevel.SENIOR)
+        await asyncio.to_thread(example.send, config, SENDER, [speaks_for_other, good], run_prefix)
+        await eventually_json(registry.client, "/workers/w-int/profile")
+
+        group = f"{run_prefix}{enterprise_principal(SENDER)}"
+        public = await asyncio.to_thread(
+            example.read, config, run_prefix + REGISTRY_EVENTS, f"{group}.public", at_least=2
+        )
+        facts = [Envelope.from_bytes(message.value()) for message in public]
+        assert ("WorkerRegistered", "registry", "w-int") in {
+            (fact.event_type, fact.producer, fact.payload.get("worker_id")) for fact in facts
+        }
+        refused = await asyncio.to_thread(
+            example.read, config, dead_letter_topic(run_prefix + inbound_topic(SENDER)), f"{group}.refused"
+        )
+        assert [dict(message.headers())["dlq.reason"] for message in refused] == [b"forged_producer"]
+        assert refused[0].value() == speaks_for_other.to_bytes()
