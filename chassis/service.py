@@ -98,7 +98,7 @@ async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
         settings.kafka_bootstrap_servers, client_id=settings.service_name, credentials=credentials
     )
     broker = KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        settings.kafka_bootstrap_servers.split(","),  # FastStream does not split "host1,host2" itself
         client_id=settings.service_name,
         security=faststream_security(credentials),
         allow_auto_create_topics=not credentials.uses_sasl,  # on a secured bus deploy/ creates them

@@ -188,7 +188,7 @@ def service_env(name: str) -> dict[str, str]:
 
 
 def admin_client(bootstrap: str, credentials: KafkaCredentials) -> AdminClient:
-    return AdminClient({"bootstrap.servers": bootstrap, **confluent_config(credentials)})
+    return AdminClient({"bootstrap.servers": bootstrap, "log_level": 4, **confluent_config(credentials)})
 
 
 def _wait(futures: Mapping[Any, Future[Any]], *, tolerated: Sequence[int] = ()) -> None:

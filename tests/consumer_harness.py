@@ -74,7 +74,7 @@ async def running_consumer(
         retry_backoff_seconds=0.01,
         after_commit=record,
     )
-    broker = KafkaBroker(bootstrap, security=faststream_security())
+    broker = KafkaBroker(bootstrap.split(","), security=faststream_security())
     in_flight = InFlight()
     bind_inbox_consumer(
         broker,

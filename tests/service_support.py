@@ -80,7 +80,7 @@ async def live_runtime(
         sessions=session_factory(engine),
         store=EventStore(topic_of=lambda _: topic),
         producer=producer,
-        broker=KafkaBroker(bootstrap, security=faststream_security()),
+        broker=KafkaBroker(bootstrap.split(","), security=faststream_security()),
         relay=Relay(engine, producer, name=f"relay:{spec.name}:{topic}", idle_poll_seconds=0.02),
     )
     subscriptions = [  # the inbound consumers read enterprises' topics, not this one

@@ -49,7 +49,9 @@ async def policy_broker(
 ) -> AsyncIterator[KafkaBroker]:
     store = EventStore(topic_of=lambda _: topic)
     unit_of_work = partial(UnitOfWork, session_factory(engine), store, producer="registry")
-    broker = KafkaBroker(bootstrap or "in-memory:9092", security=faststream_security() if bootstrap else None)
+    broker = KafkaBroker(
+        (bootstrap or "in-memory:9092").split(","), security=faststream_security() if bootstrap else None
+    )
     sender = create_producer(bootstrap, client_id="policy-test") if bootstrap else RefusingSender()
     consumer = InboxConsumer(
         name=f"registry.seed-policy.{uuid.uuid4().hex[:6]}",
