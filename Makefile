@@ -8,8 +8,11 @@ UV := $(PYTHON) -m uv
 STATE ?= $(CURDIR)/.local
 export UV_PYTHON_DOWNLOADS := never
 export CRAFTSMAN_STATE := $(STATE)
-# Loads KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL_BASE that deploy/infra.sh wrote.
+# Loads KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL_BASE and the Kafka admin's CRAFTSMAN_KAFKA_* settings
+# that deploy/infra.sh wrote (services started from here take their own principal instead).
 WITH_INFRA := set -a; source $(STATE)/infra.env; set +a;
+# The secured Kafka's bootstrap and admin settings that deploy/kafka.sh wrote.
+WITH_KAFKA := set -a; source $(STATE)/kafka-credentials.env; set +a;
 
 .PHONY: help install infra up down status test test-fast lint demo bench clean
 
@@ -51,10 +54,11 @@ lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
+	$(UV) run --frozen mypy contracts/examples
 
 demo: install
 	bash deploy/kafka.sh up
-	$(UV) run --frozen python -m demo
+	$(WITH_KAFKA) $(UV) run --frozen python -m demo
 
 bench: infra
 	$(WITH_INFRA) $(UV) run --frozen python -m bench

@@ -26,6 +26,7 @@ from bench.resources import Resources, offsets, partitions_of
 from bench.services import RunningService, service, wait_caught_up
 from chassis.db import create_engine
 from chassis.eventstore.schema import inbox
+from chassis.kafka_security import aiokafka_kwargs
 from contracts.topics import REGISTRY_EVENTS
 
 # Unanswered commands at most. Without a cap, an overloaded service gets thousands of
@@ -136,7 +137,9 @@ async def known_workers(database_url: str, worker_ids: Sequence[str]) -> int:
 async def record_times(kafka: str, start: dict[TopicPartition, int]) -> dict[str, float]:
     """event_id header → Kafka record timestamp (epoch seconds) for records after `start`."""
     _, end = await offsets(kafka, list(start))
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=None, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka, group_id=None, enable_auto_commit=False, **aiokafka_kwargs()
+    )
     await consumer.start()
     times: dict[str, float] = {}
     try:

@@ -29,6 +29,7 @@ from chassis.eventstore.schema import inbox
 from chassis.eventstore.store import EventStore
 from chassis.inbox import BatchOutcome, Delivery, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
+from chassis.kafka_security import aiokafka_kwargs, faststream_security
 from chassis.relay import Relay
 from chassis.settings import ServiceSettings
 from contracts.envelope import Envelope
@@ -149,6 +150,7 @@ async def raw_consume(res: Resources, topic: str, expected: int) -> Measurement:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         client_id=f"bench-consume-{res.run_id}",
+        **aiokafka_kwargs(),
     )
     count = value_bytes = 0
     started = time.perf_counter()
@@ -231,6 +233,7 @@ async def projection(res: Resources, topic: str, expected: int, *, per_event: bo
     # FastStream's own lines (per batch, per rebalance) go to a logger that shows warnings only.
     broker = KafkaBroker(
         res.kafka,
+        security=faststream_security(),
         client_id=f"bench-projection-{res.run_id}",
         middlewares=(KafkaTelemetryMiddleware(),),
         logger=QUIET,
@@ -247,7 +250,7 @@ async def projection(res: Resources, topic: str, expected: int, *, per_event: bo
     )
     partitions = await partitions_of(res.kafka, [topic])
     _, end = await offsets(res.kafka, partitions)
-    admin = AIOKafkaAdminClient(bootstrap_servers=res.kafka)
+    admin = AIOKafkaAdminClient(bootstrap_servers=res.kafka, **aiokafka_kwargs())
     await admin.start()
     await producer.start()
     try:

@@ -22,6 +22,7 @@ from sqlalchemy.pool import NullPool
 from chassis import migrate
 from chassis.db import create_engine
 from chassis.infra import database_url
+from chassis.kafka_security import aiokafka_kwargs
 from chassis.logging import get_logger
 
 log = get_logger(__name__)
@@ -97,7 +98,7 @@ class Resources:
 
     async def topic(self, purpose: str, *, partitions: int = PARTITIONS) -> str:
         name = f"bench.{self.run_id}.{purpose}"
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka, **aiokafka_kwargs())
         await admin.start()
         try:
             await admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
@@ -121,7 +122,7 @@ class Resources:
         self.databases.clear()
         if not self.topics and not self.groups:
             return
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka, **aiokafka_kwargs())
         await admin.start()
         try:
             await _delete_groups(admin, self.groups)
@@ -145,7 +146,7 @@ async def _delete_groups(admin: AIOKafkaAdminClient, groups: Iterable[str]) -> N
 
 
 async def partitions_of(kafka: str, topics: Iterable[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka, **aiokafka_kwargs())
     await admin.start()
     try:
         described = await admin.describe_topics(list(topics))
@@ -163,7 +164,9 @@ async def offsets(
     kafka: str, partitions: Sequence[TopicPartition]
 ) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
     """(beginning, end) offsets of the partitions."""
-    probe = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=None, enable_auto_commit=False)
+    probe = AIOKafkaConsumer(
+        bootstrap_servers=kafka, group_id=None, enable_auto_commit=False, **aiokafka_kwargs()
+    )
     await probe.start()
     try:
         beginning = await probe.beginning_offsets(list(partitions))

@@ -24,6 +24,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from bench.resources import offsets
+from chassis.kafka_security import aiokafka_kwargs
+from deploy.kafka_access import provision_run, service_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GROUP_PREFIX = "bench."
@@ -69,8 +71,10 @@ async def service(
     """Start the service, wait for /ready, yield it; stop it (SIGTERM, then SIGKILL) on exit."""
     port = free_port()
     log_file = _log_file(log_dir, name)
+    provision_run(kafka, topic_prefix="", group_prefix=GROUP_PREFIX)  # ACLs for its `bench.` groups
     env = {
         **os.environ,
+        **service_env(name),  # its own Kafka principal
         "DATABASE_URL": database_url,
         "CRAFTSMAN_HTTP_PORT": str(port),
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
@@ -160,7 +164,7 @@ async def wait_caught_up(kafka: str, service_name: str, *, timeout: float = 300.
     """Wait until every `bench.<service>.*` group is stable and has committed its partitions' ends."""
     prefix = f"{GROUP_PREFIX}{service_name}."
     started = time.monotonic()
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka, **aiokafka_kwargs())
     await admin.start()
     groups: list[str] = []
     lag = -1

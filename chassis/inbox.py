@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chassis.deadletter import DeadLetter, DeadLetterPublisher, KafkaRecord
 from chassis.eventstore.schema import inbox
 from chassis.logging import get_logger
+from chassis.provenance import RecordCheck, topic_ownership
 from chassis.sqlutil import insert_ignoring_duplicates
 from contracts.catalog import parse_record
 from contracts.envelope import Envelope
@@ -80,6 +81,7 @@ class InboxConsumer:
         max_event_bytes: int = 512 * 1024,
         retry_backoff_seconds: float = 0.05,
         after_commit: Callable[[BatchOutcome], Awaitable[None]] | None = None,
+        record_check: RecordCheck | None = None,
     ) -> None:
         self.name = name
         self._sessions = sessions
@@ -90,6 +92,8 @@ class InboxConsumer:
         self._max_event_bytes = max_event_bytes
         self._retry_backoff_seconds = retry_backoff_seconds
         self._after_commit = after_commit
+        # Who may have written a record (chassis/provenance.py); pluggable, apart from the parsing.
+        self._record_check = record_check or topic_ownership()
 
     @property
     def event_types(self) -> set[str]:
@@ -127,11 +131,19 @@ class InboxConsumer:
             except ContractError as error:
                 outcome.dead_letters.append(DeadLetter(record, error.reason, str(error)))
                 continue
+            if self._refused(record, envelope, event, outcome):
+                continue
             if envelope.event_type not in self._handlers and envelope.event_type not in self._batch_handlers:
                 outcome.ignored += 1
                 continue
             deliveries.append(Delivery(record, envelope, event))
         return deliveries
+
+    def _refused(self, record: KafkaRecord, envelope: Envelope, event: Event, outcome: BatchOutcome) -> bool:
+        refusal = self._record_check(record, envelope, event)
+        if refusal is not None:
+            outcome.dead_letters.append(DeadLetter(record, refusal.reason, refusal.detail))
+        return refusal is not None
 
     async def _apply_together(self, deliveries: Sequence[Delivery], outcome: BatchOutcome) -> None:
         async with self._sessions() as session, session.begin():

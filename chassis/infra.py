@@ -14,7 +14,10 @@ for whatever the environment does not give. ``CRAFTSMAN_KAFKA_BROKERS`` (default
 ``kafka.sh up --brokers``.
 
 ``Infrastructure.source`` is ``"env"`` when the environment gave both; otherwise it names the
-backend that provided the rest.
+backend that provided the rest. The local Kafka is secured (SASL/SCRAM + ACLs): its admin's
+client settings (``CRAFTSMAN_KAFKA_*``, read from ``<state>/kafka-credentials.env``) come back in
+``Infrastructure.kafka_env`` for the caller to put in its environment; from the environment or
+testcontainers it is empty (the environment says it already; the container is open).
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -67,6 +71,7 @@ class Infrastructure:
     kafka_bootstrap: str
     postgres_url_base: str  # e.g. postgresql+asyncpg://craftsman@127.0.0.1:15432, no database name
     source: Source
+    kafka_env: Mapping[str, str] = field(default_factory=dict)
 
 
 def database_url(base: str, database: str) -> str:
@@ -120,6 +125,7 @@ def _run_script(script: str, *args: str) -> str:
         done = subprocess.run(
             [bash, str(path), *args],
             cwd=REPO_ROOT,
+            env={**os.environ, "CRAFTSMAN_PYTHON": sys.executable},  # provisions users and ACLs
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -141,6 +147,16 @@ def start_local_kafka() -> str:
     brokers = os.environ.get("CRAFTSMAN_KAFKA_BROKERS", "1")
     _run_script("kafka.sh", "up", "--brokers", brokers)
     return _run_script("kafka.sh", "bootstrap")
+
+
+def local_kafka_env() -> dict[str, str]:
+    """The admin's ``CRAFTSMAN_KAFKA_*`` settings that ``deploy/kafka.sh up`` wrote."""
+    state = Path(os.environ.get("CRAFTSMAN_STATE", REPO_ROOT / ".local"))
+    path = state / "kafka-credentials.env"
+    if not path.exists():
+        raise InfrastructureError(f"{path} not found: deploy/kafka.sh up writes it")
+    pairs = (line.partition("=") for line in path.read_text().splitlines())
+    return {name: value for name, sep, value in pairs if sep and name.startswith("CRAFTSMAN_KAFKA_")}
 
 
 def start_local_postgres() -> str:
@@ -224,9 +240,13 @@ def provide_infrastructure(environ: Mapping[str, str] | None = None) -> Iterator
             start_postgres = functools.partial(start_testcontainers_postgres, stack)
         else:
             start_kafka, start_postgres = start_local_kafka, start_local_postgres
+        kafka_env: dict[str, str] = {}
         if kafka is None:
             kafka = start_kafka()
+            kafka_env = local_kafka_env() if backend == "local" else {}
         if postgres is None:
             postgres = start_postgres()
         log.info("infrastructure from %s: kafka %s, postgres %s", backend, kafka, postgres)
-        yield Infrastructure(kafka_bootstrap=kafka, postgres_url_base=postgres, source=backend)
+        yield Infrastructure(
+            kafka_bootstrap=kafka, postgres_url_base=postgres, source=backend, kafka_env=kafka_env
+        )

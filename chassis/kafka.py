@@ -10,12 +10,13 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from chassis.inbox import InboxConsumer, InfrastructureUnavailable
+from chassis.kafka_security import KafkaCredentials, aiokafka_kwargs
 from chassis.logging import get_logger
 from contracts.topics import dead_letter_topic
 
@@ -23,10 +24,17 @@ log = get_logger(__name__)
 UNAVAILABLE_BACKOFF_SECONDS = 1.0
 
 
-def create_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
+class TopicsMissing(RuntimeError):
+    """Topics a process needs do not exist and it may not create them."""
+
+
+def create_producer(
+    bootstrap_servers: str, *, client_id: str, credentials: KafkaCredentials | None = None
+) -> AIOKafkaProducer:
     """acks=all with idempotence: a retried send cannot duplicate or reorder a partition."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
+        **aiokafka_kwargs(credentials),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
@@ -44,11 +52,14 @@ async def ensure_topics(
     partitions: int = 6,
     replication_factor: int = 1,
     with_dead_letters: bool = True,
+    credentials: KafkaCredentials | None = None,
 ) -> None:
+    """Create the topics that do not exist yet. On a secured broker only deploy's admin may create
+    topics (deploy/kafka_access.py): a service finds them there, or is told what is missing."""
     names = set(topics)
     if with_dead_letters:
         names |= {dead_letter_topic(topic) for topic in names}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **aiokafka_kwargs(credentials))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -58,7 +69,17 @@ async def ensure_topics(
         ]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # a sibling replica was first
-                await admin.create_topics(missing)
+                response = await admin.create_topics(missing)
+                refused = [
+                    f"{name} ({for_code(code).__name__})"
+                    for name, code, *_ in response.topic_errors
+                    if code and for_code(code) is not TopicAlreadyExistsError
+                ]
+                if refused:
+                    raise TopicsMissing(
+                        f"could not create {', '.join(refused)}; on a secured broker topics are "
+                        "created by deploy/kafka_access.py (deploy/kafka.sh provision)"
+                    )
     finally:
         await admin.close()
 
@@ -91,8 +112,10 @@ def bind_inbox_consumer(
     batch_size: int,
     batch_timeout_ms: int,
     in_flight: InFlight,
+    pattern: str | None = None,
 ) -> None:
-    """Subscribe `consumer` as one member of consumer group `group_id`.
+    """Subscribe `consumer` as one member of consumer group `group_id` (to `topics`, or to every
+    topic that matches the regular expression `pattern`).
 
     Offsets are committed by hand (AckPolicy.MANUAL) and only after the batch's
     database transaction committed; a batch interrupted before that is redelivered.
@@ -103,6 +126,7 @@ def bind_inbox_consumer(
 
     @broker.subscriber(
         *topics,
+        pattern=pattern,
         group_id=group_id,
         batch=True,
         max_records=batch_size,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,7 +33,9 @@ from chassis.eventstore.store import ConcurrencyError, EventStore, topic_of_prod
 from chassis.http import CommandAlreadyApplied, accepted
 from chassis.inbox import BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
+from chassis.kafka_security import KafkaCredentials, faststream_security
 from chassis.logging import configure_logging, get_logger
+from chassis.provenance import topic_ownership
 from chassis.relay import Relay
 from chassis.settings import ServiceSettings
 from chassis.telemetry import configure_tracing
@@ -51,6 +54,7 @@ class Subscription:
     name: str
     topics: tuple[str, ...]
     handlers: Mapping[type[Event], Handler]
+    pattern: str | None = None  # a regular expression of topics instead (the run's prefix goes in front)
 
 
 @dataclass(frozen=True)
@@ -89,10 +93,15 @@ class Runtime:
 async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
     engine = create_engine(settings.resolved_database_url())
     await migrate.upgrade(engine, spec.migrations)
-    producer = create_producer(settings.kafka_bootstrap_servers, client_id=settings.service_name)
+    credentials = KafkaCredentials.from_settings(settings)
+    producer = create_producer(
+        settings.kafka_bootstrap_servers, client_id=settings.service_name, credentials=credentials
+    )
     broker = KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        settings.kafka_bootstrap_servers.split(","),  # FastStream does not split "host1,host2" itself
         client_id=settings.service_name,
+        security=faststream_security(credentials),
+        allow_auto_create_topics=not credentials.uses_sasl,  # on a secured bus deploy/ creates them
         log_level=logging.DEBUG,  # a line per message is for debugging, not for INFO logs
         middlewares=(KafkaTelemetryMiddleware(),),
     )
@@ -121,12 +130,14 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
             max_attempts=settings.handler_max_attempts,
             max_event_bytes=settings.max_event_bytes,
             after_commit=_waking(runtime.relay),  # a policy's events go out at once
+            record_check=topic_ownership(settings.topic_prefix),
         )
         topics_of_run = [settings.topic_prefix + topic for topic in subscription.topics]
         bind_inbox_consumer(
             runtime.broker,
             consumer,
             topics=topics_of_run,
+            pattern=re.escape(settings.topic_prefix) + subscription.pattern if subscription.pattern else None,
             group_id=group,
             batch_size=settings.consumer_batch_size,
             batch_timeout_ms=settings.consumer_batch_timeout_ms,
@@ -160,6 +171,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         await ensure_topics(
             settings.kafka_bootstrap_servers,
             [*subscribed, *([settings.topic_prefix + own_topic] if own_topic else [])],
+            credentials=KafkaCredentials.from_settings(settings),
         )
         await runtime.broker.start()
         relay_task = asyncio.create_task(runtime.relay.run(stop))

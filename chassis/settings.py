@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +28,13 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1:19092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "CRAFTSMAN_KAFKA_BOOTSTRAP_SERVERS"),
     )
+    # Who this process is on the bus (chassis/kafka_security.py turns these into client kwargs).
+    # No username and PLAINTEXT: an open broker (testcontainers, a user's own). The local broker
+    # of deploy/kafka.sh wants SASL_PLAINTEXT + SCRAM-SHA-512 and one principal per service.
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
     consumer_group_prefix: str = Field(
         default="", description="Isolates consumer groups (and inbox names) of a test or demo run"
     )

@@ -22,6 +22,7 @@ from rich.table import Table
 from demo.city import CONTEST, ENTERPRISES, PROGRAMME, WORKERS
 from demo.story import City, promoted
 from demo.tap import event_tap
+from deploy.kafka_access import provision_run
 from deploy.local_services import REPO_ROOT, configured
 
 console = Console(width=max(Console().width, 130))
@@ -148,6 +149,7 @@ def main() -> int:
     os.environ["CRAFTSMAN_TOPIC_PREFIX"] = f"demo-{run}."
     os.environ.setdefault("CRAFTSMAN_LOG_LEVEL", "WARNING")
     bootstrap = os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
+    provision_run(bootstrap, topic_prefix=f"demo-{run}.")  # the run's topics and ACLs
     services = configured(["registry", "training", "competitions", "rewards"])
     console.rule("[bold]Craftsman talent platform — a demo city")
     database = "PostgreSQL" if services[0].database_url else "SQLite (embedded default)"

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from aiokafka import AIOKafkaConsumer
 
 from chassis.kafka import ensure_topics
+from chassis.kafka_security import aiokafka_kwargs
 from contracts.topics import ALL_EVENT_TOPICS
 
 
@@ -21,7 +22,7 @@ async def event_tap(
     topics = [topic_prefix + topic for topic in ALL_EVENT_TOPICS]
     await ensure_topics(bootstrap, topics)  # the run's own topics exist before anyone writes
     consumer = AIOKafkaConsumer(
-        *topics, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest"
+        *topics, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest", **aiokafka_kwargs()
     )
     await consumer.start()
     while not consumer.assignment():

@@ -9,6 +9,8 @@
 # <state> is ${CRAFTSMAN_STATE:-<repo>/.local}. infra.env holds, for `set -a; . infra.env`:
 #   KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:19092[,...]
 #   DATABASE_URL_BASE=postgresql+asyncpg://craftsman@127.0.0.1:15432
+#   CRAFTSMAN_KAFKA_* = the admin's SASL settings and the users file (from <state>/kafka-credentials.env);
+#   service processes get their own principal from deploy/local_services.py
 # Ports and other settings: see deploy/kafka.sh and deploy/postgres.sh.
 set -euo pipefail
 
@@ -30,10 +32,12 @@ cmd_up() {
     {
         echo "KAFKA_BOOTSTRAP_SERVERS=$(bash "$SCRIPT_DIR/kafka.sh" bootstrap)"
         echo "DATABASE_URL_BASE=$(bash "$SCRIPT_DIR/postgres.sh" url)"
+        grep '^CRAFTSMAN_KAFKA_' "$STATE/kafka-credentials.env"
     } >"$ENV_FILE.$$"
+    chmod 600 "$ENV_FILE.$$"
     mv "$ENV_FILE.$$" "$ENV_FILE"
     printf 'infra: up in %s s; wrote %s:\n' "$((SECONDS - t0))" "$ENV_FILE" >&2
-    sed 's/^/  /' "$ENV_FILE" >&2
+    sed -e 's/^/  /' -e 's/\(PASSWORD=\).*/\1***/' "$ENV_FILE" >&2
 }
 
 cmd_down() {

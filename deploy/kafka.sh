@@ -9,6 +9,16 @@
 #        deploy/kafka.sh stop-node I        stop node I of the running layout (for failure tests)
 #        deploy/kafka.sh start-node I       start node I again and wait until it serves
 #        deploy/kafka.sh bootstrap          print the bootstrap servers (host:port,...)
+#        deploy/kafka.sh provision [ARGS]   create the declared topics, users and ACLs again (idempotent;
+#                                           ARGS go to `python -m deploy.kafka_access apply`)
+#
+# Security: the client listener speaks SASL_PLAINTEXT with SCRAM-SHA-512, the controller listener
+# SASL_PLAINTEXT with PLAIN (static, admin only), and StandardAuthorizer checks ACLs with
+# allow.everyone.if.no.acl.found=false; auto.create.topics.enable=false. The super user `admin`
+# is used between brokers and by deploy/ to create users, topics and ACLs (deploy/kafka_access.py:
+# one principal per service, `ent-<id>` per enterprise). Passwords are generated once into
+# <state>/kafka/users.env (mode 600); <state>/kafka-credentials.env holds the admin's client
+# settings (CRAFTSMAN_KAFKA_*) for `set -a; . kafka-credentials.env`.
 #
 # environment:
 #   KAFKA_PORT        client port of node 1 (default 19092); node I listens on KAFKA_PORT+2(I-1),
@@ -18,6 +28,7 @@
 #   KAFKA_HEAP_OPTS   JVM heap flags (default -Xmx512m for one node, -Xmx384m each for more)
 #   KAFKA_JVM_OPTS    extra JVM flags
 #   KAFKA_START_TIMEOUT  seconds to wait for a node to serve (default 90)
+#   CRAFTSMAN_PYTHON  the Python that runs deploy/kafka_access.py (default <repo>/.venv/bin/python)
 #
 # The broker's jars come from Maven Central via deploy/kafka/pom.xml (mvn dependency:copy-dependencies),
 # downloaded once into the cache. Each layout (number of brokers) has its own formatted data under
@@ -33,7 +44,14 @@ LOG4J2=$SCRIPT_DIR/kafka/log4j2.properties
 
 CACHE_DIR=${CRAFTSMAN_CACHE:-$HOME/.cache/craftsman}/kafka-$KAFKA_VERSION
 LIBS=$CACHE_DIR/libs
-STATE=${CRAFTSMAN_STATE:-$REPO_ROOT/.local}/kafka
+STATE_ROOT=${CRAFTSMAN_STATE:-$REPO_ROOT/.local}
+STATE=$STATE_ROOT/kafka
+USERS_FILE=$STATE/users.env
+CREDENTIALS_ENV=$STATE_ROOT/kafka-credentials.env
+SCRAM=SCRAM-SHA-512
+SECURITY_MARK=sasl-scram-sha-512+acl
+# Principals created with the cluster; enterprises are added by deploy/kafka_access.py.
+BUILTIN_USERS=(admin registry competitions training rewards)
 BASE_PORT=${KAFKA_PORT:-19092}
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-30}
@@ -45,7 +63,7 @@ die() { printf 'kafka: error: %s\n' "$*" >&2; exit 1; }
 [[ $START_TIMEOUT =~ ^[0-9]+$ ]] || die "KAFKA_START_TIMEOUT must be a number of seconds"
 
 usage() {
-    sed -n '3,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '3,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -112,6 +130,61 @@ java_bin() {
     fi
 }
 
+# ---------------------------------------------------------------- credentials
+
+# Generate a password for each built-in principal once (hex: safe inside JAAS and .env files).
+ensure_users() {
+    local user
+    mkdir -p "$STATE"
+    (umask 077 && touch "$USERS_FILE")
+    for user in "${BUILTIN_USERS[@]}"; do
+        if ! grep -q "^$user=" "$USERS_FILE"; then
+            printf '%s=%s\n' "$user" "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >>"$USERS_FILE"
+        fi
+    done
+}
+
+password_of() {
+    local line
+    line=$(grep -m1 "^$1=" "$USERS_FILE") || die "no password for $1 in $USERS_FILE"
+    printf '%s\n' "${line#*=}"
+}
+
+write_credentials_env() {
+    local n=$1
+    {
+        echo "# Written by deploy/kafka.sh: the admin's Kafka client settings; service processes"
+        echo "# get their own principal from deploy/local_services.py (passwords in $USERS_FILE)."
+        echo "KAFKA_BOOTSTRAP_SERVERS=$(bootstrap_servers "$n")"
+        echo "CRAFTSMAN_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT"
+        echo "CRAFTSMAN_KAFKA_SASL_MECHANISM=$SCRAM"
+        echo "CRAFTSMAN_KAFKA_USERNAME=admin"
+        echo "CRAFTSMAN_KAFKA_PASSWORD=$(password_of admin)"
+        echo "CRAFTSMAN_KAFKA_USERS_FILE=$USERS_FILE"
+    } >"$CREDENTIALS_ENV.$$"
+    chmod 600 "$CREDENTIALS_ENV.$$"
+    mv "$CREDENTIALS_ENV.$$" "$CREDENTIALS_ENV"
+}
+
+python_bin() {
+    if [[ -n ${CRAFTSMAN_PYTHON:-} ]]; then
+        printf '%s\n' "$CRAFTSMAN_PYTHON"
+    elif [[ -x $REPO_ROOT/.venv/bin/python ]]; then
+        printf '%s\n' "$REPO_ROOT/.venv/bin/python"
+    else
+        die "no Python environment to provision users and ACLs: run 'make install' (or set CRAFTSMAN_PYTHON)"
+    fi
+}
+
+# Users, topics and ACLs of the running cluster, from the declarations (idempotent).
+provision() {
+    local n=$1
+    shift
+    (cd "$REPO_ROOT" && "$(python_bin)" -m deploy.kafka_access apply \
+        --bootstrap "$(bootstrap_servers "$n")" --users-file "$USERS_FILE" --replication "$((n < 3 ? n : 3))" "$@") ||
+        die "provisioning users, topics and ACLs failed"
+}
+
 # ---------------------------------------------------------------- layout
 
 layout_dir() { printf '%s/brokers-%s\n' "$STATE" "$1"; }
@@ -136,8 +209,9 @@ bootstrap_servers() {
 }
 
 write_config() {
-    local n=$1 i=$2 dir rf min_isr voters="" j
+    local n=$1 i=$2 dir rf min_isr voters="" j admin_pw
     dir=$(node_dir "$n" "$i")
+    admin_pw=$(password_of admin)
     rf=$((n < 3 ? n : 3))
     min_isr=$((n >= 3 ? 2 : 1))
     for ((j = 1; j <= n; j++)); do
@@ -149,15 +223,31 @@ write_config() {
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$(client_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(client_port "$i")
-inter.broker.listener.name=PLAINTEXT
+listeners=CLIENT://127.0.0.1:$(client_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i")
+advertised.listeners=CLIENT://127.0.0.1:$(client_port "$i")
+inter.broker.listener.name=CLIENT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
 log.dirs=$dir/data
 
+# Authentication: SCRAM for clients and between brokers (the admin's SCRAM credential is written
+# into the storage at format time, so brokers can authenticate before any metadata exists); PLAIN
+# with a static admin-only user on the controller listener, where SCRAM cannot be used.
+sasl.enabled.mechanisms=$SCRAM
+sasl.mechanism.inter.broker.protocol=$SCRAM
+listener.name.client.sasl.enabled.mechanisms=$SCRAM
+listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin_pw";
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$admin_pw" user_admin="$admin_pw";
+# Authorisation: nothing is allowed unless an ACL allows it.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin
+allow.everyone.if.no.acl.found=false
+
 num.partitions=6
-auto.create.topics.enable=true
+# Topics come from contracts/topics.py through deploy/kafka_access.py, never from a client's request.
+auto.create.topics.enable=false
 delete.topic.enable=true
 default.replication.factor=$rf
 min.insync.replicas=$min_isr
@@ -192,18 +282,25 @@ cluster_id() {
     cat "$file"
 }
 
-# Format a node's storage, once per data dir (meta.properties marks a formatted one).
+# Format a node's storage, once per data dir (meta.properties marks a formatted one), with the
+# admin's SCRAM credential. Data formatted by an older, unsecured kafka.sh has no admin user:
+# say so rather than start a broker nobody can authenticate to.
 format_node() {
     local n=$1 i=$2 dir cid
     dir=$(node_dir "$n" "$i")
-    [[ -f $dir/data/meta.properties ]] && return 0
+    if [[ -f $dir/data/meta.properties ]]; then
+        [[ -f $dir/security && $(<"$dir/security") == "$SECURITY_MARK" ]] && return 0
+        die "node $i's data ($dir) was formatted without SASL/ACLs; 'deploy/kafka.sh clean' deletes it so the next 'up' formats it secured"
+    fi
     cid=$(cluster_id "$n")
     log "formatting storage of node $i (cluster $cid)"
     if ! "$(java_bin)" -cp "$LIBS/*" -Dlog4j.configuration="file:$LOG4J" -Dlog4j2.configurationFile="$LOG4J2" \
-        kafka.tools.StorageTool format -t "$cid" -c "$dir/server.properties" >"$dir/format.log" 2>&1; then
+        kafka.tools.StorageTool format -t "$cid" -c "$dir/server.properties" \
+        --add-scram "$SCRAM=[name=admin,password=$(password_of admin)]" >"$dir/format.log" 2>&1; then
         cat "$dir/format.log" >&2
         die "formatting node $i failed"
     fi
+    echo "$SECURITY_MARK" >"$dir/security"
 }
 
 # ---------------------------------------------------------------- processes
@@ -356,9 +453,19 @@ cmd_up() {
     ensure_jars
     t0=$SECONDS
     echo "$n" >"$STATE/current"
+    ensure_users
     for ((i = 1; i <= n; i++)); do start_node_nowait "$n" "$i"; done
     for ((i = 1; i <= n; i++)); do wait_node "$n" "$i"; done
-    log "up: $n broker(s) at $(bootstrap_servers "$n") (ready after $((SECONDS - t0)) s; state in $(layout_dir "$n"))"
+    provision "$n"
+    write_credentials_env "$n"
+    log "up: $n broker(s) at $(bootstrap_servers "$n") (ready after $((SECONDS - t0)) s; state in $(layout_dir "$n"); credentials in $CREDENTIALS_ENV)"
+}
+
+cmd_provision() {
+    local n
+    n=$(current_layout)
+    ensure_users
+    provision "$n" "$@"
 }
 
 collect_pids() { # all running broker pids of every layout
@@ -476,6 +583,7 @@ main() {
     stop-node) cmd_stop_node "$@" ;;
     start-node) cmd_start_node "$@" ;;
     bootstrap) bootstrap_servers "$(current_layout)" ;;
+    provision) cmd_provision "$@" ;;
     -h | --help | help) usage ;;
     *) usage ;;
     esac

@@ -23,6 +23,8 @@ from typing import Annotated
 import httpx
 import typer
 
+from deploy.kafka_access import service_env
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVICE_PORTS: Mapping[str, int] = {"registry": 8001, "training": 8002, "competitions": 8003, "rewards": 8004}
 
@@ -67,6 +69,7 @@ class ServiceProcess:
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
+            **service_env(self.name),  # its own Kafka principal, not the caller's
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
             "CRAFTSMAN_HTTP_PORT": str(self.port),
             "CRAFTSMAN_STATE": str(self.state),

@@ -28,6 +28,9 @@ TEMPLATE_DB = f"craftsman_template_{os.getpid()}"
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infrastructure]:
     with provide_infrastructure() as provided:
+        # The secured local broker's admin settings: every test client (and the processes the
+        # tests start) authenticates with them unless it is given a principal of its own.
+        os.environ.update(provided.kafka_env)
         yield provided
 
 

@@ -22,6 +22,7 @@ from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.inbox import BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
+from chassis.kafka_security import aiokafka_kwargs, faststream_security
 from contracts.envelope import Envelope
 from contracts.events.training import TrainingCompleted
 from tests.support import count_event, create_projection_tables
@@ -73,7 +74,7 @@ async def running_consumer(
         retry_backoff_seconds=0.01,
         after_commit=record,
     )
-    broker = KafkaBroker(bootstrap)
+    broker = KafkaBroker(bootstrap.split(","), security=faststream_security())
     in_flight = InFlight()
     bind_inbox_consumer(
         broker,
@@ -96,7 +97,7 @@ async def running_consumer(
 
 
 async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **aiokafka_kwargs())
     await admin.start()
     try:
         (described,) = await admin.describe_topics([topic])
@@ -108,8 +109,8 @@ async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
 async def group_lag(bootstrap: str, group: str, topic: str) -> int:
     """Records in `topic` that `group` has not committed yet."""
     partitions = await topic_partitions(bootstrap, topic)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **aiokafka_kwargs())
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, **aiokafka_kwargs())
     await admin.start()
     await probe.start()
     try:
@@ -124,7 +125,9 @@ async def group_lag(bootstrap: str, group: str, topic: str) -> int:
 async def reset_group_to_start(bootstrap: str, group: str, topic: str) -> None:
     """What `kafka-consumer-groups --reset-offsets --to-earliest` does, for an idle group."""
     partitions = await topic_partitions(bootstrap, topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, **aiokafka_kwargs()
+    )
     await consumer.start()
     try:
         consumer.assign(partitions)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
+from chassis.kafka_security import KafkaCredentials, aiokafka_kwargs
+
 
 async def read_topic(
     bootstrap: str,
@@ -14,6 +16,7 @@ async def read_topic(
     *,
     until: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
     timeout: float = 120.0,
+    credentials: KafkaCredentials | None = None,
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Read `topic` from the beginning until `until(records)` holds or time runs out."""
     consumer = AIOKafkaConsumer(
@@ -22,6 +25,7 @@ async def read_topic(
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **aiokafka_kwargs(credentials),
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []

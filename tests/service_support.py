@@ -22,6 +22,7 @@ from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore import EventStore
 from chassis.inbox import Handler, InboxConsumer
 from chassis.kafka import create_producer, ensure_topics
+from chassis.kafka_security import faststream_security
 from chassis.relay import Relay
 from chassis.service import Runtime, ServiceSpec, http_app, wire_subscriptions
 from chassis.settings import ServiceSettings
@@ -79,10 +80,12 @@ async def live_runtime(
         sessions=session_factory(engine),
         store=EventStore(topic_of=lambda _: topic),
         producer=producer,
-        broker=KafkaBroker(bootstrap),
+        broker=KafkaBroker(bootstrap.split(","), security=faststream_security()),
         relay=Relay(engine, producer, name=f"relay:{spec.name}:{topic}", idle_poll_seconds=0.02),
     )
-    subscriptions = [replace(sub, topics=(topic,)) for sub in spec.subscriptions(runtime)]
+    subscriptions = [  # the inbound consumers read enterprises' topics, not this one
+        replace(sub, topics=(topic,)) for sub in spec.subscriptions(runtime) if sub.pattern is None
+    ]
     wire_subscriptions(runtime, subscriptions)
     await ensure_topics(bootstrap, [topic])
     await producer.start()

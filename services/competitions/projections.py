@@ -15,6 +15,7 @@ from contracts.envelope import Envelope
 from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened, MarkRecorded
 from contracts.events.registry import WorkerRegistered
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS
+from services.competitions.inbound import inbound_subscription
 from services.competitions.read_models import contests, known_workers, results
 
 on_worker_registered = remember_workers(known_workers)
@@ -79,7 +80,7 @@ async def on_contest_concluded(session: AsyncSession, envelope: Envelope, event:
     )
 
 
-def subscriptions(_: Runtime) -> list[Subscription]:
+def subscriptions(runtime: Runtime) -> list[Subscription]:
     return [
         Subscription(
             name="workers",
@@ -96,4 +97,5 @@ def subscriptions(_: Runtime) -> list[Subscription]:
                 ContestConcluded: on_contest_concluded,
             },
         ),
+        inbound_subscription(runtime),
     ]

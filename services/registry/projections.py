@@ -33,6 +33,7 @@ from contracts.events.training import CertificateAwarded, TrainingCompleted
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENTS, TRAINING_EVENTS
 from contracts.vocabulary import SkillLevel, TierRank
 from services.registry.handlers import certify_from_training, climb_the_ladder
+from services.registry.inbound import inbound_subscription
 from services.registry.read_models import enterprises, profile_story, worker_points, worker_profiles
 from services.registry.talent import TALENT_HANDLERS
 
@@ -250,4 +251,5 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             topics=(REGISTRY_EVENTS, TRAINING_EVENTS, REWARDS_EVENTS),
             handlers=ladder_policy_handlers(runtime.unit_of_work),
         ),
+        inbound_subscription(runtime),
     ]

@@ -14,6 +14,7 @@ import pytest
 
 from chassis.infra import Infrastructure, database_url
 from demo.story import City, Silent
+from deploy.kafka_access import provision_run
 from deploy.local_services import ServiceProcess
 
 SERVICES = ("registry", "training", "competitions", "rewards")
@@ -52,6 +53,7 @@ async def running_city(infra: Infrastructure, tmp_path: Path) -> AsyncIterator[R
     databases = {name: f"e2e_{run}_{name}" for name in SERVICES}
     for database in databases.values():
         await _admin(infra, f'CREATE DATABASE "{database}"')
+    provision_run(infra.kafka_bootstrap, topic_prefix=prefix)  # the run's topics and ACLs
     services = {
         name: ServiceProcess(
             name=name,

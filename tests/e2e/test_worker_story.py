@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from chassis.db import create_engine
 from chassis.eventstore.schema import events
 from chassis.infra import Infrastructure, database_url
+from chassis.kafka_security import aiokafka_kwargs
 from contracts.topics import REGISTRY_EVENTS
 from demo.city import CONTEST, ENTERPRISES, PROGRAMME, DemoWorker
 from demo.story import City, promoted, rewarded
@@ -78,7 +79,7 @@ async def test_a_workers_story_survives_a_rewards_crash_and_a_redelivery(
         timeout=60,
     )
     promotion = next(r for r in records if _is_promotion_of(r.value, worker_id))
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all", **aiokafka_kwargs())
     await producer.start()
     await producer.send_and_wait(
         registry_topic, promotion.value, key=promotion.key, headers=list(promotion.headers)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.eventstore.schema import inbox
 from chassis.kafka import ensure_topics
+from chassis.kafka_security import aiokafka_kwargs
 from contracts.envelope import Envelope, StreamRef
 from contracts.topics import dead_letter_topic
 from tests.consumer_harness import (
@@ -36,7 +37,9 @@ async def produce_story(bootstrap: str, topic: str, events: int, workers: int = 
     """Publishes `events` TrainingCompleted facts spread over workers; returns the per-worker count."""
     rng = random.Random(events)
     versions: Counter[str] = Counter()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **aiokafka_kwargs()
+    )
     await producer.start()
     try:
         for _ in range(events):
@@ -130,7 +133,7 @@ async def test_bad_records_go_to_the_dead_letter_topic_and_the_flow_goes_on(
         "oversized": oversized.to_bytes(),
         "handler_failed": poison.to_bytes(),
     }
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", **aiokafka_kwargs())
     await producer.start()
     for value in bad.values():  # all on one partition, ahead of the good event
         await producer.send_and_wait(topic, value, key=b"w-good", partition=0)

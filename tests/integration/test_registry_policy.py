@@ -20,6 +20,7 @@ from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore import EventStore
 from chassis.inbox import InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
+from chassis.kafka_security import faststream_security
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.registry import TierPromoted
@@ -46,7 +47,9 @@ async def policy_broker(
 ) -> AsyncIterator[KafkaBroker]:
     store = EventStore(topic_of=lambda _: topic)
     unit_of_work = partial(UnitOfWork, session_factory(engine), store, producer="registry")
-    broker = KafkaBroker(bootstrap or "in-memory:9092")
+    broker = KafkaBroker(
+        (bootstrap or "in-memory:9092").split(","), security=faststream_security() if bootstrap else None
+    )
     sender = create_producer(bootstrap, client_id="policy-test") if bootstrap else RefusingSender()
     consumer = InboxConsumer(
         name=f"registry.ladder-policy.{uuid.uuid4().hex[:6]}",

@@ -24,6 +24,7 @@ class Starters:
         monkeypatch.setattr(infra, "docker_available", self._docker(docker))
         monkeypatch.setattr(infra, "start_local_kafka", self._local("local-kafka", LOCAL_KAFKA))
         monkeypatch.setattr(infra, "start_local_postgres", self._local("local-postgres", LOCAL_PG))
+        monkeypatch.setattr(infra, "local_kafka_env", dict)  # what kafka.sh wrote: nothing here
         monkeypatch.setattr(
             infra, "start_testcontainers_kafka", self._container("tc-kafka", "localhost:32771")
         )
