@@ -34,7 +34,7 @@ CONSUMED_TOPICS: Final[dict[str, tuple[str, ...]]] = {
     "registry": (REGISTRY_EVENTS, TRAINING_EVENTS, COMPETITIONS_EVENTS, REWARDS_EVENTS),
     "competitions": (REGISTRY_EVENTS, COMPETITIONS_EVENTS),
     "training": (REGISTRY_EVENTS, TRAINING_EVENTS),
-    "rewards": (REGISTRY_EVENTS, REWARDS_EVENTS),
+    "rewards": (REGISTRY_EVENTS, COMPETITIONS_EVENTS, TRAINING_EVENTS, REWARDS_EVENTS),
 }
 """The public topics each service's consumer groups read (and dead-letter into)."""
 
