@@ -21,8 +21,8 @@ from sqlalchemy.pool import NullPool
 
 from chassis import migrate
 from chassis.db import create_engine
-from chassis.infra import database_url
 from chassis.logging import get_logger
+from deploy.infra import database_url
 
 log = get_logger(__name__)
 
