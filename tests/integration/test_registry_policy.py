@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 import pytest
-from faststream.kafka import KafkaBroker, TestKafkaBroker
+from faststream.kafka import KafkaBroker, KafkaRouter, TestKafkaBroker
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,8 +19,8 @@ from chassis.db import session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore import EventStore
 from chassis.eventstore.schema import events
-from chassis.inbox import InboxConsumer
-from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
+from chassis.inbox import BatchOutcome, InboxConsumer
+from chassis.kafka import DeadLetterTopics, InFlight, bind_inbox_consumer, ensure_topics
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.competitions import CompetitionScored
@@ -35,29 +35,32 @@ from tests.support import envelopes_for
 pytestmark = pytest.mark.postgres
 
 
-class RefusingSender:
-    """In memory there is no dead-letter topic; this test expects no dead letter."""
-
-    async def send(self, topic: str, *args: object, **kwargs: object) -> asyncio.Future[None]:
-        raise AssertionError(f"unexpected dead letter to {topic}")
-
-
 @asynccontextmanager
 async def policy_broker(
-    mode: str, engine: AsyncEngine, topic: str, bootstrap: str | None
+    mode: str, engine: AsyncEngine, topic: str, bootstrap: str | None, outcomes: list[BatchOutcome]
 ) -> AsyncIterator[KafkaBroker]:
+    """The policy's consumer wired like a service's (a router, the typed batch subscriber,
+    FastStream dead-letter publishers), on the in-memory broker or on Kafka."""
     store = EventStore(topic_of=lambda _: topic)
     unit_of_work = partial(UnitOfWork, session_factory(engine), store, producer="registry")
     broker = KafkaBroker(bootstrap or "in-memory:9092")
-    sender = create_producer(bootstrap, client_id="policy-test") if bootstrap else RefusingSender()
+    router = KafkaRouter()
+    name = f"registry.seed-policy.{uuid.uuid4().hex[:6]}"
+
+    async def record(outcome: BatchOutcome) -> None:
+        outcomes.append(outcome)
+
     consumer = InboxConsumer(
-        name=f"registry.seed-policy.{uuid.uuid4().hex[:6]}",
+        name=name,
         sessions=session_factory(engine),
         handlers=seed_policy_handlers(unit_of_work),
-        dead_letters=DeadLetterPublisher(sender, consumer="registry.seed-policy"),
+        dead_letters=DeadLetterPublisher(
+            DeadLetterTopics.declare(router, [topic], consumer=name), consumer=name
+        ),
+        after_commit=record,
     )
     bind_inbox_consumer(
-        broker,
+        router,
         consumer,
         topics=[topic],
         group_id=consumer.name,
@@ -65,19 +68,18 @@ async def policy_broker(
         batch_timeout_ms=50,
         in_flight=InFlight(),
     )
+    broker.include_router(router)
     if mode == "memory":
         async with TestKafkaBroker(broker) as test_broker:
             yield test_broker
         return
-    assert bootstrap is not None and not isinstance(sender, RefusingSender)
+    assert bootstrap is not None
     await ensure_topics(bootstrap, [topic])
-    await sender.start()
     await broker.start()
     try:
         yield broker
     finally:
         await broker.stop()
-        await sender.stop()
 
 
 async def promotions(engine: AsyncEngine, worker_id: str) -> list[dict[str, object]]:
@@ -134,7 +136,8 @@ async def test_nominated_trained_and_scored_worker_is_promoted_once(
         occurred_at=None,
     )
 
-    async with policy_broker(mode, engine, topic, bootstrap) as broker:
+    outcomes: list[BatchOutcome] = []
+    async with policy_broker(mode, engine, topic, bootstrap, outcomes) as broker:
         for envelope in (nominated, trained, scored, scored, trained):  # the last two: redeliveries
             await broker.publish(envelope.to_bytes(), topic, key=b"w-1")
         async with asyncio.timeout(60):
@@ -142,6 +145,8 @@ async def test_nominated_trained_and_scored_worker_is_promoted_once(
                 await asyncio.sleep(0.1)
         await asyncio.sleep(0.5 if mode == "kafka" else 0)  # room for a wrong second promotion
 
+    assert not [letter for outcome in outcomes for letter in outcome.dead_letters], "no dead letter"
+    assert sum(outcome.duplicates for outcome in outcomes) == 2, "the two redeliveries changed nothing"
     (promotion,) = await promotions(engine, "w-1")
     assert promotion["causation_id"] == str(scored.event_id), "the event that completed the rule caused it"
     async with session_factory(engine)() as session:
