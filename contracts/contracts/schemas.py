@@ -82,12 +82,14 @@ def record_model(event_type: str) -> type[Envelope]:
     versions = _versions(event_type)
     payload: Any = versions[0] if len(versions) == 1 else Union[versions]  # noqa: UP007
     doc = (versions[0].__doc__ or event_type).strip().splitlines()[0]
+    its_type: Any = Literal[event_type]
+    its_versions: Any = Literal[tuple(cls.schema_version for cls in versions)]
     model: type[Envelope] = create_model(
         f"{event_type}Record",
         __base__=Envelope,
         __doc__=f"{event_type}: {doc}",
-        event_type=(Literal[event_type], ...),
-        schema_version=(Literal[tuple(cls.schema_version for cls in versions)], ...),
+        event_type=(its_type, ...),
+        schema_version=(its_versions, ...),
         payload=(payload, ...),
     )
     return model
