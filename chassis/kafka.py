@@ -4,17 +4,18 @@ FastStream publishers).
 
 The subscriber is FastStream's own: its decoder hook turns a batch of records into
 deliveries (each record decoded once, by `InboxConsumer.decode`), its handler is typed, and
-the AsyncAPI document is generated from it (`chassis.asyncapi`). Two things FastStream does
-not do for us, each said where it is handled: typed decoding of a batch in which one bad
-record becomes a dead letter instead of failing the batch (`DocumentedAs`), and headers
-that are not text (`_text_headers`).
+the AsyncAPI document is generated from it (`chassis.asyncapi`). What FastStream does not do
+for us is said where it is handled: typed decoding of a batch in which one bad record becomes
+a dead letter instead of failing the batch (`DocumentedAs`), a batch with a binary header
+(`parse_tolerating_binary_headers`), and publishing headers that are not text (`_text_headers`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Iterable, Mapping
+import dataclasses
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
@@ -24,6 +25,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.broker.registrator import KafkaRegistrator
+from faststream.message import StreamMessage
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
@@ -204,10 +206,34 @@ def _never_a_bare_ref(schema: CoreSchema, handler: GetJsonSchemaHandler) -> Json
     return {"oneOf": [json_schema]} if set(json_schema) == {"$ref"} else json_schema
 
 
+def _text_safe(record: Any) -> Any:
+    headers = [
+        (name, value.decode("utf-8", errors="backslashreplace").encode()) for name, value in record.headers
+    ]
+    return dataclasses.replace(record, headers=headers)
+
+
+async def parse_tolerating_binary_headers(
+    raw: Any, default_parser: Callable[[Any], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    """FastStream's parser hook, around its own batch parser.
+
+    That parser decodes every header of every record as strict UTF-8
+    (faststream/kafka/parser.py, AioKafkaBatchParser.parse_batch: `{i: j.decode() for i, j
+    in m.headers}`), so one record with a binary header failed the whole batch before any
+    decoder ran, and with manual acks the partition stalled for ever. Such a batch is parsed
+    again with its headers escaped (backslashreplace); keys, values and offsets stay as they were.
+    """
+    try:
+        return await default_parser(raw)
+    except UnicodeDecodeError:
+        log.warning("inbox.binary_headers_escaped", records=len(raw))
+        return await default_parser(tuple(_text_safe(record) for record in raw))
+
+
 def records_of(raw: Any) -> tuple[KafkaRecord, ...]:
-    """A batch's records; FastStream's in-memory test broker nests them one level deeper."""
-    items = raw if isinstance(raw, tuple | list) else (raw,)
-    return tuple(record for item in items for record in (item if isinstance(item, tuple | list) else (item,)))
+    """A batch subscriber's records: a tuple from Kafka, a list from the in-memory test broker."""
+    return tuple(raw) if isinstance(raw, tuple | list) else (raw,)
 
 
 def bind_inbox_consumer(
@@ -250,6 +276,7 @@ def bind_inbox_consumer(
         batch_timeout_ms=batch_timeout_ms,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
+        parser=parse_tolerating_binary_headers,
         decoder=decode,
         title=group_id,
     )(apply_batch)
