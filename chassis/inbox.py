@@ -130,7 +130,12 @@ class InboxConsumer:
         if self._after_commit is not None:
             await self._after_commit(outcome)
         if outcome.dead_letters:
-            await self._dead_letters.publish(outcome.dead_letters)
+            try:
+                await self._dead_letters.publish(outcome.dead_letters)
+            except Exception as error:
+                # Kafka did not take the letters: retry the batch (its applied events come
+                # back as duplicates) rather than commit offsets past records parked nowhere.
+                raise InfrastructureUnavailable(f"dead letters not sent: {error!r}") from error
         return outcome
 
     def _decode(self, records: Sequence[KafkaRecord], outcome: BatchOutcome) -> list[Delivery]:
