@@ -42,7 +42,9 @@ async def test_a_dead_letter_kafka_refused_makes_the_batch_come_again(engine: As
         dead_letters=DeadLetterPublisher(sender, consumer="counter"),
     )
     (good,) = envelopes_for(StreamRef(type="Worker", id="w-1"), 1, 1)
-    malformed = FakeRecord(topic="craftsman.training.events", partition=0, offset=1, key=b"w-1", value=b"{not")
+    malformed = FakeRecord(
+        topic="craftsman.training.events", partition=0, offset=1, key=b"w-1", value=b"{not"
+    )
     batch = [record_of(good, 0), malformed]
 
     with pytest.raises(InfrastructureUnavailable, match="dead letters not sent"):
