@@ -22,9 +22,9 @@ from rich.console import Console
 from bench import append_figures, e2e, kafka_figures, machine, store_figures, workload
 from bench.report import Measurement, build_results, figures_table, headline_table, write_results
 from bench.resources import Resources
-from chassis.infra import provide_infrastructure
 from chassis.logging import configure_logging
 from chassis.telemetry import configure_tracing
+from deploy.infra import provide_infrastructure
 
 FIGURES = ("produce", "relay", "consume", "projection", "bulk", "append", "e2e")
 IMPLIES = {"relay": ("produce",), "projection": ("consume",)}  # a figure never goes without its baseline

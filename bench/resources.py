@@ -21,9 +21,9 @@ from sqlalchemy.pool import NullPool
 
 from chassis import migrate
 from chassis.db import create_engine
-from chassis.infra import database_url
 from chassis.kafka_security import aiokafka_kwargs
 from chassis.logging import get_logger
+from deploy.infra import database_url
 
 log = get_logger(__name__)
 

@@ -1,16 +1,19 @@
-"""The command line every service shares (Typer): serve, migrate."""
+"""The command line every service shares (Typer): serve, migrate, asyncapi."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 
 from chassis import migrate
+from chassis.asyncapi import asyncapi_document
 from chassis.db import create_engine
-from chassis.service import ServiceSpec, create_app
+from chassis.service import ServiceSpec, create_app, declared
 from chassis.settings import ServiceSettings
 
 
@@ -49,4 +52,20 @@ def service_cli(spec: ServiceSpec) -> typer.Typer:
         asyncio.run(run())
         typer.echo(f"{spec.name}: database at head")
 
+    @cli.command(name="asyncapi")
+    def write_asyncapi(
+        out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout")] = None,
+    ) -> None:
+        """The AsyncAPI document of the service's Kafka side, generated from its wiring."""
+        text = json.dumps(asyncio.run(service_asyncapi(spec)), indent=2, ensure_ascii=False) + "\n"
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            out.write_text(text, encoding="utf-8")
+
     return cli
+
+
+async def service_asyncapi(spec: ServiceSpec) -> dict[str, Any]:
+    async with declared(spec) as runtime:
+        return asyncapi_document(runtime.broker, title=f"craftsman {spec.name}")

@@ -68,6 +68,16 @@ class BatchOutcome:
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class DecodedBatch:
+    """A batch after decoding: the deliveries to apply; the outcome holds what was set aside
+    (dead letters, records of types this consumer does not handle)."""
+
+    records: tuple[KafkaRecord, ...]
+    deliveries: list[Delivery]
+    outcome: BatchOutcome
+
+
 class InboxConsumer:
     def __init__(
         self,
@@ -99,9 +109,18 @@ class InboxConsumer:
     def event_types(self) -> set[str]:
         return set(self._handlers) | set(self._batch_handlers)
 
-    async def process(self, records: Sequence[KafkaRecord]) -> BatchOutcome:
+    def decode(self, records: Sequence[KafkaRecord]) -> DecodedBatch:
+        """Decode each record once: the deliveries to apply, and what was set aside."""
         outcome = BatchOutcome()
-        deliveries = self._decode(records, outcome)
+        return DecodedBatch(tuple(records), self._decode(records, outcome), outcome)
+
+    async def process(self, records: Sequence[KafkaRecord]) -> BatchOutcome:
+        """Decode and apply a batch (FastStream decodes in its decoder hook, then calls `apply`)."""
+        return await self.apply(self.decode(records))
+
+    async def apply(self, batch: DecodedBatch) -> BatchOutcome:
+        """Apply a decoded batch in one transaction; dead letters are sent before this returns."""
+        outcome, deliveries = batch.outcome, batch.deliveries
         if deliveries:
             try:
                 await self._apply_together(deliveries, outcome)
@@ -115,7 +134,12 @@ class InboxConsumer:
         if self._after_commit is not None:
             await self._after_commit(outcome)
         if outcome.dead_letters:
-            await self._dead_letters.publish(outcome.dead_letters)
+            try:
+                await self._dead_letters.publish(outcome.dead_letters)
+            except Exception as error:
+                # Kafka did not take the letters: retry the batch (its applied events come
+                # back as duplicates) rather than commit offsets past records parked nowhere.
+                raise InfrastructureUnavailable(f"dead letters not sent: {error!r}") from error
         return outcome
 
     def _decode(self, records: Sequence[KafkaRecord], outcome: BatchOutcome) -> list[Delivery]:

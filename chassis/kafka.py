@@ -1,23 +1,40 @@
-"""Kafka adapters: the idempotent producer, topic creation and the FastStream binding
-of an inbox consumer (batch subscriber, manual offset commit)."""
+"""Kafka adapters: the idempotent producer, topic creation and the FastStream binding of
+an inbox consumer (a typed batch subscriber, manual offset commit, dead letters through
+FastStream publishers).
+
+The subscriber is FastStream's own: its decoder hook turns a batch of records into
+deliveries (each record decoded once, by `InboxConsumer.decode`), its handler is typed, and
+the AsyncAPI document is generated from it (`chassis.asyncapi`). What FastStream does not do
+for us is said where it is handled: typed decoding of a batch in which one bad record becomes
+a dead letter instead of failing the batch (`DocumentedAs`), a batch with a binary header
+(`parse_tolerating_binary_headers`), and publishing headers that are not text (`_text_headers`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Iterable
-from typing import Any
+import dataclasses
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.broker.registrator import KafkaRegistrator
+from faststream.message import StreamMessage
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
-from chassis.inbox import InboxConsumer, InfrastructureUnavailable
+from chassis.deadletter import KafkaRecord
+from chassis.inbox import DecodedBatch, InboxConsumer, InfrastructureUnavailable
 from chassis.kafka_security import KafkaCredentials, aiokafka_kwargs
 from chassis.logging import get_logger
+from contracts.schemas import channel_message
 from contracts.topics import dead_letter_topic
 
 log = get_logger(__name__)
@@ -34,15 +51,22 @@ def create_producer(
     """acks=all with idempotence: a retried send cannot duplicate or reorder a partition."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
-        **aiokafka_kwargs(credentials),
         client_id=client_id,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=5,
-        max_batch_size=512 * 1024,
-        max_request_size=1024 * 1024,
-        request_timeout_ms=30000,
+        **aiokafka_kwargs(credentials),
+        **PRODUCER_OPTIONS,
     )
+
+
+# The same producer settings for the relay's producer and the FastStream broker's
+# (which sends the dead letters).
+PRODUCER_OPTIONS: Mapping[str, Any] = {
+    "acks": "all",
+    "enable_idempotence": True,
+    "linger_ms": 5,
+    "max_batch_size": 512 * 1024,
+    "max_request_size": 1024 * 1024,
+    "request_timeout_ms": 30000,
+}
 
 
 async def ensure_topics(
@@ -103,8 +127,142 @@ class InFlight:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
+# --- dead letters through FastStream publishers ------------------------------------------
+
+
+class TopicPublisher(Protocol):
+    """The part of a FastStream Kafka publisher the dead letters use."""
+
+    async def publish(
+        self, message: Any, topic: str = "", *, key: Any = None, headers: Any = None, no_confirm: bool = False
+    ) -> Any: ...
+
+
+def _text_headers(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:
+    # FastStream's Kafka publisher takes headers as dict[str, str] and encodes each value as
+    # UTF-8 (faststream/kafka/publisher/producer.py, AioKafkaFastProducerImpl.publish:
+    # `headers=[(i, (j or "").encode()) ...]`), so a header that is not UTF-8 text cannot
+    # travel byte for byte, and a repeated header name keeps its last value. The platform's
+    # own records carry text headers only (chassis/relay.py encodes str values); a foreign
+    # record's binary header arrives escaped (backslashreplace) rather than stopping the letter.
+    return {name: (value or b"").decode("utf-8", errors="backslashreplace") for name, value in headers}
+
+
+class DeadLetterTopics:
+    """A `RecordSender` for `DeadLetterPublisher`: one FastStream publisher per `<topic>.dlq`.
+
+    Declared on the service's router, so the AsyncAPI document lists each dead-letter
+    channel, and sent by the broker's producer (acks=all, idempotent).
+    """
+
+    def __init__(self, publishers: Mapping[str, TopicPublisher]) -> None:
+        self._publishers = publishers
+
+    @classmethod
+    def declare(cls, router: KafkaRegistrator, topics: Iterable[str], *, consumer: str) -> DeadLetterTopics:
+        publishers: dict[str, TopicPublisher] = {}
+        for topic in topics:
+            dlq = dead_letter_topic(topic)
+            publishers[dlq] = router.publisher(
+                dlq,
+                title=f"{consumer}:{dlq}",
+                description=(
+                    f"Records of {topic} that {consumer} could not apply: the original key and value "
+                    "bytes, the reason and the origin in dlq.* headers."
+                ),
+                schema=bytes,
+            )
+        return cls(publishers)
+
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+        headers: Any = None,
+    ) -> asyncio.Future[Any]:
+        # no_confirm: the letters of a batch are all sent before any acknowledgement is awaited
+        # (DeadLetterPublisher awaits them all before the offsets are committed).
+        future: asyncio.Future[Any] = await self._publishers[topic].publish(
+            value or b"", key=key, headers=_text_headers(headers or ()), no_confirm=True
+        )
+        return future
+
+
+# --- the typed batch subscriber ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentedAs:
+    """Annotates a handler argument with the wire type its message is documented by.
+
+    FastStream takes both the AsyncAPI payload schema and the validation of the decoded
+    body from the handler's annotations (faststream/specification/asyncapi/message.py,
+    `parse_handler_params`; faststream/_internal/di/config.py, `build_call_model`). Typed
+    decoding of a whole batch (`list[Model]`) fails the batch on one bad record
+    (faststream/kafka/parser.py `AioKafkaBatchParser.decode_batch` decodes every body and
+    fast_depends validates the list as one argument), while one bad record must become a
+    dead letter and the rest be applied. So the decoder hook decodes each record once into a
+    `DecodedBatch`, this annotation checks only that the argument is one (no second
+    validation), and it lends the argument the JSON schema of `wire`: one record of the
+    channel, the envelope with each event type's payload.
+    """
+
+    wire: Any
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        # JSON schemas are generated from `json_schema`; Python objects are validated by
+        # `python_schema` (fast_depends validates the decoder's Python object).
+        return core_schema.json_or_python_schema(
+            json_schema=handler.generate_schema(self.wire),
+            python_schema=core_schema.is_instance_schema(source),
+            metadata={"pydantic_js_functions": [_never_a_bare_ref]},
+        )
+
+
+def _never_a_bare_ref(schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    # A payload that is only a $ref (a channel of one event type) is misread by FastStream:
+    # faststream/specification/asyncapi/message.py, get_model_schema, "single argument with
+    # useless reference", takes the *first* of the argument's $defs as the payload, which is
+    # whichever model pydantic listed first (e.g. an enum). One-element oneOf keeps the ref.
+    json_schema = handler(schema)
+    return {"oneOf": [json_schema]} if set(json_schema) == {"$ref"} else json_schema
+
+
+def _text_safe(record: Any) -> Any:
+    headers = [
+        (name, value.decode("utf-8", errors="backslashreplace").encode()) for name, value in record.headers
+    ]
+    return dataclasses.replace(record, headers=headers)
+
+
+async def parse_tolerating_binary_headers(
+    raw: Any, default_parser: Callable[[Any], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    """FastStream's parser hook, around its own batch parser.
+
+    That parser decodes every header of every record as strict UTF-8
+    (faststream/kafka/parser.py, AioKafkaBatchParser.parse_batch: `{i: j.decode() for i, j
+    in m.headers}`), so one record with a binary header failed the whole batch before any
+    decoder ran, and with manual acks the partition stalled for ever. Such a batch is parsed
+    again with its headers escaped (backslashreplace); keys, values and offsets stay as they were.
+    """
+    try:
+        return await default_parser(raw)
+    except UnicodeDecodeError:
+        log.warning("inbox.binary_headers_escaped", records=len(raw))
+        return await default_parser(tuple(_text_safe(record) for record in raw))
+
+
+def records_of(raw: Any) -> tuple[KafkaRecord, ...]:
+    """A batch subscriber's records: a tuple from Kafka, a list from the in-memory test broker."""
+    return tuple(raw) if isinstance(raw, tuple | list) else (raw,)
+
+
 def bind_inbox_consumer(
-    broker: KafkaBroker,
+    router: KafkaRegistrator,
     consumer: InboxConsumer,
     *,
     topics: Iterable[str],
@@ -113,6 +271,7 @@ def bind_inbox_consumer(
     batch_timeout_ms: int,
     in_flight: InFlight,
     pattern: str | None = None,
+    description: str | None = None,
 ) -> None:
     """Subscribe `consumer` as one member of consumer group `group_id` (to `topics`, or to every
     topic that matches the regular expression `pattern`).
@@ -121,10 +280,22 @@ def bind_inbox_consumer(
     database transaction committed; a batch interrupted before that is redelivered.
     """
 
-    async def raw(_: Any) -> Any:  # the inbox decodes itself; skip FastStream's JSON guess
-        return None
+    async def decode(message: KafkaMessage) -> DecodedBatch:
+        """FastStream's decoder hook: each record decoded once, bad ones set aside as dead letters."""
+        return consumer.decode(records_of(message.raw_message))
 
-    @broker.subscriber(
+    async def apply_batch(batch: DecodedBatch, message: KafkaMessage) -> None:
+        if in_flight.draining:
+            return  # not acked: the group hands these records to a live member
+        await in_flight.run(_apply_and_commit(consumer, batch, message))
+
+    # Set at run time: the documented type depends on the event types this consumer handles.
+    apply_batch.__annotations__["batch"] = Annotated[
+        DecodedBatch, DocumentedAs(channel_message(consumer.event_types))
+    ]
+    apply_batch.__annotations__["message"] = KafkaMessage
+    apply_batch.__doc__ = description or f"Applies {', '.join(sorted(consumer.event_types))} in batches."
+    router.subscriber(
         *topics,
         pattern=pattern,
         group_id=group_id,
@@ -133,24 +304,15 @@ def bind_inbox_consumer(
         batch_timeout_ms=batch_timeout_ms,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
-        decoder=raw,
-    )
-    async def apply_batch(message: KafkaMessage) -> None:
-        if in_flight.draining:
-            return  # not acked: the group hands these records to a live member
-        batch = _flatten(message.raw_message)
-        await in_flight.run(_apply_and_commit(consumer, batch, message))
+        parser=parse_tolerating_binary_headers,
+        decoder=decode,
+        title=group_id,
+    )(apply_batch)
 
 
-def _flatten(raw: Any) -> tuple[Any, ...]:
-    """A batch's records; FastStream's in-memory test broker nests them one level deeper."""
-    items = raw if isinstance(raw, tuple | list) else (raw,)
-    return tuple(record for item in items for record in (item if isinstance(item, tuple | list) else (item,)))
-
-
-async def _apply_and_commit(consumer: InboxConsumer, batch: tuple[Any, ...], message: Any) -> None:
+async def _apply_and_commit(consumer: InboxConsumer, batch: DecodedBatch, message: Any) -> None:
     try:
-        outcome = await consumer.process(batch)
+        outcome = await consumer.apply(batch)
     except InfrastructureUnavailable as error:
         # Seek back to the batch's first offsets, so the next poll brings it again and
         # no later commit can cover it; then give the dependency time to come back.
@@ -162,7 +324,7 @@ async def _apply_and_commit(consumer: InboxConsumer, batch: tuple[Any, ...], mes
     log.debug(
         "inbox.batch_committed",
         consumer=consumer.name,
-        records=len(batch),
+        records=len(batch.records),
         applied=outcome.applied,
         duplicates=outcome.duplicates,
         dead_letters=len(outcome.dead_letters),

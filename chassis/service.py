@@ -13,18 +13,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chassis import migrate
+from chassis.asyncapi import asyncapi_document
 from chassis.correlation import CorrelationMiddleware
 from chassis.db import READ_ONLY, create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
@@ -32,7 +33,14 @@ from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
 from chassis.eventstore.store import ConcurrencyError, EventStore, topic_of_producer
 from chassis.http import CommandAlreadyApplied, accepted
 from chassis.inbox import BatchOutcome, Handler, InboxConsumer
-from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
+from chassis.kafka import (
+    PRODUCER_OPTIONS,
+    DeadLetterTopics,
+    InFlight,
+    bind_inbox_consumer,
+    create_producer,
+    ensure_topics,
+)
 from chassis.kafka_security import KafkaCredentials, faststream_security
 from chassis.logging import configure_logging, get_logger
 from chassis.provenance import topic_ownership
@@ -41,6 +49,7 @@ from chassis.settings import ServiceSettings
 from chassis.telemetry import configure_tracing
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from contracts.events.base import Event
+from contracts.schemas import channel_message, events_of_producer
 from contracts.topics import TOPIC_OF_PRODUCER
 
 log = get_logger(__name__)
@@ -90,9 +99,9 @@ class Runtime:
         )
 
 
-async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
+def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
+    """The service's parts, connected to nothing yet (the lifespan starts them)."""
     engine = create_engine(settings.resolved_database_url())
-    await migrate.upgrade(engine, spec.migrations)
     credentials = KafkaCredentials.from_settings(settings)
     producer = create_producer(
         settings.kafka_bootstrap_servers, client_id=settings.service_name, credentials=credentials
@@ -104,6 +113,8 @@ async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
         allow_auto_create_topics=not credentials.uses_sasl,  # on a secured bus deploy/ creates them
         log_level=logging.DEBUG,  # a line per message is for debugging, not for INFO logs
         middlewares=(KafkaTelemetryMiddleware(),),
+        description=f"The {spec.name} service's consumers, dead letters and events",
+        **PRODUCER_OPTIONS,  # its producer sends the dead letters
     )
     relay = Relay(
         engine,
@@ -118,23 +129,28 @@ async def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime
 
 
 def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) -> list[str]:
+    """Declare the service's FastStream router on its broker: a typed batch subscriber per
+    subscription, a dead-letter publisher per topic read, and the publisher of its own
+    events. Returns the topics read. The AsyncAPI document is generated from this router."""
     settings = runtime.settings
+    router = KafkaRouter()
     topics: list[str] = []
     for subscription in subscriptions:
         group = f"{settings.consumer_group_prefix}{settings.service_name}.{subscription.name}"
+        topics_of_run = [settings.topic_prefix + topic for topic in subscription.topics]
+        dead_letters = DeadLetterTopics.declare(router, topics_of_run, consumer=group)
         consumer = InboxConsumer(
             name=group,
             sessions=runtime.sessions,
             handlers=subscription.handlers,
-            dead_letters=DeadLetterPublisher(runtime.producer, consumer=group),
+            dead_letters=DeadLetterPublisher(dead_letters, consumer=group),
             max_attempts=settings.handler_max_attempts,
             max_event_bytes=settings.max_event_bytes,
             after_commit=_waking(runtime.relay),  # a policy's events go out at once
             record_check=topic_ownership(settings.topic_prefix),
         )
-        topics_of_run = [settings.topic_prefix + topic for topic in subscription.topics]
         bind_inbox_consumer(
-            runtime.broker,
+            router,
             consumer,
             topics=topics_of_run,
             pattern=re.escape(settings.topic_prefix) + subscription.pattern if subscription.pattern else None,
@@ -144,7 +160,27 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
             in_flight=runtime.in_flight,
         )
         topics.extend(topics_of_run)
+    _declare_own_events(router, settings)
+    runtime.broker.include_router(router)
     return topics
+
+
+def _declare_own_events(router: KafkaRouter, settings: ServiceSettings) -> None:
+    """The channel the service writes: its events, as the relay sends them from the outbox.
+
+    Declared for the document only: the relay moves the outbox's stored bytes with its own
+    idempotent producer (chassis/relay.py), one aiokafka send per row, because a FastStream
+    publish per record would add its command, header and middleware work to the hot path.
+    """
+    own_topic = TOPIC_OF_PRODUCER.get(settings.service_name)
+    if own_topic is None:
+        return
+    router.publisher(
+        settings.topic_prefix + own_topic,
+        title=f"{settings.service_name}:events",
+        description=f"Events of the {settings.service_name} service, relayed from its outbox in store order",
+        schema=channel_message(events_of_producer(settings.service_name)),
+    )
 
 
 def _waking(relay: Relay) -> Callable[[BatchOutcome], Awaitable[None]]:
@@ -162,11 +198,12 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
         configure_tracing(settings.service_name)
-        runtime = await build_runtime(spec, settings)
+        runtime = build_runtime(spec, settings)
         app.state.runtime = runtime
+        await migrate.upgrade(runtime.engine, spec.migrations)
         stop = asyncio.Event()
-        await runtime.producer.start()
         subscribed = wire_subscriptions(runtime, spec.subscriptions(runtime))
+        await runtime.producer.start()
         own_topic = TOPIC_OF_PRODUCER.get(settings.service_name)
         await ensure_topics(
             settings.kafka_bootstrap_servers,
@@ -197,8 +234,34 @@ def http_app(spec: ServiceSpec, lifespan: Lifespan | None = None) -> FastAPI:
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
     app.include_router(health_routes())
+    app.include_router(asyncapi_routes(spec))
     app.include_router(spec.routes)
     return app
+
+
+def asyncapi_routes(spec: ServiceSpec) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/asyncapi.json")
+    async def asyncapi(request: Request) -> dict[str, Any]:
+        """The AsyncAPI 3 document of this service's Kafka side, generated from its running broker."""
+        return asyncapi_document(current_runtime(request).broker, title=f"craftsman {spec.name}")
+
+    return router
+
+
+@asynccontextmanager
+async def declared(spec: ServiceSpec, settings: ServiceSettings | None = None) -> AsyncIterator[Runtime]:
+    """The service wired as it runs (its broker with every subscriber and publisher), connected
+    to nothing: for documents generated from the code without Kafka or a database."""
+    settings = settings or ServiceSettings(service_name=spec.name, database_url="sqlite+aiosqlite://")
+    runtime = build_runtime(spec, settings)
+    try:
+        wire_subscriptions(runtime, spec.subscriptions(runtime))
+        yield runtime
+    finally:
+        await runtime.producer.stop()  # never started; stopping it closes its client quietly
+        await runtime.engine.dispose()
 
 
 def current_runtime(request: Request) -> Runtime:

@@ -1,6 +1,6 @@
 """Shared fixtures: the real infrastructure, fresh databases, unique topics.
 
-The infrastructure is chosen by chassis.infra (environment, else testcontainers when
+The infrastructure is chosen by deploy.infra (environment, else testcontainers when
 a Docker engine answers, else the local scripts in deploy/).
 """
 
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis import migrate
 from chassis.db import create_engine
-from chassis.infra import Infrastructure, database_url, provide_infrastructure
+from deploy.infra import Infrastructure, database_url, provide_infrastructure
 
 # One template per test session: parallel sessions on one server must not drop each other's.
 TEMPLATE_DB = f"craftsman_template_{os.getpid()}"

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, KafkaRouter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.inbox import BatchOutcome, Handler, InboxConsumer
-from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
+from chassis.kafka import PRODUCER_OPTIONS, DeadLetterTopics, InFlight, bind_inbox_consumer
 from chassis.kafka_security import aiokafka_kwargs, faststream_security
 from contracts.envelope import Envelope
 from contracts.events.training import TrainingCompleted
@@ -63,21 +63,25 @@ async def running_consumer(
         if after_commit is not None:
             await after_commit(outcome)
 
-    producer = create_producer(bootstrap, client_id=f"{group}-dlq")
+    # Wired like chassis.service.wire_subscriptions: a router with the typed batch subscriber
+    # and the dead-letter publishers, sent by the broker's producer.
+    broker = KafkaBroker(bootstrap.split(","), security=faststream_security(), **PRODUCER_OPTIONS)
+    router = KafkaRouter()
     consumer = InboxConsumer(
         name=group,
         sessions=session_factory(engine),
         handlers={TrainingCompleted: handler},
-        dead_letters=DeadLetterPublisher(producer, consumer=group),
+        dead_letters=DeadLetterPublisher(
+            DeadLetterTopics.declare(router, [topic], consumer=group), consumer=group
+        ),
         max_attempts=2,
         max_event_bytes=max_event_bytes,
         retry_backoff_seconds=0.01,
         after_commit=record,
     )
-    broker = KafkaBroker(bootstrap.split(","), security=faststream_security())
     in_flight = InFlight()
     bind_inbox_consumer(
-        broker,
+        router,
         consumer,
         topics=[topic],
         group_id=group,
@@ -85,14 +89,13 @@ async def running_consumer(
         batch_timeout_ms=50,
         in_flight=in_flight,
     )
-    await producer.start()
+    broker.include_router(router)
     await broker.start()
     try:
         yield RunningConsumer(engine, consumer, outcomes)
     finally:
         await in_flight.drain()
         await broker.stop()
-        await producer.stop()
         await engine.dispose()
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chassis.known_workers import require_known_worker
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 from services.competitions.commands import ConcludeContest, OpenContest, RecordMark
 from services.competitions.domain import Contest
-from services.competitions.read_models import known_workers
+from services.competitions.queries import require_known_worker
 
 
 async def _contest(uow: UnitOfWork, contest_id: str) -> Contest:
@@ -40,7 +39,7 @@ async def open_contest(
 async def record_mark(uow: UnitOfWork, command: RecordMark, command_id: UUID | None = None) -> list[Envelope]:
     async with uow:
         contest = await _contest(uow, command.contest_id)
-        worker = await require_known_worker(uow.active, known_workers, command.worker_id, "competitions")
+        worker = await require_known_worker(uow.active, command.worker_id)
         contest.record_mark(
             worker.worker_id,
             enterprise_id=worker.enterprise_id,

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.aggregate import Aggregate
 from chassis.errors import DomainRuleViolated
 from chassis.inbox import Handler
-from chassis.known_workers import require_known_worker
 from chassis.service import Runtime, Subscription
 from chassis.unit_of_work import DuplicateCommand, UnitOfWorkFactory
 from contracts.envelope import Envelope
@@ -28,7 +27,7 @@ from contracts.events.competitions import CompetitionScored
 from contracts.ids import derived_uuid
 from contracts.topics import inbound_topic_pattern
 from contracts.vocabulary import ContestLevel
-from services.competitions.read_models import known_workers
+from services.competitions.queries import require_known_worker
 
 
 class InHouseContest(Aggregate):
@@ -58,7 +57,7 @@ class InHouseContest(Aggregate):
 def inbound_handlers(unit_of_work: UnitOfWorkFactory) -> dict[type[Event], Handler]:
     async def adopt_result(session: AsyncSession, envelope: Envelope, event: CompetitionScored) -> None:
         async with unit_of_work(session=session) as uow:
-            worker = await require_known_worker(uow.active, known_workers, event.worker_id, "competitions")
+            worker = await require_known_worker(uow.active, event.worker_id)
             if worker.enterprise_id != envelope.tenant:
                 raise DomainRuleViolated(f"worker {event.worker_id} does not work for {envelope.tenant}")
             fresh = InHouseContest.of(envelope.tenant, event.contest_id)

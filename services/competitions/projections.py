@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.known_workers import remember_workers
+from chassis.keyed_rows import upsert_from
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates, upsert
 from contracts.envelope import Envelope
@@ -18,7 +18,12 @@ from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS
 from services.competitions.inbound import inbound_subscription
 from services.competitions.read_models import contests, known_workers, results
 
-on_worker_registered = remember_workers(known_workers)
+
+def worker_facts(event: WorkerRegistered) -> dict[str, str]:
+    return {"worker_id": event.worker_id, "enterprise_id": event.enterprise_id, "full_name": event.full_name}
+
+
+on_worker_registered = upsert_from(known_workers, worker_facts)
 
 
 async def on_contest_opened(session: AsyncSession, envelope: Envelope, event: ContestOpened) -> None:

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.known_workers import KnownWorker, find_known_worker
+from chassis.keyed_rows import find_row, require_row
 from services.competitions.read_models import contests, known_workers, results
+
+
+@dataclass(frozen=True, slots=True)
+class KnownWorker:
+    """A worker the registry told competitions about (projected from WorkerRegistered)."""
+
+    worker_id: str
+    enterprise_id: str
+    full_name: str
+    skill_level: str | None = None  # not kept here; answers have always shown it as null
+
+
+async def find_known_worker(session: AsyncSession, worker_id: str) -> KnownWorker | None:
+    row = await find_row(session, known_workers, worker_id)
+    return None if row is None else KnownWorker(**row)
+
+
+async def require_known_worker(session: AsyncSession, worker_id: str) -> KnownWorker:
+    """Competitions marks only workers the registry has told it about."""
+    missing = f"worker {worker_id} is not known to competitions yet"
+    return KnownWorker(**await require_row(session, known_workers, worker_id, missing=missing))
 
 
 class CompetitionsQueries:
@@ -16,7 +38,7 @@ class CompetitionsQueries:
         self._session = session
 
     async def known_worker(self, worker_id: str) -> KnownWorker | None:
-        return await find_known_worker(self._session, known_workers, worker_id)
+        return await find_known_worker(self._session, worker_id)
 
     async def leaderboard(self, contest_id: str) -> dict[str, Any] | None:
         """The contest with its entrants, best raw score first; None for an unknown contest.

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, Float, Integer, MetaData, String, Table
 
-from chassis.known_workers import known_workers_table
-
 metadata = MetaData()
 
 # Projected from the registry's WorkerRegistered: who may be scored, and for which enterprise.
-known_workers = known_workers_table("competitions_known_workers", metadata)
+known_workers = Table(
+    "competitions_known_workers",
+    metadata,
+    Column("worker_id", String(128), primary_key=True),
+    Column("enterprise_id", String(128), nullable=False),
+    Column("full_name", String(200), nullable=False),
+)
 
 contests = Table(
     "competitions_contests",

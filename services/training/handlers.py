@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chassis.known_workers import require_known_worker
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 from services.training.commands import AwardCertificate, RecordCompletion
 from services.training.domain import Certificate, Enrolment
-from services.training.read_models import known_workers
+from services.training.queries import require_known_worker
 
 
 async def record_completion(
     uow: UnitOfWork, command: RecordCompletion, command_id: UUID | None = None
 ) -> list[Envelope]:
     async with uow:
-        worker = await require_known_worker(uow.active, known_workers, command.worker_id, "training")
+        worker = await require_known_worker(uow.active, command.worker_id)
         enrolment = await uow.get(Enrolment, command.enrolment_id)
         if enrolment is None:
             enrolment = Enrolment(command.enrolment_id, tenant=worker.enterprise_id)
@@ -36,7 +35,7 @@ async def award_certificate(
     uow: UnitOfWork, command: AwardCertificate, command_id: UUID | None = None
 ) -> list[Envelope]:
     async with uow:
-        worker = await require_known_worker(uow.active, known_workers, command.worker_id, "training")
+        worker = await require_known_worker(uow.active, command.worker_id)
         await uow.ensure_new(
             Certificate, command.certificate_id, f"certificate {command.certificate_id} is awarded already"
         )

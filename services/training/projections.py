@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.known_workers import remember_workers
+from chassis.keyed_rows import upsert_from
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates
 from contracts.envelope import Envelope
@@ -16,7 +16,17 @@ from contracts.events.training import TrainingCompleted
 from contracts.topics import REGISTRY_EVENTS, TRAINING_EVENTS
 from services.training.read_models import known_workers, learning_records
 
-on_worker_registered = remember_workers(known_workers)
+
+def worker_facts(event: WorkerRegistered) -> dict[str, str]:
+    return {
+        "worker_id": event.worker_id,
+        "enterprise_id": event.enterprise_id,
+        "full_name": event.full_name,
+        "skill_level": event.skill_level.value,
+    }
+
+
+on_worker_registered = upsert_from(known_workers, worker_facts)
 
 
 async def on_training_completed(session: AsyncSession, envelope: Envelope, event: TrainingCompleted) -> None:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, Float, MetaData, String, Table
 
-from chassis.known_workers import known_workers_table
-
 metadata = MetaData()
 
 # Projected from the registry's WorkerRegistered: who may complete a course here.
-known_workers = known_workers_table("training_known_workers", metadata, skill_level=True)
+known_workers = Table(
+    "training_known_workers",
+    metadata,
+    Column("worker_id", String(128), primary_key=True),
+    Column("enterprise_id", String(128), nullable=False),
+    Column("full_name", String(200), nullable=False),
+    Column("skill_level", String(32), nullable=False),
+)
 
 # One row per completed enrolment, projected from training's own TrainingCompleted.
 learning_records = Table(

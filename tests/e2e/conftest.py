@@ -12,8 +12,8 @@ import asyncpg
 import httpx
 import pytest
 
-from chassis.infra import Infrastructure, database_url
 from demo.story import City, Silent
+from deploy.infra import Infrastructure, database_url
 from deploy.kafka_access import provision_run
 from deploy.local_services import ServiceProcess
 

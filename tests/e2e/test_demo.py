@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chassis.infra import Infrastructure
+from deploy.infra import Infrastructure
 from deploy.local_services import REPO_ROOT, SERVICE_PORTS
 from tests.e2e.conftest import free_port
 

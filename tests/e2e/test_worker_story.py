@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from chassis.db import create_engine
 from chassis.eventstore.schema import events
-from chassis.infra import Infrastructure, database_url
 from chassis.kafka_security import aiokafka_kwargs
 from contracts.topics import REGISTRY_EVENTS
 from demo.city import CONTEST, ENTERPRISES, PROGRAMME, DemoWorker
 from demo.story import City, promoted, rewarded
+from deploy.infra import Infrastructure, database_url
 from tests.consumer_harness import group_lag, wait_until
 from tests.e2e.conftest import RunningCity
 from tests.kafka_support import read_topic

@@ -24,7 +24,6 @@ from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from chassis.infra import Infrastructure
 from chassis.kafka_security import KafkaCredentials, aiokafka_kwargs
 from chassis.service import ServiceSpec, create_app
 from chassis.settings import ServiceSettings
@@ -41,6 +40,7 @@ from contracts.topics import (
     inbound_topic,
 )
 from contracts.vocabulary import ContestLevel, Medal, SkillLevel
+from deploy.infra import Infrastructure
 from deploy.kafka_access import provision_run, service_credentials
 from services.competitions.service import SPEC as COMPETITIONS
 from services.registry.service import SPEC as REGISTRY
@@ -278,7 +278,9 @@ async def test_forged_producer_and_foreign_tenant_are_dead_lettered_and_good_rec
         # Applied exactly once: the registry published one WorkerRegistered for w-good, under its own name.
         published = await records_in(bootstrap, run_prefix + REGISTRY_EVENTS, wait=5.0)
         about_w_good = [Envelope.from_bytes(r.value) for r in published if b'"w-good"' in r.value]
-        hires = [e for e in about_w_good if e.event_type == "WorkerRegistered"]  # (the ladder may promote too)
+        hires = [
+            e for e in about_w_good if e.event_type == "WorkerRegistered"
+        ]  # (the ladder may promote too)
         assert [(e.event_type, e.producer) for e in hires] == [("WorkerRegistered", "registry")]
 
 

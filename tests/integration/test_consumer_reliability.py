@@ -135,8 +135,10 @@ async def test_bad_records_go_to_the_dead_letter_topic_and_the_flow_goes_on(
     }
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", **aiokafka_kwargs())
     await producer.start()
+    # The original headers travel with the letter (through FastStream's publisher, as text).
+    original_headers = [("traceparent", b"00-4bf92f3577b34da6-00f067aa0ba902b7-01"), ("raw", b"\xff\x00")]
     for value in bad.values():  # all on one partition, ahead of the good event
-        await producer.send_and_wait(topic, value, key=b"w-good", partition=0)
+        await producer.send_and_wait(topic, value, key=b"w-good", partition=0, headers=original_headers)
     await producer.send_and_wait(topic, good.to_bytes(), key=b"w-good", partition=0)
     await producer.stop()
 
@@ -157,6 +159,9 @@ async def test_bad_records_go_to_the_dead_letter_topic_and_the_flow_goes_on(
         assert headers["dlq.original_topic"].decode() == topic
         assert headers["dlq.detail"], f"{reason}: a readable detail"
         assert headers["dlq.consumer"].decode() == group
+        assert letter.key == b"w-good", f"{reason}: the original key is kept"
+        assert headers["traceparent"] == original_headers[0][1], f"{reason}: a text header is kept"
+        assert headers["raw"] == b"\\xff\x00", f"{reason}: a binary header arrives escaped, not lost"
     assert b"99" in dict(by_reason["future_schema_version"].headers)["dlq.detail"]
 
 

@@ -11,15 +11,15 @@ from datetime import date
 from functools import partial
 
 import pytest
-from faststream.kafka import KafkaBroker, TestKafkaBroker
+from faststream.kafka import KafkaBroker, KafkaRouter, TestKafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis import migrate
 from chassis.db import session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore import EventStore
-from chassis.inbox import InboxConsumer
-from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
+from chassis.inbox import BatchOutcome, InboxConsumer
+from chassis.kafka import DeadLetterTopics, InFlight, bind_inbox_consumer, ensure_topics
 from chassis.kafka_security import faststream_security
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope, StreamRef
@@ -34,31 +34,34 @@ from services.registry.service import SPEC
 pytestmark = pytest.mark.postgres
 
 
-class RefusingSender:
-    """In memory there is no dead-letter topic; this test expects no dead letter."""
-
-    async def send(self, topic: str, *args: object, **kwargs: object) -> asyncio.Future[None]:
-        raise AssertionError(f"unexpected dead letter to {topic}")
-
-
 @asynccontextmanager
 async def policy_broker(
-    mode: str, engine: AsyncEngine, topic: str, bootstrap: str | None
+    mode: str, engine: AsyncEngine, topic: str, bootstrap: str | None, outcomes: list[BatchOutcome]
 ) -> AsyncIterator[KafkaBroker]:
+    """The policy's consumer wired like a service's (a router, the typed batch subscriber,
+    FastStream dead-letter publishers), on the in-memory broker or on Kafka."""
     store = EventStore(topic_of=lambda _: topic)
     unit_of_work = partial(UnitOfWork, session_factory(engine), store, producer="registry")
     broker = KafkaBroker(
         (bootstrap or "in-memory:9092").split(","), security=faststream_security() if bootstrap else None
     )
-    sender = create_producer(bootstrap, client_id="policy-test") if bootstrap else RefusingSender()
+    router = KafkaRouter()
+    name = f"registry.ladder-policy.{uuid.uuid4().hex[:6]}"
+
+    async def record(outcome: BatchOutcome) -> None:
+        outcomes.append(outcome)
+
     consumer = InboxConsumer(
-        name=f"registry.ladder-policy.{uuid.uuid4().hex[:6]}",
+        name=name,
         sessions=session_factory(engine),
         handlers=ladder_policy_handlers(unit_of_work),
-        dead_letters=DeadLetterPublisher(sender, consumer="registry.ladder-policy"),
+        dead_letters=DeadLetterPublisher(
+            DeadLetterTopics.declare(router, [topic], consumer=name), consumer=name
+        ),
+        after_commit=record,
     )
     bind_inbox_consumer(
-        broker,
+        router,
         consumer,
         topics=[topic],
         group_id=consumer.name,
@@ -66,19 +69,18 @@ async def policy_broker(
         batch_timeout_ms=50,
         in_flight=InFlight(),
     )
+    broker.include_router(router)
     if mode == "memory":
         async with TestKafkaBroker(broker) as test_broker:
             yield test_broker
         return
-    assert bootstrap is not None and not isinstance(sender, RefusingSender)
+    assert bootstrap is not None
     await ensure_topics(bootstrap, [topic])
-    await sender.start()
     await broker.start()
     try:
         yield broker
     finally:
         await broker.stop()
-        await sender.stop()
 
 
 async def stored(engine: AsyncEngine, store: EventStore, worker_id: str, event_type: str) -> list[Envelope]:
@@ -132,7 +134,8 @@ async def test_a_certificate_lifts_a_worker_over_the_seed_floor_once(
         tenant="qz",
     )
 
-    async with policy_broker(mode, engine, topic, bootstrap) as broker:
+    outcomes: list[BatchOutcome] = []
+    async with policy_broker(mode, engine, topic, bootstrap, outcomes) as broker:
         for envelope in (registered, awarded, awarded):  # a junior is below every floor; then a redelivery
             await broker.publish(envelope.to_bytes(), topic, key=b"w-1")
         (certified,) = await eventually(lambda: stored(engine, store, "w-1", "SkillLevelCertified"))
@@ -141,6 +144,8 @@ async def test_a_certificate_lifts_a_worker_over_the_seed_floor_once(
         await eventually(lambda: stored(engine, store, "w-1", "TierPromoted"))
         await asyncio.sleep(0.5 if mode == "kafka" else 0)  # room for a wrong second promotion
 
+    assert not [letter for outcome in outcomes for letter in outcome.dead_letters], "no dead letter"
+    assert sum(outcome.duplicates for outcome in outcomes) == 3, "the three redeliveries changed nothing"
     assert await stored(engine, store, "w-1", "TierPromoted") == await promoted_once(engine, store, certified)
     assert len(await stored(engine, store, "w-1", "SkillLevelCertified")) == 1
 

@@ -1,4 +1,4 @@
-"""chassis.infra's choice of infrastructure; nothing is started (the starters are replaced)."""
+"""deploy.infra's choice of infrastructure; nothing is started (the starters are replaced)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from chassis import infra
-from chassis.infra import Infrastructure, database_url, provide_infrastructure, url_base
+from deploy import infra
+from deploy.infra import Infrastructure, database_url, provide_infrastructure, url_base
 
 LOCAL_KAFKA = "127.0.0.1:19092"
 LOCAL_PG = "postgresql+asyncpg://craftsman@127.0.0.1:15432"

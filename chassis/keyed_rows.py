@@ -1,0 +1,56 @@
+"""Read models keyed by one column, projected from events: the mechanism only.
+
+A service declares its own table (its columns) and says which facts of which event
+fill a row; this module upserts that row and reads it back. It knows no event and no
+service, so the chassis stays below the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.errors import DomainRuleViolated
+from chassis.inbox import Handler
+from chassis.sqlutil import upsert
+from contracts.envelope import Envelope
+from contracts.events.base import Event
+
+E = TypeVar("E", bound=Event)
+
+
+def _key_column(table: Table) -> str:
+    (key,) = table.primary_key.columns  # one-column keys only: the row *is* its key's latest facts
+    return key.name
+
+
+def upsert_from(table: Table, facts: Callable[[E], Mapping[str, Any]]) -> Handler:
+    """The inbox handler that keeps `table`'s row of each event's key at the event's facts.
+
+    Facts for columns the table does not have are left out, so a service's table may
+    keep fewer columns than the event carries.
+    """
+    key = _key_column(table)
+
+    async def keep_row(session: AsyncSession, envelope: Envelope, event: E) -> None:
+        values = {name: value for name, value in facts(event).items() if name in table.c}
+        await session.execute(upsert(session, table, values, keys=(key,)))
+
+    return keep_row
+
+
+async def find_row(session: AsyncSession, table: Table, key: str) -> RowMapping | None:
+    row = (await session.execute(select(table).where(table.c[_key_column(table)] == key))).first()
+    return None if row is None else row._mapping
+
+
+async def require_row(session: AsyncSession, table: Table, key: str, *, missing: str) -> RowMapping:
+    """The row, or a rule violation saying `missing` (a service acts only on what it was told)."""
+    row = await find_row(session, table, key)
+    if row is None:
+        raise DomainRuleViolated(missing)
+    return row
