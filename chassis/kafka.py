@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.broker.registrator import KafkaRegistrator
 from faststream.message import StreamMessage
@@ -155,11 +156,21 @@ class DeadLetterTopics:
     channel, and sent by the broker's producer (acks=all, idempotent).
     """
 
-    def __init__(self, publishers: Mapping[str, TopicPublisher]) -> None:
+    def __init__(self, publishers: Mapping[str, TopicPublisher], broker: KafkaBroker | None = None) -> None:
         self._publishers = publishers
+        self._broker = broker
 
     @classmethod
-    def declare(cls, router: KafkaRegistrator, topics: Iterable[str], *, consumer: str) -> DeadLetterTopics:
+    def declare(
+        cls,
+        router: KafkaRegistrator,
+        topics: Iterable[str],
+        *,
+        consumer: str,
+        broker: KafkaBroker | None = None,
+    ) -> DeadLetterTopics:
+        """Publishers for the dead letters of `topics`; with a `broker`, also for topics read by
+        pattern (an enterprise's inbound topic), which no publisher can be declared for ahead."""
         publishers: dict[str, TopicPublisher] = {}
         for topic in topics:
             dlq = dead_letter_topic(topic)
@@ -172,7 +183,7 @@ class DeadLetterTopics:
                 ),
                 schema=bytes,
             )
-        return cls(publishers)
+        return cls(publishers, broker)
 
     async def send(
         self,
@@ -185,7 +196,15 @@ class DeadLetterTopics:
     ) -> asyncio.Future[Any]:
         # no_confirm: the letters of a batch are all sent before any acknowledgement is awaited
         # (DeadLetterPublisher awaits them all before the offsets are committed).
-        future: asyncio.Future[Any] = await self._publishers[topic].publish(
+        publisher = self._publishers.get(topic)
+        if publisher is None and self._broker is not None:
+            undeclared: asyncio.Future[Any] = await self._broker.publish(
+                value or b"", topic, key=key, headers=_text_headers(headers or ()), no_confirm=True
+            )
+            return undeclared
+        if publisher is None:
+            raise KeyError(f"no dead-letter publisher for {topic}")
+        future: asyncio.Future[Any] = await publisher.publish(
             value or b"", key=key, headers=_text_headers(headers or ()), no_confirm=True
         )
         return future

@@ -138,7 +138,7 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
     for subscription in subscriptions:
         group = f"{settings.consumer_group_prefix}{settings.service_name}.{subscription.name}"
         topics_of_run = [settings.topic_prefix + topic for topic in subscription.topics]
-        dead_letters = DeadLetterTopics.declare(router, topics_of_run, consumer=group)
+        dead_letters = DeadLetterTopics.declare(router, topics_of_run, consumer=group, broker=runtime.broker)
         consumer = InboxConsumer(
             name=group,
             sessions=runtime.sessions,
