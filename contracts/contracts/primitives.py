@@ -7,8 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^\S+$")]
-"""An id from the owning system: non-empty, no whitespace."""
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
+"""One explicit character class, so that every validator agrees (`^\\S+$` let U+001C–U+001F
+through in pydantic and ECMA regexes but not in Python's jsonschema)."""
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)]
+"""An id from the owning system: ASCII letters and digits, then also . _ : @ -; at most 128."""
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 """A short human label (a person, a course, a trade)."""

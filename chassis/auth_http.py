@@ -1,0 +1,90 @@
+"""The caller check as FastAPI dependencies: each endpoint states its rule with `requires`.
+
+`requires(...)` gives a `Guard` (the principal and the rule); a role outside the rule is
+refused before the endpoint runs, and the endpoint calls `guard.check(tenant)` once it
+knows whose record it addresses. The rule stays on the route (`rule_of`), so a test can
+walk the app's routes and find an endpoint that declares none.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.params import Depends as DependsParam
+from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from chassis.auth import ANONYMOUS, Decision, Principal, Role, Rule, Tenant, decide
+from chassis.auth_tokens import Authenticator
+from chassis.errors import Forbidden, NotFound, Unauthenticated
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT from `python -m chassis token`")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="A key from CRAFTSMAN_AUTH_API_KEYS")
+
+
+def principal_of(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    authenticator: Authenticator = request.app.state.authenticator
+    if bearer is not None:
+        return authenticator.from_bearer(bearer.credentials)
+    if api_key is not None:
+        return authenticator.from_api_key(api_key)
+    if request.headers.get("authorization"):
+        raise Unauthenticated("the Authorization header is not a bearer token")
+    return ANONYMOUS
+
+
+class Guard:
+    def __init__(self, principal: Principal, rule: Rule) -> None:
+        self.principal = principal
+        self.rule = rule
+
+    def check(self, tenant: Tenant, *, missing: str = "not found") -> None:
+        """Raise Forbidden (403) or NotFound (404, with the words a missing record gets)."""
+        match decide(self.principal, self.rule, tenant):
+            case Decision.ALLOW:
+                return
+            case Decision.HIDE:
+                raise NotFound(missing)
+            case Decision.FORBID:
+                raise Forbidden(f"a {self.principal.role.value} principal may not do this here")
+
+
+class Access:
+    """The dependency behind `requires`: it carries the endpoint's rule."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+
+    def __call__(self, principal: Annotated[Principal, Depends(principal_of)]) -> Guard:
+        if self.rule.public:
+            return Guard(principal, self.rule)
+        if principal is ANONYMOUS:
+            raise Unauthenticated("this endpoint needs a bearer token or an API key")
+        if principal.role not in self.rule.roles:
+            raise Forbidden(f"a {principal.role.value} principal may not do this")
+        return Guard(principal, self.rule)
+
+
+def requires(*roles: Role, hide: bool = False) -> Any:
+    """`guard: Annotated[Guard, requires(Role.CITY_UNION, ...)]`; hide=True answers 404 out of scope."""
+    return Depends(Access(Rule(frozenset(roles), hide=hide)))
+
+
+PUBLIC = requires(Role.PUBLIC)
+EVERYONE_IN_THE_CITY = (Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE)
+
+
+def rule_of(route: APIRoute) -> Rule | None:
+    """The rule an endpoint declared (None: it declared none)."""
+    for dependency in route.dependant.dependencies:
+        if isinstance(dependency.call, Access):
+            return dependency.call.rule
+    for declared in route.dependencies:
+        if isinstance(declared, DependsParam) and isinstance(declared.dependency, Access):
+            return declared.dependency.rule
+    return None
