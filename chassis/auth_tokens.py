@@ -82,3 +82,14 @@ class Authenticator:
             if hmac.compare_digest(known.encode(), key.encode()):
                 return principal
         raise Unauthenticated("the API key is not known")
+
+
+CITY_UNION = Principal(Role.CITY_UNION, subject="city-union")
+
+
+def bearer_headers(
+    principal: Principal = CITY_UNION, settings: ServiceSettings | None = None
+) -> dict[str, str]:
+    """An Authorization header for local clients (demo, tests, bench), signed with the configured key."""
+    token = Authenticator(settings or ServiceSettings()).mint(principal)
+    return {"Authorization": f"Bearer {token}"}

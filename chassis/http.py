@@ -9,7 +9,6 @@ from uuid import UUID
 
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict
-from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,6 +87,15 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
+# Typed `UUID` with a None default, not `UUID | None`: the latter documents a nullable header,
+# and clients then send the string "null".
+_KEY_HEADER = Header(
+    default=None,
+    alias=IDEMPOTENCY_HEADER,
+    description="A UUID: repeat the command safely (same key and request, same answer)",
+)
+
+
 class CommandCall:
     """A command's request as the boundary runs it: once per Idempotency-Key."""
 
@@ -95,17 +103,11 @@ class CommandCall:
         self,
         request: Request,
         response: Response,
-        idempotency_key: Annotated[
-            UUID | SkipJsonSchema[None],
-            Header(
-                alias=IDEMPOTENCY_HEADER,
-                description="A UUID: repeat the command safely (same key and request, same answer)",
-            ),
-        ] = None,
+        idempotency_key: UUID = _KEY_HEADER,
     ) -> None:
         self.request = request
         self.response = response
-        self.key = idempotency_key
+        self.key: UUID | None = idempotency_key
 
     async def execute(self, handler: CommandHandler[C], command: C) -> CommandAccepted:
         runtime = _runtime(self.request)
@@ -156,11 +158,16 @@ Call = Annotated[CommandCall, Depends()]
 
 
 async def read_or_404(
-    runtime: Runtime, read: Callable[[AsyncSession], Awaitable[T | None]], missing: str
+    runtime: Runtime, query: Callable[[AsyncSession], Awaitable[T | None]], missing: str
 ) -> T:
     """The read model's answer, or NotFound (404) with the caller's words."""
-    async with runtime.readers() as session:
-        found = await read(session)
+    found = await read(runtime, query)
     if found is None:
         raise NotFound(missing)
     return found
+
+
+async def read(runtime: Runtime, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """One query on a read session (e.g. the tenant of a record, for the scope check)."""
+    async with runtime.readers() as session:
+        return await query(session)

@@ -37,7 +37,6 @@ from chassis.errors import (
     DomainRuleViolated,
     Forbidden,
     IdempotencyKeyReused,
-    InvalidInput,
     NotFound,
     Unauthenticated,
     error_body,
@@ -290,10 +289,6 @@ def install_error_handlers(app: FastAPI) -> None:
         body = error_body("unauthenticated", str(error))
         return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
-    def invalid_input(_: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, InvalidInput)
-        return JSONResponse(error_body("invalid_request", str(error), field=error.field), status_code=422)
-
     def invalid(_: Request, error: Exception) -> JSONResponse:
         # A pydantic error from a model built in the domain (an event's own shape), or
         # FastAPI's validation of the request: name the first field, never echo the input.
@@ -312,7 +307,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(DomainRuleViolated, rule_violated)
     app.add_exception_handler(Unauthenticated, unauthenticated)
-    app.add_exception_handler(InvalidInput, invalid_input)
     app.add_exception_handler(ValidationError, invalid)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis import migrate
+from chassis.auth import Principal
+from chassis.auth_tokens import CITY_UNION, bearer_headers
 from chassis.db import session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore import EventStore
@@ -42,10 +45,9 @@ def unit_of_work(engine: AsyncEngine, spec: ServiceSpec) -> UnitOfWork:
     return UnitOfWork(session_factory(engine), EventStore(), producer=spec.name)
 
 
-@asynccontextmanager
-async def http_client(engine: AsyncEngine, spec: ServiceSpec) -> AsyncIterator[httpx.AsyncClient]:
+def http_service(engine: AsyncEngine, spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
     """The service's routes on a runtime with a real database and no Kafka (nothing relays)."""
-    app = http_app(spec)
+    app = http_app(spec, settings=settings)
     app.state.runtime = Runtime(
         settings=ServiceSettings(service_name=spec.name),
         engine=engine,
@@ -55,8 +57,18 @@ async def http_client(engine: AsyncEngine, spec: ServiceSpec) -> AsyncIterator[h
         broker=None,  # type: ignore[arg-type]
         relay=Relay(engine, FakeSender(), name="not-running"),  # commits wake it; nothing runs it
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    return app
+
+
+@asynccontextmanager
+async def http_client(
+    engine: AsyncEngine, spec: ServiceSpec, principal: Principal | None = CITY_UNION
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The service's HTTP app without Kafka, called as `principal` (the city union unless said;
+    None: no credentials)."""
+    transport = httpx.ASGITransport(app=http_service(engine, spec))
+    headers = {} if principal is None else bearer_headers(principal)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as client:
         yield client
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
-"""One explicit character class, so that every validator agrees (`^\\S+$` let U+001C–U+001F
+"""One explicit character class, so that every validator agrees (`^\\S+$` let U+001C to U+001F
 through in pydantic and ECMA regexes but not in Python's jsonschema)."""
 
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)]

@@ -1,14 +1,48 @@
-"""Queries over the competitions read models (the repository owns the SQL)."""
+"""Queries over the competitions read models (the repository owns the SQL), answered as models."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.auth import Tenant
 from chassis.known_workers import KnownWorker, find_known_worker
 from services.competitions.read_models import contests, known_workers, results
+
+
+class KnownWorkerAnswer(BaseModel):
+    worker_id: str
+    enterprise_id: str
+    full_name: str
+    skill_level: str | None = None
+
+
+class Entrant(BaseModel):
+    contest_id: str
+    worker_id: str
+    enterprise_id: str
+    full_name: str | None
+    raw_score: float
+    standardised_score: int | None
+    rank: int | None
+    medal: str | None
+    event_id: str
+
+
+class Leaderboard(BaseModel):
+    contest_id: str
+    title: str
+    trade: str
+    level: str
+    region_id: str
+    starts_on: date
+    ends_on: date
+    concluded_on: date | None
+    results: list[Entrant]
 
 
 class CompetitionsQueries:
@@ -17,6 +51,16 @@ class CompetitionsQueries:
 
     async def known_worker(self, worker_id: str) -> KnownWorker | None:
         return await find_known_worker(self._session, known_workers, worker_id)
+
+    async def worker_tenant(self, worker_id: str) -> Tenant:
+        found = await find_known_worker(self._session, known_workers, worker_id)
+        return Tenant() if found is None else Tenant(enterprise_id=found.enterprise_id)
+
+    async def contest_tenant(self, contest_id: str) -> Tenant:
+        region = await self._session.scalar(
+            select(contests.c.region_id).where(contests.c.contest_id == contest_id)
+        )
+        return Tenant(region_id=region)
 
     async def leaderboard(self, contest_id: str) -> dict[str, Any] | None:
         """The contest with its entrants, best raw score first; None for an unknown contest.

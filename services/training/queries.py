@@ -1,13 +1,44 @@
-"""Queries over the training read models (the repository owns the SQL)."""
+"""Queries over the training read models (the repository owns the SQL), and the models the
+API answers with."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.auth import Tenant
 from chassis.known_workers import KnownWorker, find_known_worker
 from services.training.read_models import known_workers, learning_records
 from services.training.xapi import Completion
+
+
+class KnownWorkerAnswer(BaseModel):
+    worker_id: str
+    enterprise_id: str
+    full_name: str
+    skill_level: str | None = None
+
+
+class CompletionAnswer(BaseModel):
+    event_id: str
+    enrolment_id: str
+    worker_id: str
+    course_id: str
+    course_title: str
+    hours: float
+    completed_on: date
+    provider: str
+    xapi: dict[str, Any]
+
+
+class LearningRecord(BaseModel):
+    worker_id: str
+    total_hours: float
+    completions: list[CompletionAnswer]
 
 
 class TrainingQueries:
@@ -16,6 +47,10 @@ class TrainingQueries:
 
     async def known_worker(self, worker_id: str) -> KnownWorker | None:
         return await find_known_worker(self._session, known_workers, worker_id)
+
+    async def worker_tenant(self, worker_id: str) -> Tenant:
+        found = await self.known_worker(worker_id)
+        return Tenant() if found is None else Tenant(enterprise_id=found.enterprise_id)
 
     async def completions(self, worker_id: str) -> list[Completion]:
         rows = await self._session.execute(
