@@ -8,11 +8,13 @@ walk the app's routes and find an endpoint that declares none.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
-from fastapi.params import Depends as DependsParam
-from fastapi.routing import APIRoute
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import iter_route_contexts
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from chassis.auth import ANONYMOUS, Decision, Principal, Role, Rule, Tenant, decide
@@ -79,12 +81,30 @@ PUBLIC = requires(Role.PUBLIC)
 EVERYONE_IN_THE_CITY = (Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE)
 
 
-def rule_of(route: APIRoute) -> Rule | None:
-    """The rule an endpoint declared (None: it declared none)."""
-    for dependency in route.dependant.dependencies:
-        if isinstance(dependency.call, Access):
-            return dependency.call.rule
-    for declared in route.dependencies:
-        if isinstance(declared, DependsParam) and isinstance(declared.dependency, Access):
-            return declared.dependency.rule
-    return None
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    rule: Rule | None  # None: it declared none
+
+
+def endpoints(app: FastAPI) -> list[Endpoint]:
+    """Every operation of the app with the rule it declared, as FastAPI routes them (also
+    through included routers)."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        dependant: Dependant | None = getattr(context, "dependant", None)
+        if dependant is None or context.path is None:
+            continue  # not an API route (the OpenAPI document, the docs)
+        rule = next(
+            (d.call.rule for d in _flattened(dependant) if isinstance(d.call, Access)),
+            None,
+        )
+        found += [Endpoint(method, context.path, rule) for method in sorted(context.methods or ())]
+    return found
+
+
+def _flattened(dependant: Dependant) -> Iterator[Dependant]:
+    for dependency in dependant.dependencies:
+        yield dependency
+        yield from _flattened(dependency)
