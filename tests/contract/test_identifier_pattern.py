@@ -31,7 +31,7 @@ def by_pydantic(value: str) -> bool:
 
 
 def by_jsonschema(value: str) -> bool:
-    return STRICT.is_valid(value)
+    return bool(STRICT.is_valid(value))
 
 
 def by_fastjsonschema(value: str) -> bool:
