@@ -108,3 +108,21 @@ def _flattened(dependant: Dependant) -> Iterator[Dependant]:
     for dependency in dependant.dependencies:
         yield dependency
         yield from _flattened(dependency)
+
+
+def document_public_endpoints(app: FastAPI) -> None:
+    """Say in /openapi.json that a public endpoint needs no credentials (`{}` among its
+    security requirements), so clients and checkers do not expect a 401 there."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()  # FastAPI caches it: the change below is made once
+        for endpoint in endpoints(app):
+            if endpoint.rule is not None and endpoint.rule.public:
+                operation = document["paths"][endpoint.path][endpoint.method.lower()]
+                security = operation.setdefault("security", [])
+                if {} not in security:
+                    security.insert(0, {})
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chassis import migrate
-from chassis.auth_http import PUBLIC
+from chassis.auth_http import PUBLIC, document_public_endpoints
 from chassis.auth_tokens import Authenticator
 from chassis.boundary import RequestGuard
 from chassis.correlation import CorrelationMiddleware
@@ -35,6 +35,7 @@ from chassis.deadletter import DeadLetterPublisher
 from chassis.errors import (
     AlreadyExists,
     DomainRuleViolated,
+    ErrorAnswer,
     Forbidden,
     IdempotencyKeyReused,
     NotFound,
@@ -46,7 +47,7 @@ from chassis.inbox import BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
 from chassis.logging import configure_logging, get_logger
 from chassis.relay import Relay
-from chassis.settings import ServiceSettings
+from chassis.settings import LOCAL_JWT_SECRET, ServiceSettings
 from chassis.telemetry import configure_tracing
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from contracts.events.base import Event
@@ -163,6 +164,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
         configure_tracing(settings.service_name)
+        if settings.auth_jwt_secret.get_secret_value() == LOCAL_JWT_SECRET:
+            log.warning("auth.local_signing_key", hint="set CRAFTSMAN_AUTH_JWT_SECRET outside local runs")
         runtime = await build_runtime(spec, settings)
         app.state.runtime = runtime
         stop = asyncio.Event()
@@ -203,6 +206,7 @@ def http_app(
     install_error_handlers(app)
     app.include_router(health_routes())
     app.include_router(spec.routes)
+    document_public_endpoints(app)
     return app
 
 
@@ -224,7 +228,11 @@ class Readiness(BaseModel):
 
 
 def health_routes() -> APIRouter:
-    router = APIRouter(tags=["operations"], dependencies=[PUBLIC])
+    router = APIRouter(
+        tags=["operations"],
+        dependencies=[PUBLIC],
+        responses={401: {"model": ErrorAnswer, "description": "Credentials sent that do not verify"}},
+    )
 
     @router.get("/health")
     async def health() -> Health:
