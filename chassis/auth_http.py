@@ -78,7 +78,6 @@ def requires(*roles: Role, hide: bool = False) -> Any:
 
 
 PUBLIC = requires(Role.PUBLIC)
-EVERYONE_IN_THE_CITY = (Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ async def test_bad_requests_get_one_error_shape_that_says_what_is_wrong(engine: 
             },
         )
         missing = await client.get("/workers/w-404/profile")
+        no_roster = await client.get("/enterprises/nope/roster")  # not an empty 200
         no_route = await client.get("/nowhere")
         wrong_method = await client.delete("/enterprises")
         await client.post("/enterprises", json=ENTERPRISE)
@@ -89,6 +90,7 @@ async def test_bad_requests_get_one_error_shape_that_says_what_is_wrong(engine: 
     rule = is_error_shape(unknown_enterprise, 422, "rule_violated")
     assert "nope is not registered" in rule["message"]
     is_error_shape(missing, 404, "not_found")
+    assert "nope is not registered" in is_error_shape(no_roster, 404, "not_found")["message"]
     is_error_shape(no_route, 404, "not_found")
     is_error_shape(wrong_method, 405, "method_not_allowed")
     is_error_shape(twice, 409, "already_exists")

@@ -1,6 +1,6 @@
 """The idempotency table: the first answer of every command sent with an Idempotency-Key.
 
-Revision ID: chassis_0002
+Revision ID: chassis_0003
 Create Date: 2026-11-24
 """
 
@@ -9,7 +9,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "chassis_0002"
+revision = "chassis_0003"
+# Main has chassis_0002 (snapshot versions) from another branch: at merge this becomes
+# down_revision = "chassis_0002". On this branch the chain is 0001 → 0003.
 down_revision = "chassis_0001"
 branch_labels = None
 depends_on = None
