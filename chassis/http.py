@@ -9,19 +9,16 @@ from uuid import UUID
 
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis import idempotency
 from chassis.errors import (
-    AlreadyExists,
-    DomainRuleViolated,
     ErrorAnswer,
     IdempotencyKeyReused,
     NotFound,
 )
-from chassis.eventstore.store import ConcurrencyError
-from chassis.unit_of_work import DuplicateCommand, UnitOfWork
+from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 
 if TYPE_CHECKING:
@@ -127,16 +124,14 @@ class CommandCall:
         unit_of_work.also_write(remember)
         try:
             return accepted(await handler(unit_of_work, command, key))
-        except (
-            IntegrityError,
-            ConcurrencyError,
-            DuplicateCommand,
-            AlreadyExists,
-            DomainRuleViolated,
-            NotFound,
-        ):
-            # A request with the same key may have won the race: then its answer is ours.
-            replay = await self._replay(runtime, key, seen)
+        except Exception:
+            # Whatever refused it (the key's primary key, an event id, the stream version, or
+            # a rule that already sees the twin's effect): if a request with the same key won
+            # the race, its answer is ours. Otherwise the refusal stands.
+            try:
+                replay = await self._replay(runtime, key, seen)
+            except SQLAlchemyError:
+                replay = None  # the database is unwell: the first error says more
             if replay is None:
                 raise
             return replay
