@@ -5,6 +5,7 @@ exists exactly when the command's events do. A repeat finds it and replays the a
 whatever the number of events; a key reused for another request (another fingerprint) is
 refused. Two requests racing with one key collide on the primary key, on an event id or on
 a business rule; the loser looks the key up again and replays the winner's answer.
+Only accepted commands are recorded: a refused one changed nothing and may be retried.
 """
 
 from __future__ import annotations

@@ -319,6 +319,13 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, http_error)
 
+    def unexpected(_: Request, error: Exception) -> JSONResponse:
+        # The shape holds even here; the details go to the log, not to the caller.
+        log.error("http.unexpected_error", error_type=type(error).__name__, exc_info=error)
+        return JSONResponse(error_body("internal_error", "the service failed; it is logged"), status_code=500)
+
+    app.add_exception_handler(Exception, unexpected)
+
 
 def validation_answer(problems: Sequence[Any]) -> dict[str, Any]:
     """The first few problems in words (their messages, never the input they refused)."""

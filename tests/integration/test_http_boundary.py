@@ -11,11 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import APIRouter
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from chassis.auth_http import PUBLIC
 from chassis.db import session_factory
 from chassis.eventstore.schema import events, idempotency
+from chassis.service import ServiceSpec, http_app
 from chassis.settings import ServiceSettings
 from contracts.vocabulary import ContestLevel, SkillLevel
 from services.competitions.commands import OpenContest
@@ -269,3 +272,16 @@ async def test_concurrent_requests_with_one_key_all_get_the_first_answer(pg_engi
         )
         recorded = await connection.scalar(select(func.count()).select_from(idempotency))
     assert (nominations, recorded) == (40, 40)
+
+
+async def test_an_unexpected_failure_keeps_the_shape_and_says_nothing_inside() -> None:
+    routes = APIRouter()
+
+    @routes.get("/boom", dependencies=[PUBLIC])
+    async def boom() -> None:
+        raise RuntimeError("secret connection string postgres://user:pw@host")
+
+    transport = httpx.ASGITransport(app=http_app(ServiceSpec("test", routes)), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        answer = await client.get("/boom")
+    assert "secret" not in is_error_shape(answer, 500, "internal_error")["message"]
