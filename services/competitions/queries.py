@@ -53,7 +53,7 @@ class CompetitionsQueries:
         return await find_known_worker(self._session, known_workers, worker_id)
 
     async def worker_tenant(self, worker_id: str) -> Tenant:
-        found = await find_known_worker(self._session, known_workers, worker_id)
+        found = await self.known_worker(worker_id)
         return Tenant() if found is None else Tenant(enterprise_id=found.enterprise_id)
 
     async def contest_tenant(self, contest_id: str) -> Tenant:
