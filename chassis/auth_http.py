@@ -2,7 +2,7 @@
 
 `requires(...)` gives a `Guard` (the principal and the rule); a role outside the rule is
 refused before the endpoint runs, and the endpoint calls `guard.check(tenant)` once it
-knows whose record it addresses. The rule stays on the route (`rule_of`), so a test can
+knows whose record it addresses. The rule stays on the route (`endpoints`), so a test can
 walk the app's routes and find an endpoint that declares none.
 """
 
