@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate, event
 from bench.report import Measurement, percentile, rate
 from bench.resources import PostgresServer, Resources
 from bench.services import RunningService, service, wait_caught_up
+from chassis.auth_tokens import bearer_headers
 
 
 @dataclass
@@ -121,7 +122,9 @@ async def api_append(
     async with service("registry", database_url=url, kafka=res.kafka, log_dir=log_dir) as registry:
         catch_up = await wait_caught_up(res.kafka, "registry")
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        async with httpx.AsyncClient(base_url=registry.base_url, timeout=30, limits=limits) as client:
+        async with httpx.AsyncClient(
+            base_url=registry.base_url, timeout=30, limits=limits, headers=bearer_headers()
+        ) as client:
             enterprise_id = f"bench-ent-{res.run_id}"
             (await client.post("/enterprises", json=enterprise_command(enterprise_id))).raise_for_status()
             await _hammer(

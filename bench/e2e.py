@@ -24,6 +24,7 @@ from bench.append_figures import enterprise_command, worker_command
 from bench.report import Measurement, percentile
 from bench.resources import Resources, offsets, partitions_of
 from bench.services import RunningService, service, wait_caught_up
+from chassis.auth_tokens import bearer_headers
 from chassis.db import create_engine
 from chassis.eventstore.schema import inbox
 from chassis.kafka_security import aiokafka_kwargs
@@ -225,7 +226,9 @@ async def end_to_end(
         caught = [await wait_caught_up(res.kafka, name) for name in ("registry", "training")]
         limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
         # Open loop: a slow answer must not fail the command, it must show in the latency.
-        async with httpx.AsyncClient(base_url=registry.base_url, timeout=120, limits=limits) as client:
+        async with httpx.AsyncClient(
+            base_url=registry.base_url, timeout=120, limits=limits, headers=bearer_headers()
+        ) as client:
             enterprise_id = f"bench-e2e-{res.run_id}"
             (await client.post("/enterprises", json=enterprise_command(enterprise_id))).raise_for_status()
             both = (registry, training)

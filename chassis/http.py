@@ -1,4 +1,5 @@
-"""What every service's HTTP boundary shares: the command answer and the idempotency key."""
+"""What every service's HTTP boundary shares: the command base and answer, idempotent
+execution, "read, or 404", and the statuses an endpoint documents."""
 
 from __future__ import annotations
 
@@ -6,8 +7,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from uuid import UUID
 
-from fastapi import Header
+from fastapi import Depends, Header, Request, Response
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis import idempotency
+from chassis.errors import (
+    ErrorAnswer,
+    IdempotencyKeyReused,
+    NotFound,
+)
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 
@@ -15,31 +25,144 @@ if TYPE_CHECKING:
     from chassis.service import Runtime
 
 C = TypeVar("C")
+T = TypeVar("T")
 CommandHandler = Callable[[UnitOfWork, C, UUID | None], Awaitable[list[Envelope]]]
 
-IdempotencyKey = Annotated[UUID | None, Header(description="Repeat a command safely: same key, same effect")]
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def accepted(envelopes: Sequence[Envelope]) -> dict[str, Any]:
+class Command(BaseModel):
+    """The base of every service's commands: immutable, and no field it does not know."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EventRef(BaseModel):
+    event_id: UUID
+    event_type: str
+
+
+class CommandAccepted(BaseModel):
     """A command's answer: the events it stored (they reach Kafka through the outbox)."""
-    return {"events": [{"event_id": str(e.event_id), "event_type": e.event_type} for e in envelopes]}
+
+    events: list[EventRef]
+    replayed: bool = False
 
 
-class CommandAlreadyApplied(Exception):
-    """The Idempotency-Key names a command that was applied before; answered 200 with its events."""
-
-    def __init__(self, envelopes: Sequence[Envelope]) -> None:
-        super().__init__(f"already applied as {len(envelopes)} event(s)")
-        self.envelopes = envelopes
+def accepted(envelopes: Sequence[Envelope]) -> CommandAccepted:
+    return CommandAccepted(events=[EventRef(event_id=e.event_id, event_type=e.event_type) for e in envelopes])
 
 
-async def execute(
-    runtime: Runtime, handler: CommandHandler[C], command: C, key: UUID | None
-) -> dict[str, Any]:
-    """Run a command handler in a unit of work; a repeated Idempotency-Key replays the answer."""
-    if key is not None:
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorAnswer, "description": description}
+
+
+_CALLER_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("The body is not well-formed JSON"),
+    401: _error("No principal, or credentials that do not verify"),
+    403: _error("The principal may not do this here"),
+    413: _error("The body is larger than the configured limit"),
+    422: _error("The request does not validate (the field is named), or a business rule refused it"),
+}
+
+READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_CALLER_ERRORS,
+    404: _error("Nothing of that id (or not visible to the principal)"),
+}
+"""The statuses a read answers besides 200."""
+
+COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **READ_RESPONSES,
+    200: {"model": CommandAccepted, "description": "A repeated Idempotency-Key: the first answer, replayed"},
+    409: _error("It exists already, or another writer changed it at the same time"),
+}
+"""The statuses a command answers besides 201."""
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+# Typed `UUID` with a None default, not `UUID | None`: the latter documents a nullable header,
+# and clients then send the string "null".
+_KEY_HEADER = Header(
+    default=None,
+    alias=IDEMPOTENCY_HEADER,
+    description="A UUID: repeat the command safely (same key and request, same answer)",
+)
+
+
+class CommandCall:
+    """A command's request as the boundary runs it: once per Idempotency-Key."""
+
+    def __init__(
+        self,
+        request: Request,
+        response: Response,
+        idempotency_key: UUID = _KEY_HEADER,
+    ) -> None:
+        self.request = request
+        self.response = response
+        self.key: UUID | None = idempotency_key
+
+    async def execute(self, handler: CommandHandler[C], command: C) -> CommandAccepted:
+        runtime = _runtime(self.request)
+        if self.key is None:
+            return accepted(await handler(runtime.unit_of_work(), command, None))
+        key = self.key
+        seen = idempotency.fingerprint(self.request.method, self.request.url.path, await self.request.body())
+        replay = await self._replay(runtime, key, seen)
+        if replay is not None:
+            return replay
+        unit_of_work = runtime.unit_of_work()
+
+        async def remember(session: AsyncSession, envelopes: list[Envelope]) -> None:
+            answer = accepted(envelopes).model_dump(mode="json")
+            await idempotency.record(session, key, idempotency.Recorded(seen, 201, answer))
+
+        unit_of_work.also_write(remember)
+        try:
+            return accepted(await handler(unit_of_work, command, key))
+        except Exception:
+            # Whatever refused it (the key's primary key, an event id, the stream version, or
+            # a rule that already sees the twin's effect): if a request with the same key won
+            # the race, its answer is ours. Otherwise the refusal stands.
+            try:
+                replay = await self._replay(runtime, key, seen)
+            except SQLAlchemyError:
+                replay = None  # the database is unwell: the first error says more
+            if replay is None:
+                raise
+            return replay
+
+    async def _replay(self, runtime: Runtime, key: UUID, seen: str) -> CommandAccepted | None:
         async with runtime.readers() as session:
-            prior = await runtime.store.events_of_command(session, key)
-        if prior:
-            raise CommandAlreadyApplied(prior)
-    return accepted(await handler(runtime.unit_of_work(), command, key))
+            found = await idempotency.recorded(session, key)
+        if found is None:
+            return None
+        if found.fingerprint != seen:
+            raise IdempotencyKeyReused(
+                f"the {IDEMPOTENCY_HEADER} {key} was used for another request; use a new key"
+            )
+        self.response.status_code = 200
+        return CommandAccepted.model_validate({**found.answer, "replayed": True})
+
+
+Call = Annotated[CommandCall, Depends()]
+
+
+async def read_or_404(
+    runtime: Runtime, query: Callable[[AsyncSession], Awaitable[T | None]], missing: str
+) -> T:
+    """The read model's answer, or NotFound (404) with the caller's words."""
+    found = await read(runtime, query)
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
+async def read(runtime: Runtime, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """One query on a read session (e.g. the tenant of a record, for the scope check)."""
+    async with runtime.readers() as session:
+        return await query(session)

@@ -13,25 +13,38 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chassis import migrate
 from chassis.asyncapi import asyncapi_document
+from chassis.auth_http import PUBLIC, document_public_endpoints
+from chassis.auth_tokens import Authenticator
+from chassis.boundary import RequestGuard
 from chassis.correlation import CorrelationMiddleware
 from chassis.db import READ_ONLY, create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
-from chassis.errors import AlreadyExists, DomainRuleViolated, NotFound
+from chassis.errors import (
+    AlreadyExists,
+    DomainRuleViolated,
+    ErrorAnswer,
+    Forbidden,
+    IdempotencyKeyReused,
+    NotFound,
+    Unauthenticated,
+    error_body,
+)
 from chassis.eventstore.store import ConcurrencyError, EventStore, topic_of_producer
-from chassis.http import CommandAlreadyApplied, accepted
 from chassis.inbox import BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import (
     PRODUCER_OPTIONS,
@@ -45,7 +58,7 @@ from chassis.kafka_security import KafkaCredentials, faststream_security
 from chassis.logging import configure_logging, get_logger
 from chassis.provenance import topic_ownership
 from chassis.relay import Relay
-from chassis.settings import ServiceSettings
+from chassis.settings import LOCAL_JWT_SECRET, ServiceSettings
 from chassis.telemetry import configure_tracing
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from contracts.events.base import Event
@@ -198,6 +211,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
         configure_tracing(settings.service_name)
+        if settings.auth_jwt_secret.get_secret_value() == LOCAL_JWT_SECRET:
+            log.warning("auth.local_signing_key", hint="set CRAFTSMAN_AUTH_JWT_SECRET outside local runs")
         runtime = build_runtime(spec, settings)
         app.state.runtime = runtime
         await migrate.upgrade(runtime.engine, spec.migrations)
@@ -225,17 +240,23 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             await runtime.engine.dispose()
             log.info("service.stopped")
 
-    return http_app(spec, lifespan)
+    return http_app(spec, lifespan, settings)
 
 
-def http_app(spec: ServiceSpec, lifespan: Lifespan | None = None) -> FastAPI:
+def http_app(
+    spec: ServiceSpec, lifespan: Lifespan | None = None, settings: ServiceSettings | None = None
+) -> FastAPI:
     """The HTTP side of a service; `create_app` adds the lifespan that builds the runtime."""
+    settings = settings or ServiceSettings(service_name=spec.name)
     app = FastAPI(title=f"craftsman {spec.name}", lifespan=lifespan)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_bytes)
     app.add_middleware(CorrelationMiddleware)
+    app.state.authenticator = Authenticator(settings)
     install_error_handlers(app)
     app.include_router(health_routes())
     app.include_router(asyncapi_routes(spec))
     app.include_router(spec.routes)
+    document_public_endpoints(app)
     return app
 
 
@@ -272,19 +293,37 @@ def current_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(current_runtime)]
 
 
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, bool]
+
+
 def health_routes() -> APIRouter:
-    router = APIRouter(tags=["operations"])
+    router = APIRouter(
+        tags=["operations"],
+        dependencies=[PUBLIC],
+        responses={401: {"model": ErrorAnswer, "description": "Credentials sent that do not verify"}},
+    )
 
     @router.get("/health")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+    async def health() -> Health:
+        return Health(status="ok")
 
-    @router.get("/ready")
+    @router.get(
+        "/ready",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "A dependency is down"}},
+    )
     async def ready(request: Request) -> JSONResponse:
         runtime = current_runtime(request)
         checks = {"database": await _database_ok(runtime), "kafka": await _kafka_ok(runtime)}
         status = 200 if all(checks.values()) else 503
-        return JSONResponse({"ready": status == 200, "checks": checks}, status_code=status)
+        answer = Readiness(ready=status == 200, checks=checks)
+        return JSONResponse(answer.model_dump(), status_code=status)
 
     return router
 
@@ -310,26 +349,66 @@ async def _kafka_ok(runtime: Runtime) -> bool:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    def answer(status: int) -> Callable[[Request, Exception], JSONResponse]:
+    """Every error the boundary answers, in the one shape (chassis.errors.ErrorAnswer)."""
+
+    def answer(status: int, code: str) -> Callable[[Request, Exception], JSONResponse]:
         def handle(_: Request, error: Exception) -> JSONResponse:
-            return JSONResponse({"error": type(error).__name__, "detail": str(error)}, status_code=status)
+            return JSONResponse(error_body(code, str(error)), status_code=status)
 
         return handle
 
-    app.add_exception_handler(ConcurrencyError, answer(409))
-    app.add_exception_handler(ValidationError, answer(422))  # an event's own invariant, raised in the domain
-    app.add_exception_handler(AlreadyExists, answer(409))
-    app.add_exception_handler(DomainRuleViolated, answer(422))
-    app.add_exception_handler(NotFound, answer(404))
+    app.add_exception_handler(ConcurrencyError, answer(409, "conflict"))
+    app.add_exception_handler(AlreadyExists, answer(409, "already_exists"))
+    app.add_exception_handler(DuplicateCommand, answer(409, "duplicate_command"))
+    app.add_exception_handler(NotFound, answer(404, "not_found"))
+    app.add_exception_handler(Forbidden, answer(403, "forbidden"))
+    app.add_exception_handler(IdempotencyKeyReused, answer(422, "idempotency_key_reused"))
 
-    def already_applied(_: Request, error: Exception) -> JSONResponse:
-        # The same Idempotency-Key again: the first call's effect stands, nothing new happened.
-        return JSONResponse({"events": [], "already_applied": str(error)}, status_code=200)
+    def rule_violated(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, DomainRuleViolated)
+        return JSONResponse(error_body("rule_violated", str(error), rule=error.rule), status_code=422)
 
-    app.add_exception_handler(DuplicateCommand, already_applied)
+    def unauthenticated(_: Request, error: Exception) -> JSONResponse:
+        body = error_body("unauthenticated", str(error))
+        return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
-    def replayed(_: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, CommandAlreadyApplied)
-        return JSONResponse({**accepted(error.envelopes), "replayed": True}, status_code=200)
+    def invalid(_: Request, error: Exception) -> JSONResponse:
+        # A pydantic error from a model built in the domain (an event's own shape), or
+        # FastAPI's validation of the request: name the first field, never echo the input.
+        assert isinstance(error, ValidationError | RequestValidationError)
+        problems = error.errors()
+        if any(problem.get("type") == "json_invalid" for problem in problems):
+            return JSONResponse(error_body("malformed_json", "the body is not well-formed JSON"), 400)
+        return JSONResponse(validation_answer(problems), status_code=422)
 
-    app.add_exception_handler(CommandAlreadyApplied, replayed)
+    def http_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return JSONResponse(
+            error_body(code, str(error.detail)), status_code=error.status_code, headers=error.headers
+        )
+
+    app.add_exception_handler(DomainRuleViolated, rule_violated)
+    app.add_exception_handler(Unauthenticated, unauthenticated)
+    app.add_exception_handler(ValidationError, invalid)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+    def unexpected(_: Request, error: Exception) -> JSONResponse:
+        # The shape holds even here; the details go to the log, not to the caller.
+        log.error("http.unexpected_error", error_type=type(error).__name__, exc_info=error)
+        return JSONResponse(error_body("internal_error", "the service failed; it is logged"), status_code=500)
+
+    app.add_exception_handler(Exception, unexpected)
+
+
+def validation_answer(problems: Sequence[Any]) -> dict[str, Any]:
+    """The first few problems in words (their messages, never the input they refused)."""
+
+    def where(problem: Any) -> str:
+        return ".".join(str(part) for part in problem.get("loc", ()))
+
+    shown = [f"{where(problem)}: {problem.get('msg', 'invalid')}" for problem in problems[:3]]
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    first = where(problems[0]) if problems else None
+    return error_body("invalid_request", "; ".join(shown) + more, field=first or None)

@@ -17,6 +17,9 @@ def default_sqlite_url(service: str) -> str:
     return f"sqlite+aiosqlite:///{folder / service}.db"
 
 
+LOCAL_JWT_SECRET = "craftsman-local-only-signing-key-change-me"
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CRAFTSMAN_", extra="ignore")
 
@@ -52,6 +55,16 @@ class ServiceSettings(BaseSettings):
     consumer_batch_timeout_ms: int = Field(default=100, ge=1)
     handler_max_attempts: int = Field(default=3, ge=1)
     max_event_bytes: int = Field(default=512 * 1024, ge=1024)
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024, description="Larger bodies get 413")
+
+    # Who is calling (chassis/auth.py). The default key is for local runs only: a deployment
+    # sets CRAFTSMAN_AUTH_JWT_SECRET, and the service logs a warning while it is the default.
+    auth_jwt_secret: SecretStr = Field(default=SecretStr(LOCAL_JWT_SECRET), min_length=32)
+    auth_jwt_issuer: str = "craftsman"
+    auth_api_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description='API key → principal, e.g. {"k3y": "service:rewards"} or {"k4y": "enterprise_hr:weichai"}',
+    )
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_sqlite_url(self.service_name)

@@ -28,6 +28,7 @@ from contracts.events.base import Event
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
+AlsoWrite = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
 
 
 class DuplicateCommand(Exception):
@@ -52,6 +53,7 @@ class UnitOfWork:
         self._producer = producer
         self._snapshot_every = snapshot_every
         self._seen: dict[tuple[str, str], Aggregate] = {}
+        self._also: list[AlsoWrite] = []
         self.session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
@@ -115,6 +117,11 @@ class UnitOfWork:
         if await self._store.current_version(self.active, kind(aggregate_id).stream) > 0:
             raise AlreadyExists(exists)
 
+    def also_write(self, write: AlsoWrite) -> None:
+        """Write something more in the commit's transaction, given the events it stores (the
+        HTTP boundary's idempotency record): it commits with the events or not at all."""
+        self._also.append(write)
+
     def track(self, aggregate: Aggregate) -> None:
         self._seen[(aggregate.stream_type, aggregate.id)] = aggregate
 
@@ -144,6 +151,9 @@ class UnitOfWork:
                     aggregate.version += len(append.envelopes)
                     aggregate.pending.clear()
                     await self._maybe_snapshot(session, aggregate, len(append.envelopes))
+                stored = [envelope for append in appends for envelope in append.envelopes]
+                for write in self._also:
+                    await write(session, stored)
             if self._borrowed is None:
                 await session.commit()
                 if self._after_commit is not None:
@@ -152,7 +162,7 @@ class UnitOfWork:
             if command_id is not None and violates(error, EVENT_ID_KEY, [metadata]):
                 raise DuplicateCommand(str(command_id)) from error
             raise
-        return [envelope for append in appends for envelope in append.envelopes]
+        return stored
 
     def _wrap(
         self,

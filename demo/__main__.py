@@ -19,6 +19,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from chassis.auth_tokens import bearer_headers
 from demo.city import CONTEST, ENTERPRISES, PROGRAMME, WORKERS
 from demo.story import City, promoted
 from demo.tap import event_tap
@@ -59,7 +60,8 @@ async def play(run: str, bootstrap: str) -> bool:
         service.name: service for service in configured(["registry", "training", "competitions", "rewards"])
     }
     clients = {
-        name: httpx.AsyncClient(base_url=service.base_url, timeout=10) for name, service in services.items()
+        name: httpx.AsyncClient(base_url=service.base_url, timeout=10, headers=bearer_headers())
+        for name, service in services.items()
     }
     city = City(clients, Narrate(), run)
     try:

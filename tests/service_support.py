@@ -12,12 +12,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis import migrate
-from chassis.db import session_factory
+from chassis.auth import Principal
+from chassis.auth_tokens import CITY_UNION, bearer_headers
+from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore import EventStore
 from chassis.inbox import Handler, InboxConsumer
@@ -43,21 +46,51 @@ def unit_of_work(engine: AsyncEngine, spec: ServiceSpec) -> UnitOfWork:
     return UnitOfWork(session_factory(engine), EventStore(), producer=spec.name)
 
 
-@asynccontextmanager
-async def http_client(engine: AsyncEngine, spec: ServiceSpec) -> AsyncIterator[httpx.AsyncClient]:
-    """The service's routes on a runtime with a real database and no Kafka (nothing relays)."""
-    app = http_app(spec)
-    app.state.runtime = Runtime(
+def runtime_without_kafka(engine: AsyncEngine, spec: ServiceSpec) -> Runtime:
+    """A runtime with a real database and no Kafka: commits wake a relay that nothing runs."""
+    return Runtime(
         settings=ServiceSettings(service_name=spec.name),
         engine=engine,
         sessions=session_factory(engine),
         store=EventStore(),
         producer=None,
         broker=None,  # type: ignore[arg-type]
-        relay=Relay(engine, FakeSender(), name="not-running"),  # commits wake it; nothing runs it
+        relay=Relay(engine, FakeSender(), name="not-running"),
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+
+
+def http_service(engine: AsyncEngine, spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    """The service's routes on a runtime with a real database and no Kafka (nothing relays)."""
+    app = http_app(spec, settings=settings)
+    app.state.runtime = runtime_without_kafka(engine, spec)
+    return app
+
+
+def http_service_at(database_url: str, spec: ServiceSpec) -> FastAPI:
+    """As `http_service`, but the engine is made by the app's lifespan, on the loop that
+    serves it (for a server in a thread of its own)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = await migrated(create_engine(database_url, pool_size=10), spec)
+        app.state.runtime = runtime_without_kafka(engine, spec)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    return http_app(spec, lifespan)
+
+
+@asynccontextmanager
+async def http_client(
+    engine: AsyncEngine, spec: ServiceSpec, principal: Principal | None = CITY_UNION
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The service's HTTP app without Kafka, called as `principal` (the city union unless said;
+    None: no credentials)."""
+    transport = httpx.ASGITransport(app=http_service(engine, spec))
+    headers = {} if principal is None else bearer_headers(principal)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as client:
         yield client
 
 

@@ -93,3 +93,16 @@ inbox = Table(
     Column("offset", BigInteger, nullable=False),
     Column("processed_at", DateTime(timezone=True), nullable=False),
 )
+
+# The answer of every command that came with an Idempotency-Key, written in the command's
+# own transaction: a repeat replays it, whatever the number of events, and a key reused for
+# another request (another fingerprint) is refused (chassis/idempotency.py).
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("key", String(36), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("answer", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

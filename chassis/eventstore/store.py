@@ -26,8 +26,6 @@ from contracts.events.base import Event
 from contracts.ids import derived_uuid
 from contracts.topics import TOPIC_OF_PRODUCER
 
-MAX_EVENTS_PER_COMMAND = 100
-
 
 def command_event_id(command_id: UUID, number: int) -> UUID:
     """The id of a command's n-th event (from 1): the same command can only store it once."""
@@ -167,14 +165,6 @@ class EventStore:
             .order_by(events.c.stream_id)
         )
         return [stored_event(row._mapping) for row in result]
-
-    async def events_of_command(self, session: AsyncSession, command_id: UUID) -> list[Envelope]:
-        """The events a command stored, found by the ids derived from its id (see UnitOfWork)."""
-        candidates = [str(command_event_id(command_id, n)) for n in range(1, MAX_EVENTS_PER_COMMAND + 1)]
-        result = await session.execute(
-            select(events).where(events.c.event_id.in_(candidates)).order_by(events.c.position)
-        )
-        return [envelope_of_row(row._mapping) for row in result]
 
     async def read_all(
         self, session: AsyncSession, *, after_position: int = 0, limit: int = 1000

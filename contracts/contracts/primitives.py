@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^\S+$")]
-"""An id from the owning system: non-empty, no whitespace."""
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
+"""One explicit character class, so that every validator agrees (`^\\S+$` let U+001C to U+001F
+through in pydantic and ECMA regexes but not in Python's jsonschema)."""
+
+# Python's `re.search` (the `jsonschema` package) lets `$` match before a final newline
+# (python-jsonschema/jsonschema#576); "no newline anywhere" says it to every validator
+# without a lookahead (which RE2-based validators lack).
+_NO_NEWLINE: dict[str, Any] = {"not": {"pattern": "\n"}}
+
+Identifier = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN),
+    Field(json_schema_extra=_NO_NEWLINE),
+]
+"""An id from the owning system: ASCII letters and digits, then also . _ : @ -; at most 128."""
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 """A short human label (a person, a course, a trade)."""

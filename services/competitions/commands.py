@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from chassis.http import Command
 from contracts.primitives import Identifier, Name, RawScore
 from contracts.vocabulary import ContestLevel
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class OpenContest(Command):

@@ -1,13 +1,16 @@
-"""Queries over the competitions read models (the repository owns the SQL)."""
+"""Queries over the competitions read models (the repository owns the SQL), answered as models."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.auth import Tenant
 from chassis.keyed_rows import find_row, require_row
 from services.competitions.read_models import contests, known_workers, results
 
@@ -33,12 +36,53 @@ async def require_known_worker(session: AsyncSession, worker_id: str) -> KnownWo
     return KnownWorker(**await require_row(session, known_workers, worker_id, missing=missing))
 
 
+class KnownWorkerAnswer(BaseModel):
+    worker_id: str
+    enterprise_id: str
+    full_name: str
+    skill_level: str | None = None
+
+
+class Entrant(BaseModel):
+    contest_id: str
+    worker_id: str
+    enterprise_id: str
+    full_name: str | None
+    raw_score: float
+    standardised_score: int | None
+    rank: int | None
+    medal: str | None
+    event_id: str
+
+
+class Leaderboard(BaseModel):
+    contest_id: str
+    title: str
+    trade: str
+    level: str
+    region_id: str
+    starts_on: date
+    ends_on: date
+    concluded_on: date | None
+    results: list[Entrant]
+
+
 class CompetitionsQueries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def known_worker(self, worker_id: str) -> KnownWorker | None:
         return await find_known_worker(self._session, worker_id)
+
+    async def worker_tenant(self, worker_id: str) -> Tenant:
+        found = await self.known_worker(worker_id)
+        return Tenant() if found is None else Tenant(enterprise_id=found.enterprise_id)
+
+    async def contest_tenant(self, contest_id: str) -> Tenant:
+        region = await self._session.scalar(
+            select(contests.c.region_id).where(contests.c.contest_id == contest_id)
+        )
+        return Tenant(region_id=region)
 
     async def leaderboard(self, contest_id: str) -> dict[str, Any] | None:
         """The contest with its entrants, best raw score first; None for an unknown contest.

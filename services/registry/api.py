@@ -1,47 +1,61 @@
-"""HTTP boundary of the registry: commands in, read models out."""
+"""HTTP boundary of the registry: commands in, read models out, each with its access rule."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, status
 
-from chassis.errors import NotFound
-from chassis.http import IdempotencyKey, execute
+from chassis.auth import Role, Tenant
+from chassis.auth_http import Guard, requires
+from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read, read_or_404
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier, Text
 from contracts.vocabulary import TitleLevel
 from services.registry import handlers
 from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
-from services.registry.queries import ProfileQueries
+from services.registry.queries import ProfileQueries, Roster, WorkerProfile
 
 router = APIRouter(tags=["registry"])
+CITY, COUNTY, HR, SERVICE = Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 
 
-@router.post("/enterprises", status_code=status.HTTP_201_CREATED)
+@router.post("/enterprises", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
 async def register_enterprise(
-    command: RegisterEnterprise, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
-    return await execute(runtime, handlers.register_enterprise, command, idempotency_key)
+    command: RegisterEnterprise, call: Call, guard: Annotated[Guard, requires(CITY, COUNTY)]
+) -> CommandAccepted:
+    guard.check(Tenant(enterprise_id=command.enterprise_id, region_id=command.region_id))
+    return await call.execute(handlers.register_enterprise, command)
 
 
-@router.post("/workers", status_code=status.HTTP_201_CREATED)
+@router.post("/workers", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
 async def register_worker(
-    command: RegisterWorker, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
-    return await execute(runtime, handlers.register_worker, command, idempotency_key)
+    command: RegisterWorker,
+    call: Call,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
+) -> CommandAccepted:
+    known = await read(
+        runtime, lambda session: ProfileQueries(session).enterprise_tenant(command.enterprise_id)
+    )
+    guard.check(known or Tenant(enterprise_id=command.enterprise_id))
+    return await call.execute(handlers.register_worker, command)
 
 
-@router.post("/workers/{worker_id}/nominations", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/workers/{worker_id}/nominations", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES
+)
 async def nominate_worker(
     worker_id: Identifier,
+    call: Call,
     runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
     nomination_id: Annotated[Identifier, Body()],
     nominated_by: Annotated[Identifier, Body()],
     reason: Annotated[Text, Body()],
     level: Annotated[TitleLevel, Body()] = TitleLevel.ENTERPRISE,
-    idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> CommandAccepted:
+    guard.check(await read(runtime, lambda session: ProfileQueries(session).worker_tenant(worker_id)))
     command = NominateWorker(
         worker_id=worker_id,
         nomination_id=nomination_id,
@@ -49,22 +63,29 @@ async def nominate_worker(
         nominated_by=nominated_by,
         reason=reason,
     )
-    return await execute(runtime, handlers.nominate_worker, command, idempotency_key)
+    return await call.execute(handlers.nominate_worker, command)
 
 
-@router.get("/workers/{worker_id}/profile")
-async def worker_profile(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.readers() as session:
-        profile = await ProfileQueries(session).profile(worker_id)
-    if profile is None:
-        raise NotFound(f"no profile for worker {worker_id} (yet)")
-    return profile
+@router.get("/workers/{worker_id}/profile", responses=READ_RESPONSES)
+async def worker_profile(
+    worker_id: Identifier,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR, SERVICE, hide=True)],
+) -> WorkerProfile:
+    missing = f"no profile for worker {worker_id} (yet)"
+    guard.check(
+        await read(runtime, lambda session: ProfileQueries(session).worker_tenant(worker_id)), missing=missing
+    )
+    return await read_or_404(runtime, lambda session: ProfileQueries(session).profile(worker_id), missing)
 
 
-@router.get("/enterprises/{enterprise_id}/roster")
-async def roster(enterprise_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.readers() as session:
-        return {
-            "enterprise_id": enterprise_id,
-            "workers": await ProfileQueries(session).roster(enterprise_id),
-        }
+@router.get("/enterprises/{enterprise_id}/roster", responses=READ_RESPONSES)
+async def roster(
+    enterprise_id: Identifier,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR, SERVICE, hide=True)],
+) -> Roster:
+    missing = f"enterprise {enterprise_id} is not registered"
+    known = await read(runtime, lambda session: ProfileQueries(session).enterprise_tenant(enterprise_id))
+    guard.check(known or Tenant(), missing=missing)
+    return await read_or_404(runtime, lambda session: ProfileQueries(session).roster(enterprise_id), missing)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from chassis.http import Command
 from contracts.primitives import Identifier, Name, Text
 from contracts.vocabulary import SkillLevel, TierRank, TitleLevel
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class RegisterEnterprise(Command):

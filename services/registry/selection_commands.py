@@ -6,9 +6,9 @@ from datetime import date
 
 from pydantic import Field
 
+from chassis.http import Command
 from contracts.primitives import Identifier, Name, Text
 from contracts.vocabulary import CertificateIssuerKind, RegionKind, SkillLevel, TitleLevel
-from services.registry.commands import Command
 
 
 class RegisterRegion(Command):

@@ -1,57 +1,72 @@
-"""HTTP boundary of the rewards service: commands in, read models out."""
+"""HTTP boundary of the rewards service: commands in, read models out, each with its access
+rule. A programme belongs to its sponsor (a region or an enterprise); programmes are public,
+grants are the enterprise's."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from chassis.errors import NotFound
-from chassis.http import IdempotencyKey, execute
+from chassis.auth import Role, Tenant
+from chassis.auth_http import PUBLIC, Guard, requires
+from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read, read_or_404
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
 from services.rewards import handlers
 from services.rewards.commands import OpenProgramme
-from services.rewards.queries import RewardQueries
+from services.rewards.queries import GrantLedger, Programme, RewardQueries, WorkerTier
 
 router = APIRouter(tags=["rewards"])
+CITY, COUNTY, HR, SERVICE = Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 
 
-@router.post("/programmes", status_code=status.HTTP_201_CREATED)
+@router.post("/programmes", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
 async def open_programme(
-    command: OpenProgramme, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
-    return await execute(runtime, handlers.open_programme, command, idempotency_key)
+    command: OpenProgramme, call: Call, guard: Annotated[Guard, requires(CITY, COUNTY, HR)]
+) -> CommandAccepted:
+    guard.check(Tenant(enterprise_id=command.sponsor_id, region_id=command.sponsor_id))
+    return await call.execute(handlers.open_programme, command)
 
 
-@router.get("/programmes/{programme_id}")
-async def programme(programme_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.readers() as session:
-        found = await RewardQueries(session).programme(programme_id)
-    if found is None:
-        raise NotFound(f"no programme {programme_id} (yet)")
-    return found
+@router.get("/programmes/{programme_id}", responses=READ_RESPONSES, dependencies=[PUBLIC])
+async def programme(programme_id: Identifier, runtime: RuntimeDep) -> Programme:
+    found = await read_or_404(
+        runtime,
+        lambda session: RewardQueries(session).programme(programme_id),
+        f"no programme {programme_id} (yet)",
+    )
+    return Programme.model_validate(found)
 
 
-@router.get("/grants")
+@router.get("/grants", responses=READ_RESPONSES)
 async def grant_ledger(
     runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, HR, SERVICE)],
     worker_id: Identifier | None = None,
-    enterprise_id: Identifier | None = None,
+    enterprise_id: Annotated[Identifier | None, Query(description="Required for an enterprise's HR")] = None,
     programme_id: Identifier | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
-    async with runtime.readers() as session:
-        found = await RewardQueries(session).grants(
+) -> GrantLedger:
+    guard.check(Tenant(enterprise_id=enterprise_id))
+    found = await read(
+        runtime,
+        lambda session: RewardQueries(session).grants(
             worker_id=worker_id, enterprise_id=enterprise_id, programme_id=programme_id, limit=limit
-        )
-    return {"grants": found}
+        ),
+    )
+    return GrantLedger.model_validate({"grants": found})
 
 
-@router.get("/workers/{worker_id}/tier")
-async def worker_tier(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.readers() as session:
-        found = await RewardQueries(session).worker_tier(worker_id)
-    if found is None:
-        raise NotFound(f"no tier known for worker {worker_id} (yet)")
-    return found
+@router.get("/workers/{worker_id}/tier", responses=READ_RESPONSES)
+async def worker_tier(
+    worker_id: Identifier,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, HR, SERVICE, hide=True)],
+) -> WorkerTier:
+    missing = f"no tier known for worker {worker_id} (yet)"
+    guard.check(
+        await read(runtime, lambda session: RewardQueries(session).worker_tenant(worker_id)), missing=missing
+    )
+    found = await read_or_404(runtime, lambda session: RewardQueries(session).worker_tier(worker_id), missing)
+    return WorkerTier.model_validate(found)

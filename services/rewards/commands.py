@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from chassis.http import Command
 from contracts.events.rewards import Trigger
 from contracts.primitives import Identifier, Money, Name, Text
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class OpenProgramme(Command):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.auth import Tenant
 from services.rewards.budget import remaining
 from services.rewards.read_models import grants, programmes, worker_tiers
 
@@ -16,6 +19,45 @@ _CENT = Decimal("0.01")
 
 def _money(value: Any) -> str:
     return str(Decimal(value).quantize(_CENT))
+
+
+class Programme(BaseModel):
+    programme_id: str
+    name: str
+    sponsor_id: str
+    trigger: str
+    opened_on: date
+    currency: str
+    budget: str
+    grant_amount: str
+    granted_total: str
+    remaining: str
+    grants: int
+
+
+class Grant(BaseModel):
+    grant_id: str
+    programme_id: str
+    worker_id: str
+    enterprise_id: str
+    amount: str
+    currency: str
+    reason: str
+    event_id: str
+    granted_at: datetime
+
+
+class GrantLedger(BaseModel):
+    grants: list[Grant]
+
+
+class WorkerTier(BaseModel):
+    worker_id: str
+    enterprise_id: str
+    tier: str
+    tier_label: str
+    effective_on: date
+    promoted_at: datetime
 
 
 class RewardQueries:
@@ -74,3 +116,9 @@ class RewardQueries:
             await self._session.execute(select(worker_tiers).where(worker_tiers.c.worker_id == worker_id))
         ).first()
         return None if row is None else dict(row._mapping)
+
+    async def worker_tenant(self, worker_id: str) -> Tenant:
+        enterprise = await self._session.scalar(
+            select(worker_tiers.c.enterprise_id).where(worker_tiers.c.worker_id == worker_id)
+        )
+        return Tenant(enterprise_id=enterprise)

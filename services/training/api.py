@@ -1,60 +1,79 @@
-"""HTTP boundary of the training service: commands in, read models out."""
+"""HTTP boundary of the training service: commands in, read models out, each with its
+access rule (a worker's records belong to the worker's enterprise)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated
 
 from fastapi import APIRouter, status
 
-from chassis.errors import NotFound
-from chassis.http import IdempotencyKey, execute
+from chassis.auth import Role
+from chassis.auth_http import Guard, requires
+from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read, read_or_404
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
 from services.training import handlers
 from services.training.commands import AwardCertificate, RecordCompletion
-from services.training.queries import TrainingQueries
+from services.training.queries import CompletionAnswer, KnownWorkerAnswer, LearningRecord, TrainingQueries
 from services.training.xapi import statement
 
 router = APIRouter(tags=["training"])
+CITY, HR, SERVICE = Role.CITY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
+RECORDERS = requires(CITY, HR, SERVICE)
+READERS = requires(CITY, HR, SERVICE, hide=True)
 
 
-@router.post("/completions", status_code=status.HTTP_201_CREATED)
+async def _check_worker(
+    runtime: RuntimeDep, guard: Guard, worker_id: str, missing: str = "not found"
+) -> None:
+    tenant = await read(runtime, lambda session: TrainingQueries(session).worker_tenant(worker_id))
+    guard.check(tenant, missing=missing)
+
+
+@router.post("/completions", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
 async def record_completion(
-    command: RecordCompletion, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
-    return await execute(runtime, handlers.record_completion, command, idempotency_key)
+    command: RecordCompletion, call: Call, runtime: RuntimeDep, guard: Annotated[Guard, RECORDERS]
+) -> CommandAccepted:
+    await _check_worker(runtime, guard, command.worker_id)
+    return await call.execute(handlers.record_completion, command)
 
 
-@router.post("/certificates", status_code=status.HTTP_201_CREATED)
+@router.post("/certificates", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
 async def award_certificate(
-    command: AwardCertificate, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
-    return await execute(runtime, handlers.award_certificate, command, idempotency_key)
+    command: AwardCertificate, call: Call, runtime: RuntimeDep, guard: Annotated[Guard, RECORDERS]
+) -> CommandAccepted:
+    await _check_worker(runtime, guard, command.worker_id)
+    return await call.execute(handlers.award_certificate, command)
 
 
-@router.get("/workers/{worker_id}")
-async def known_worker(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.readers() as session:
-        worker = await TrainingQueries(session).known_worker(worker_id)
-    if worker is None:
-        raise NotFound(f"worker {worker_id} is not known to training yet")
-    return asdict(worker)
+@router.get("/workers/{worker_id}", responses=READ_RESPONSES)
+async def known_worker(
+    worker_id: Identifier, runtime: RuntimeDep, guard: Annotated[Guard, READERS]
+) -> KnownWorkerAnswer:
+    missing = f"worker {worker_id} is not known to training yet"
+    await _check_worker(runtime, guard, worker_id, missing)
+    worker = await read_or_404(
+        runtime, lambda session: TrainingQueries(session).known_worker(worker_id), missing
+    )
+    return KnownWorkerAnswer.model_validate(worker, from_attributes=True)
 
 
-@router.get("/workers/{worker_id}/learning-record")
-async def learning_record(worker_id: Identifier, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.readers() as session:
-        queries = TrainingQueries(session)
-        worker = await queries.known_worker(worker_id)
-        completions = await queries.completions(worker_id)
-    if worker is None:
-        raise NotFound(f"worker {worker_id} is not known to training yet")
-    return {
-        "worker_id": worker_id,
-        "total_hours": sum(completion.hours for completion in completions),
-        "completions": [
-            {**asdict(completion), "xapi": statement(completion, full_name=worker.full_name)}
+@router.get("/workers/{worker_id}/learning-record", responses=READ_RESPONSES)
+async def learning_record(
+    worker_id: Identifier, runtime: RuntimeDep, guard: Annotated[Guard, READERS]
+) -> LearningRecord:
+    missing = f"worker {worker_id} is not known to training yet"
+    await _check_worker(runtime, guard, worker_id, missing)
+    worker = await read_or_404(
+        runtime, lambda session: TrainingQueries(session).known_worker(worker_id), missing
+    )
+    completions = await read(runtime, lambda session: TrainingQueries(session).completions(worker_id))
+    return LearningRecord(
+        worker_id=worker_id,
+        total_hours=sum(completion.hours for completion in completions),
+        completions=[
+            CompletionAnswer(**asdict(completion), xapi=statement(completion, full_name=worker.full_name))
             for completion in completions
         ],
-    }
+    )

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict
-
+from chassis.http import Command
 from contracts.primitives import Hours, Identifier, Name
 from contracts.vocabulary import CertificateIssuerKind, SkillLevel
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class RecordCompletion(Command):

@@ -1,12 +1,17 @@
-"""Queries over the training read models (the repository owns the SQL)."""
+"""Queries over the training read models (the repository owns the SQL), and the models the
+API answers with."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.auth import Tenant
 from chassis.keyed_rows import find_row, require_row
 from services.training.read_models import known_workers, learning_records
 from services.training.xapi import Completion
@@ -33,12 +38,41 @@ async def require_known_worker(session: AsyncSession, worker_id: str) -> KnownWo
     return KnownWorker(**await require_row(session, known_workers, worker_id, missing=missing))
 
 
+class KnownWorkerAnswer(BaseModel):
+    worker_id: str
+    enterprise_id: str
+    full_name: str
+    skill_level: str | None = None
+
+
+class CompletionAnswer(BaseModel):
+    event_id: str
+    enrolment_id: str
+    worker_id: str
+    course_id: str
+    course_title: str
+    hours: float
+    completed_on: date
+    provider: str
+    xapi: dict[str, Any]
+
+
+class LearningRecord(BaseModel):
+    worker_id: str
+    total_hours: float
+    completions: list[CompletionAnswer]
+
+
 class TrainingQueries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def known_worker(self, worker_id: str) -> KnownWorker | None:
         return await find_known_worker(self._session, worker_id)
+
+    async def worker_tenant(self, worker_id: str) -> Tenant:
+        found = await self.known_worker(worker_id)
+        return Tenant() if found is None else Tenant(enterprise_id=found.enterprise_id)
 
     async def completions(self, worker_id: str) -> list[Completion]:
         rows = await self._session.execute(

@@ -12,6 +12,7 @@ import asyncpg
 import httpx
 import pytest
 
+from chassis.auth_tokens import bearer_headers
 from demo.story import City, Silent
 from deploy.infra import Infrastructure, database_url
 from deploy.kafka_access import provision_run
@@ -85,7 +86,7 @@ async def running_city(infra: Infrastructure, tmp_path: Path) -> AsyncIterator[R
 @pytest.fixture
 async def city(running_city: RunningCity) -> AsyncIterator[City]:
     clients = {
-        name: httpx.AsyncClient(base_url=service.base_url, timeout=10)
+        name: httpx.AsyncClient(base_url=service.base_url, timeout=10, headers=bearer_headers())
         for name, service in running_city.services.items()
     }
     try:

@@ -225,7 +225,7 @@ async def test_http_answers(db: AsyncEngine) -> None:
         marked = {"worker_id": "w-2", "raw_score": 70.0, "judged_by": "panel-a"}
         refused = await client.post("/contests/c-robots/results", json=result)
         assert refused.status_code == 422
-        assert refused.json()["detail"] == "worker w-1 is not known to competitions yet"
+        assert refused.json()["error"]["message"] == "worker w-1 is not known to competitions yet"
         assert (await client.post("/contests/c-nowhere/results", json=result)).status_code == 404
         assert (
             await client.post("/contests/c-robots/results", json={**result, "raw_score": 101})

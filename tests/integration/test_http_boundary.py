@@ -1,17 +1,35 @@
-"""The HTTP boundary every service shares (shown on the registry): clear 4xx answers,
-idempotent retries, and the caller's correlation id on the stored events."""
+"""The HTTP boundary every service shares (shown on the registry and competitions): the one
+error shape, idempotent retries of any size and at the same time, the body limit, NUL
+characters, and the caller's correlation id on the stored events."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import date
+from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy import select
+from fastapi import APIRouter
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chassis.eventstore.schema import events
+from chassis.auth_http import PUBLIC
+from chassis.db import session_factory
+from chassis.eventstore.schema import events, idempotency
+from chassis.service import ServiceSpec, http_app
+from chassis.settings import ServiceSettings
+from contracts.vocabulary import ContestLevel, SkillLevel
+from services.competitions.commands import OpenContest
+from services.competitions.domain import Contest
+from services.competitions.handlers import open_contest
+from services.competitions.read_models import known_workers
+from services.competitions.service import SPEC as COMPETITIONS
+from services.registry.commands import RegisterEnterprise, RegisterWorker
+from services.registry.handlers import register_enterprise, register_worker
 from services.registry.service import SPEC
-from tests.service_support import http_client, migrated
+from tests.service_support import http_client, http_service, migrated, unit_of_work
 
 pytestmark = pytest.mark.postgres
 
@@ -21,6 +39,17 @@ ENTERPRISE = {
     "region_id": "kuiwen",
     "industry": "equipment",
 }
+
+
+def is_error_shape(answer: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    assert set(body) == {"error"}, body
+    error: dict[str, Any] = body["error"]
+    assert set(error) <= {"code", "message", "rule", "field"} and {"code", "message"} <= set(error), error
+    if code is not None:
+        assert error["code"] == code, error
+    return error
 
 
 async def test_the_callers_correlation_id_is_stamped_on_the_events(engine: AsyncEngine) -> None:
@@ -36,7 +65,7 @@ async def test_the_callers_correlation_id_is_stamped_on_the_events(engine: Async
     assert stored == [str(correlation_id)]
 
 
-async def test_bad_requests_get_a_4xx_that_says_what_is_wrong(engine: AsyncEngine) -> None:
+async def test_bad_requests_get_one_error_shape_that_says_what_is_wrong(engine: AsyncEngine) -> None:
     async with http_client(await migrated(engine, SPEC), SPEC) as client:
         malformed = await client.post(
             "/enterprises", content=b"{not json", headers={"content-type": "application/json"}
@@ -53,14 +82,69 @@ async def test_bad_requests_get_a_4xx_that_says_what_is_wrong(engine: AsyncEngin
             },
         )
         missing = await client.get("/workers/w-404/profile")
-    assert malformed.status_code == 422 and malformed.json()["detail"][0]["type"] == "json_invalid"
-    fields = {tuple(error["loc"]) for error in invalid.json()["detail"]}
-    assert {("body", "worker_id"), ("body", "skill_level"), ("body", "full_name")} <= fields
-    assert (
-        unknown_enterprise.status_code == 422
-        and "nope is not registered" in unknown_enterprise.json()["detail"]
-    )
-    assert missing.status_code == 404
+        no_roster = await client.get("/enterprises/nope/roster")  # not an empty 200
+        no_route = await client.get("/nowhere")
+        wrong_method = await client.delete("/enterprises")
+        await client.post("/enterprises", json=ENTERPRISE)
+        twice = await client.post("/enterprises", json=ENTERPRISE)
+    is_error_shape(malformed, 400, "malformed_json")
+    assert is_error_shape(invalid, 422, "invalid_request")["field"] == "body.worker_id"
+    assert "body.full_name: Field required" in invalid.json()["error"]["message"]
+    rule = is_error_shape(unknown_enterprise, 422, "rule_violated")
+    assert "nope is not registered" in rule["message"]
+    is_error_shape(missing, 404, "not_found")
+    assert "nope is not registered" in is_error_shape(no_roster, 404, "not_found")["message"]
+    is_error_shape(no_route, 404, "not_found")
+    is_error_shape(wrong_method, 405, "method_not_allowed")
+    is_error_shape(twice, 409, "already_exists")
+
+
+async def test_a_422_never_echoes_the_whole_input(engine: AsyncEngine) -> None:
+    huge = "x" * 200_000
+    async with http_client(await migrated(engine, SPEC), SPEC) as client:
+        answer = await client.post("/enterprises", json={**ENTERPRISE, "name": huge, "region_id": huge})
+    error = is_error_shape(answer, 422, "invalid_request")
+    assert len(answer.content) < 1_000, "a short excerpt at most"
+    assert error["field"] == "body.name"
+
+
+async def test_a_body_over_the_limit_gets_413(engine: AsyncEngine) -> None:
+    settings = ServiceSettings(service_name=SPEC.name, max_request_bytes=4096)
+    app = http_service(await migrated(engine, SPEC), SPEC, settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        declared = await client.post("/enterprises", json={**ENTERPRISE, "name": "n" * 5000})
+
+        async def chunks() -> Any:  # no Content-Length: the limit counts the bytes as they come
+            for _ in range(10):
+                yield b" " * 1000
+
+        streamed = await client.post("/enterprises", content=chunks())
+    is_error_shape(declared, 413, "payload_too_large")
+    is_error_shape(streamed, 413, "payload_too_large")
+    async with engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(events)) == 0
+
+
+@pytest.mark.parametrize(
+    ("where", "request_of"),
+    [
+        ("body.name", lambda c: c.post("/enterprises", json={**ENTERPRISE, "name": "Wei\x00chai"})),
+        (
+            "body.tier_labels.seed",
+            lambda c: c.post("/enterprises", json={**ENTERPRISE, "tier_labels": {"seed": "a\x00"}}),
+        ),
+        ("path", lambda c: c.get("/workers/w%001/profile")),
+        ("query.enterprise_id", lambda c: c.get("/workers/w-1/profile?enterprise_id=a%00b")),
+        ("header.x-note", lambda c: c.get("/health", headers=[("x-note", "a\x00b")])),
+    ],
+)
+async def test_a_nul_character_anywhere_gets_422_naming_where(
+    engine: AsyncEngine, where: str, request_of: Any
+) -> None:
+    async with http_client(await migrated(engine, SPEC), SPEC) as client:
+        answer = await request_of(client)
+    assert is_error_shape(answer, 422, "invalid_character")["field"] == where
 
 
 async def test_the_same_idempotency_key_twice_acts_once(engine: AsyncEngine) -> None:
@@ -69,9 +153,135 @@ async def test_the_same_idempotency_key_twice_acts_once(engine: AsyncEngine) -> 
         first = await client.post("/enterprises", json=ENTERPRISE, headers={"Idempotency-Key": key})
         again = await client.post("/enterprises", json=ENTERPRISE, headers={"Idempotency-Key": key})
         other = await client.post("/enterprises", json=ENTERPRISE)
-    assert first.status_code == 201
+    assert first.status_code == 201 and first.json()["replayed"] is False
     assert again.status_code == 200 and again.json()["replayed"] is True, again.text
     assert again.json()["events"] == first.json()["events"], "the first answer, not a second effect"
-    assert other.status_code == 409 and other.json()["error"] == "AlreadyExists"
+    is_error_shape(other, 409, "already_exists")
     async with engine.connect() as connection:
         assert len((await connection.execute(select(events.c.event_id))).all()) == 1
+
+
+async def test_a_key_used_for_another_request_is_refused(engine: AsyncEngine) -> None:
+    key = str(uuid.uuid4())
+    async with http_client(await migrated(engine, SPEC), SPEC) as client:
+        first = await client.post("/enterprises", json=ENTERPRISE, headers={"Idempotency-Key": key})
+        other = {**ENTERPRISE, "enterprise_id": "haier"}
+        reused = await client.post("/enterprises", json=other, headers={"Idempotency-Key": key})
+        # The same request spelled differently is the same request.
+        respelled = await client.post(
+            "/enterprises",
+            content=b'{"industry": "equipment", "region_id": "kuiwen", "name": "Weichai Power",'
+            b' "enterprise_id": "weichai"}',
+            headers={"Idempotency-Key": key, "content-type": "application/json"},
+        )
+    assert first.status_code == 201
+    assert "another request" in is_error_shape(reused, 422, "idempotency_key_reused")["message"]
+    assert respelled.status_code == 200 and respelled.json()["events"] == first.json()["events"]
+    async with engine.connect() as connection:
+        assert len((await connection.execute(select(events.c.event_id))).all()) == 1
+
+
+@pytest.mark.parametrize("key", ["null", "", "not-a-uuid"])
+async def test_an_idempotency_key_must_be_a_uuid(engine: AsyncEngine, key: str) -> None:
+    async with http_client(await migrated(engine, SPEC), SPEC) as client:
+        answer = await client.post("/enterprises", json=ENTERPRISE, headers={"Idempotency-Key": key})
+    assert is_error_shape(answer, 422, "invalid_request")["field"] == "header.Idempotency-Key"
+    async with engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(events)) == 0
+
+
+async def test_a_command_of_a_thousand_events_replays_whole(engine: AsyncEngine) -> None:
+    """Concluding a contest of 1,000 entrants stores 1,001 events; its key replays all of them."""
+    db = await migrated(engine, COMPETITIONS)
+    await open_contest(
+        unit_of_work(db, COMPETITIONS),
+        OpenContest(
+            contest_id="c-big",
+            title="Welding",
+            trade="welding",
+            level=ContestLevel.CITY,
+            organiser_id="federation",
+            region_id="weifang",
+            starts_on=date(2026, 6, 1),
+            ends_on=date(2026, 6, 3),
+        ),
+    )
+    entrants = [f"w-{n:04}" for n in range(1000)]
+    async with session_factory(db)() as session, session.begin():
+        await session.execute(
+            insert(known_workers),
+            [{"worker_id": w, "enterprise_id": "weichai", "full_name": f"Worker {w}"} for w in entrants],
+        )
+    async with unit_of_work(db, COMPETITIONS) as uow:  # every mark in one command, to be quick
+        contest = await uow.require(Contest, "c-big", "no contest")
+        for n, worker_id in enumerate(entrants):
+            contest.record_mark(worker_id, enterprise_id="weichai", raw_score=40 + (n % 600) / 10)
+        await uow.commit()
+
+    key = str(uuid.uuid4())
+    body = {"concluded_on": "2026-06-03"}
+    async with http_client(db, COMPETITIONS) as client:
+        first = await client.post("/contests/c-big/conclusion", json=body, headers={"Idempotency-Key": key})
+        again = await client.post("/contests/c-big/conclusion", json=body, headers={"Idempotency-Key": key})
+    assert first.status_code == 201, first.text
+    assert len(first.json()["events"]) == 1001
+    assert again.status_code == 200, again.text
+    assert again.json() == {**first.json(), "replayed": True}
+
+
+@pytest.mark.slow
+async def test_concurrent_requests_with_one_key_all_get_the_first_answer(pg_engine: AsyncEngine) -> None:
+    """40 pairs, each pair sent at the same time with one key (a client retrying after a
+    timeout while the first is still running): every answer is the stored answer."""
+    db = await migrated(pg_engine, SPEC)
+    await register_enterprise(unit_of_work(db, SPEC), RegisterEnterprise(**ENTERPRISE))
+    workers = [f"w-{n}" for n in range(40)]
+    for worker_id in workers:
+        await register_worker(
+            unit_of_work(db, SPEC),
+            RegisterWorker(
+                worker_id=worker_id,
+                enterprise_id="weichai",
+                full_name="Li Na",
+                trade="fitter",
+                skill_level=SkillLevel.SENIOR,
+            ),
+        )
+    keys = {worker_id: str(uuid.uuid4()) for worker_id in workers}
+
+    async with http_client(db, SPEC) as client:
+
+        async def nominate(worker_id: str) -> httpx.Response:
+            return await client.post(
+                f"/workers/{worker_id}/nominations",
+                json={"nomination_id": f"n-{worker_id}", "nominated_by": "hr", "reason": "skilled"},
+                headers={"Idempotency-Key": keys[worker_id]},
+            )
+
+        answers = await asyncio.gather(*(nominate(w) for w in workers for _ in range(2)))
+
+    by_worker: dict[str, list[httpx.Response]] = {}
+    for worker_id, answer in zip([w for w in workers for _ in range(2)], answers, strict=True):
+        by_worker.setdefault(worker_id, []).append(answer)
+    for worker_id, (one, two) in by_worker.items():
+        assert {one.status_code, two.status_code} <= {200, 201}, (worker_id, one.text, two.text)
+        assert one.json()["events"] == two.json()["events"], worker_id
+    async with db.connect() as connection:
+        nominations = await connection.scalar(
+            select(func.count()).select_from(events).where(events.c.event_type == "WorkerNominated")
+        )
+        recorded = await connection.scalar(select(func.count()).select_from(idempotency))
+    assert (nominations, recorded) == (40, 40)
+
+
+async def test_an_unexpected_failure_keeps_the_shape_and_says_nothing_inside() -> None:
+    routes = APIRouter()
+
+    @routes.get("/boom", dependencies=[PUBLIC])
+    async def boom() -> None:
+        raise RuntimeError("secret connection string postgres://user:pw@host")
+
+    transport = httpx.ASGITransport(app=http_app(ServiceSpec("test", routes)), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        answer = await client.get("/boom")
+    assert "secret" not in is_error_shape(answer, 500, "internal_error")["message"]

@@ -120,8 +120,7 @@ async def test_http_answers(db: AsyncEngine) -> None:
         refused = await client.post("/completions", json=body)
         assert refused.status_code == 422
         assert refused.json() == {
-            "error": "DomainRuleViolated",
-            "detail": "worker w-1 is not known to training yet",
+            "error": {"code": "rule_violated", "message": "worker w-1 is not known to training yet"}
         }
         assert (await client.get("/workers/w-1")).status_code == 404
         assert (await client.post("/completions", json={**body, "hours": 0})).status_code == 422
