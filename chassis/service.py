@@ -261,12 +261,21 @@ def http_app(
 
 
 def asyncapi_routes(spec: ServiceSpec) -> APIRouter:
-    router = APIRouter(tags=["operations"])
+    """The Kafka side's document is for integrators, public like /openapi.json."""
+    router = APIRouter(
+        tags=["operations"],
+        dependencies=[PUBLIC],
+        responses={401: {"model": ErrorAnswer, "description": "Credentials sent that do not verify"}},
+    )
 
     @router.get("/asyncapi.json")
     async def asyncapi(request: Request) -> dict[str, Any]:
         """The AsyncAPI 3 document of this service's Kafka side, generated from its running broker."""
-        return asyncapi_document(current_runtime(request).broker, title=f"craftsman {spec.name}")
+        runtime = current_runtime(request)
+        if runtime.broker is not None:
+            return asyncapi_document(runtime.broker, title=f"craftsman {spec.name}")
+        async with declared(spec, runtime.settings) as wired:  # an HTTP-only process has no broker
+            return asyncapi_document(wired.broker, title=f"craftsman {spec.name}")
 
     return router
 

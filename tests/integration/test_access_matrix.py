@@ -127,6 +127,7 @@ CITYWIDE_AND_SERVICES = callers("city", "service")
 OPERATIONS = {
     ("GET", "/health"): Case(get("/health"), EVERYONE, EVERYONE),
     ("GET", "/ready"): Case(get("/ready"), EVERYONE, EVERYONE),
+    ("GET", "/asyncapi.json"): Case(get("/asyncapi.json"), EVERYONE, EVERYONE),
 }
 
 CASES: dict[str, dict[tuple[str, str], Case]] = {
