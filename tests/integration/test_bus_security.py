@@ -24,6 +24,7 @@ from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from chassis.auth_tokens import bearer_headers
 from chassis.kafka_security import KafkaCredentials, aiokafka_kwargs
 from chassis.service import ServiceSpec, create_app
 from chassis.settings import ServiceSettings
@@ -192,7 +193,9 @@ async def running(spec: ServiceSpec, infra: Infrastructure, prefix: str) -> Asyn
     app = create_app(spec, settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=bearer_headers()
+        ) as client:
             yield RunningService(client, app)
 
 
