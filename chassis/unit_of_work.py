@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chassis.aggregate import Aggregate
 from chassis.correlation import current_correlation
 from chassis.errors import AlreadyExists, NotFound
-from chassis.eventstore.store import Append, EventStore, Snapshot, command_event_id
+from chassis.eventstore.store import Append, ConcurrencyError, EventStore, Snapshot, command_event_id
 from contracts.envelope import Envelope
 
 A = TypeVar("A", bound=Aggregate)
@@ -48,6 +48,7 @@ class UnitOfWork:
         self._producer = producer
         self._snapshot_every = snapshot_every
         self._seen: dict[tuple[str, str], Aggregate] = {}
+        self._must_be_new: dict[tuple[str, str], str] = {}  # stream → the caller's words if it exists
         self.session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
@@ -100,9 +101,12 @@ class UnitOfWork:
         return found
 
     async def ensure_new(self, kind: type[Aggregate], aggregate_id: str, exists: str) -> None:
-        """AlreadyExists (with the caller's words) when the stream has events already."""
-        if await self._store.current_version(self.active, kind(aggregate_id).stream) > 0:
-            raise AlreadyExists(exists)
+        """AlreadyExists (with the caller's words) when the stream has events already.
+
+        Checked by the append itself, not by a query now: a new aggregate appends at
+        expected version 0, which the store refuses for a stream that has events.
+        """
+        self._must_be_new[(kind.stream_type, aggregate_id)] = exists
 
     def track(self, aggregate: Aggregate) -> None:
         self._seen[(aggregate.stream_type, aggregate.id)] = aggregate
@@ -140,6 +144,11 @@ class UnitOfWork:
         except IntegrityError as error:
             if command_id is not None and "event_id" in str(error.orig):
                 raise DuplicateCommand(str(command_id)) from error
+            raise
+        except ConcurrencyError as error:
+            exists = self._must_be_new.get((error.stream.type, error.stream.id))
+            if exists is not None and error.expected == 0:
+                raise AlreadyExists(exists) from error
             raise
         return [envelope for append in appends for envelope in append.envelopes]
 

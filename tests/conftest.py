@@ -7,6 +7,7 @@ a Docker engine answers, else the local scripts in deploy/).
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,8 @@ from chassis import migrate
 from chassis.db import create_engine
 from chassis.infra import Infrastructure, database_url, provide_infrastructure
 
-TEMPLATE_DB = "craftsman_template"
+# Engineers sharing one Postgres give their runs templates of their own.
+TEMPLATE_DB = os.environ.get("CRAFTSMAN_TEST_TEMPLATE_DB", "craftsman_template")
 
 
 @pytest.fixture(scope="session")

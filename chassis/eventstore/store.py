@@ -17,8 +17,9 @@ from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.eventstore import pg_append
 from chassis.eventstore.schema import events, outbox, snapshots
-from chassis.sqlutil import upsert
+from chassis.sqlutil import dialect_name, upsert
 from contracts.catalog import decode
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.base import Event
@@ -94,17 +95,36 @@ class EventStore:
         return await self.append_many(session, [Append(stream, expected_version, envelopes)])
 
     async def append_many(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
-        """Append to several streams in three statements, whatever their number.
+        """Append to several streams at once, each after its expected version; all or none.
 
-        The version check catches a stale writer early; the unique (stream, version)
-        constraint catches the writer that raced past the check. Either way the
-        caller's transaction is left to roll back whole.
+        Postgres: one statement for any number of streams (events, version check and
+        outbox rows together, see pg_append). SQLite: a version check, the events, the
+        outbox rows. Either way a conflict raises ConcurrencyError and the caller's
+        transaction is left to roll back whole.
         """
         appends = [append for append in appends if append.envelopes]
         if not appends:
             return []
         for append in appends:
             _check_sequence(append.stream, append.expected_version, append.envelopes)
+        try:
+            if dialect_name(session) == "postgresql":
+                return await self._append_postgres(session, appends)
+            return await self._append_portable(session, appends)
+        except IntegrityError as error:
+            conflict = _conflict(error, appends)
+            if conflict is None:
+                raise
+            raise conflict from error
+
+    async def _append_postgres(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
+        envelopes = [envelope for append in appends for envelope in append.envelopes]
+        expected = [append.expected_version for append in appends for _ in append.envelopes]
+        return await pg_append.append(
+            session, envelopes, expected, [self._topic_of(envelope) for envelope in envelopes]
+        )
+
+    async def _append_portable(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
         versions = await self._current_versions(session, [append.stream for append in appends])
         for append in appends:
             actual = versions.get((append.stream.type, append.stream.id), 0)
@@ -112,15 +132,9 @@ class EventStore:
                 raise ConcurrencyError(append.stream, append.expected_version, actual)
         envelopes = [envelope for append in appends for envelope in append.envelopes]
         rows = [self._row(envelope) for envelope in envelopes]
-        try:
-            result = await session.execute(
-                insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
-            )
-        except IntegrityError as error:
-            if "stream_version" in str(error.orig):
-                first = appends[0]
-                raise ConcurrencyError(first.stream, first.expected_version) from error
-            raise
+        result = await session.execute(
+            insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
+        )
         positions = [int(position) for position in result.scalars().all()]
         await session.execute(
             insert(outbox),
@@ -208,12 +222,7 @@ class EventStore:
             "position": position,
             "topic": topic,
             "partition_key": envelope.key,
-            "headers": {
-                "event_type": envelope.event_type,
-                "schema_version": str(envelope.schema_version),
-                "event_id": str(envelope.event_id),
-                "correlation_id": str(envelope.correlation_id),
-            },
+            "headers": pg_append.record_headers(envelope),
             "body": envelope.to_bytes(),
         }
 
@@ -264,6 +273,18 @@ def stored_event(row: Any) -> StoredEvent:
         update={"schema_version": event.schema_version, "payload": event.model_dump(mode="json")}
     )
     return StoredEvent(position=int(row["position"]), envelope=current, event=event)
+
+
+def _conflict(error: IntegrityError, appends: Sequence[Append]) -> ConcurrencyError | None:
+    """The one place that reads a failed append. A stream_version refusal (the unique
+    (stream, version) constraint, or Postgres's NOT NULL for a writer ahead of its stream)
+    is a concurrency conflict, on the stream the database names where it names one."""
+    detail = getattr(error.orig.__cause__, "detail", None)  # asyncpg's "Key (…)=(…)" line
+    message = f"{error.orig} {detail or ''}"
+    if "stream_version" not in message:
+        return None
+    collided = next((a for a in appends if f"{a.stream.type}, {a.stream.id}, " in message), appends[0])
+    return ConcurrencyError(collided.stream, collided.expected_version)
 
 
 def _check_sequence(stream: StreamRef, expected_version: int, envelopes: Sequence[Envelope]) -> None:
