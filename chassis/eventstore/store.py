@@ -279,7 +279,7 @@ def _conflict(error: IntegrityError, appends: Sequence[Append]) -> ConcurrencyEr
     """The one place that reads a failed append. A stream_version refusal (the unique
     (stream, version) constraint, or Postgres's NOT NULL for a writer ahead of its stream)
     is a concurrency conflict, on the stream the database names where it names one."""
-XX
+    detail = getattr(getattr(error.orig, "__cause__", None), "detail", None)  # asyncpg: "Key (…)=(…)"
     message = f"{error.orig} {detail or ''}"
     if "stream_version" not in message:
         return None
