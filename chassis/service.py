@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +34,7 @@ from chassis.inbox import BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer, ensure_topics
 from chassis.logging import configure_logging, get_logger
 from chassis.relay import Relay
+from chassis.roles import Roles
 from chassis.settings import ServiceSettings
 from chassis.telemetry import configure_tracing
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork
@@ -146,6 +147,7 @@ def _waking(relay: Relay) -> Callable[[BatchOutcome], Awaitable[None]]:
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings(service_name=spec.name)
+    roles = Roles.parse(settings.roles)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -155,15 +157,16 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         app.state.runtime = runtime
         stop = asyncio.Event()
         await runtime.producer.start()
-        subscribed = wire_subscriptions(runtime, spec.subscriptions(runtime))
+        subscribed = wire_subscriptions(runtime, spec.subscriptions(runtime)) if roles.consumers else []
         own_topic = TOPIC_OF_PRODUCER.get(settings.service_name)
         await ensure_topics(
             settings.kafka_bootstrap_servers,
             [*subscribed, *([settings.topic_prefix + own_topic] if own_topic else [])],
         )
-        await runtime.broker.start()
-        relay_task = asyncio.create_task(runtime.relay.run(stop))
-        log.info("service.started", http_port=settings.http_port)
+        if roles.consumers:
+            await runtime.broker.start()
+        relay_task = asyncio.create_task(runtime.relay.run(stop) if roles.relay else stop.wait())
+        log.info("service.started", http_port=settings.http_port, roles=str(roles))
         try:
             yield
         finally:
@@ -176,7 +179,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             await runtime.engine.dispose()
             log.info("service.stopped")
 
-    return http_app(spec, lifespan)
+    return http_app(spec if roles.api else replace(spec, routes=APIRouter()), lifespan)
 
 
 def http_app(spec: ServiceSpec, lifespan: Lifespan | None = None) -> FastAPI:
