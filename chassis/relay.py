@@ -122,7 +122,7 @@ class Relay:
             )
             for row in rows
         ]
-        return _Flight([row.position for row in rows], asyncio.gather(*deliveries))
+        return _Flight([row.position for row in rows], asyncio.ensure_future(_all_acked(deliveries)))
 
     async def _settle(self, flight: _Flight) -> None:
         # Awaiting every ack before the delete is what makes "deleted from the outbox"
@@ -171,6 +171,12 @@ class Relay:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self._idle_poll_seconds)
         self._wake.clear()
+
+
+async def _all_acked(deliveries: list[asyncio.Future[Any]]) -> list[Any]:
+    # One by one rather than gather(): a partition's acks arrive in order, so most are
+    # done by the time they are looked at, and no callback per record is scheduled.
+    return [await delivery for delivery in deliveries]
 
 
 def one_of(engine: AsyncEngine, column: Any, values: list[int]) -> ColumnElement[bool]:
