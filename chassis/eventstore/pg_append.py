@@ -99,19 +99,37 @@ def parameters(
         columns["causation_id"].append(causation_id)
         columns["partition_key"].append(envelope.key)
         columns["topic"].append(topic)
-        columns["payload"].append(to_json(envelope.payload).decode())
-        columns["headers"].append(to_json(record_headers(envelope)).decode())
-        columns["body"].append(envelope.to_bytes())
+        body = envelope.to_bytes()
+        columns["payload"].append(payload_text(body))
+        columns["headers"].append(to_json(record_headers(envelope, event_id, correlation_id)).decode())
+        columns["body"].append(body)
     return columns
 
 
-def record_headers(envelope: Envelope) -> dict[str, str]:
-    """The Kafka headers of an event's record (also stored in its outbox row)."""
+_PAYLOAD_KEY = b'"payload":'
+
+
+def payload_text(body: bytes) -> str:
+    """The payload's JSON, cut out of the serialised envelope rather than serialised again.
+
+    `payload` is the envelope's last field, so its value runs from the first `"payload":`
+    key (every field before it is a scalar or the stream reference, and a quote inside a
+    JSON string is escaped) to the envelope's closing brace.
+    """
+    start = body.index(_PAYLOAD_KEY) + len(_PAYLOAD_KEY)
+    return body[start:-1].decode()
+
+
+def record_headers(
+    envelope: Envelope, event_id: str | None = None, correlation_id: str | None = None
+) -> dict[str, str]:
+    """The Kafka headers of an event's record (also stored in its outbox row); the ids may
+    come already spelled out by a caller that needed them too."""
     return {
         "event_type": envelope.event_type,
         "schema_version": str(envelope.schema_version),
-        "event_id": str(envelope.event_id),
-        "correlation_id": str(envelope.correlation_id),
+        "event_id": event_id or str(envelope.event_id),
+        "correlation_id": correlation_id or str(envelope.correlation_id),
     }
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from importlib.resources import files
 
 import pytest
 
+from chassis.eventstore.pg_append import payload_text
 from contracts import catalog
 from contracts.envelope import Envelope
 from contracts.errors import ContractError
 from contracts.samples import SAMPLES, sample_envelope
 
 RECORDS = [sample_envelope(sample).to_bytes() for sample in SAMPLES] + [
-    golden.read_bytes() for golden in (files("contracts") / "golden").iterdir() if golden.name.endswith(".json")
+    golden.read_bytes()
+    for golden in (files("contracts") / "golden").iterdir()
+    if golden.name.endswith(".json")
 ]
 
 
@@ -41,3 +45,11 @@ def test_a_broken_record_fails_with_the_step_by_step_reason(broken: bytes) -> No
     with pytest.raises(ContractError) as slow:
         catalog._parse_step_by_step(broken)
     assert (fast.value.reason, str(fast.value)) == (slow.value.reason, str(slow.value))
+
+
+@pytest.mark.parametrize("data", RECORDS)
+def test_the_payload_cut_from_the_body_is_the_payload(data: bytes) -> None:
+    envelope, _ = catalog.parse_record(data)
+    tricky = envelope.model_copy(update={"tenant": 'a"payload":{}', "payload": {"payload": {"x": 1}}})
+    for candidate in (envelope, tricky):
+        assert json.loads(payload_text(candidate.to_bytes())) == candidate.payload

@@ -130,3 +130,22 @@ async def test_positions_follow_versions_within_one_append(engine: AsyncEngine) 
     async with engine.connect() as connection:
         queued = (await connection.scalars(select(outbox.c.position).order_by(outbox.c.position))).all()
     assert list(queued) == positions
+
+
+async def test_one_stale_stream_in_a_1000_stream_bulk_append_fails_all_of_it(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(), session_factory(engine)
+    streams = [StreamRef(type="Worker", id=f"w-{n:04d}") for n in range(1000)]
+    async with sessions() as session, session.begin():
+        await store.append_many(
+            session, [Append(stream, 0, envelopes_for(stream, 1, 1)) for stream in streams]
+        )
+    stale = streams[637]
+    async with sessions() as session, session.begin():  # someone else moves one stream on
+        await store.append(session, stale, 1, envelopes_for(stale, 2, 1))
+    with pytest.raises(ConcurrencyError) as raised:
+        async with sessions() as session, session.begin():
+            await store.append_many(
+                session, [Append(stream, 1, envelopes_for(stream, 2, 2)) for stream in streams]
+            )
+    assert raised.value.stream == stale
+    assert await count(engine, events) == 1001 and await count(engine, outbox) == 1001
