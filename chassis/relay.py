@@ -17,12 +17,12 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, ColumnElement, all_, any_, delete, literal, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chassis.eventstore.schema import outbox
 from chassis.logging import get_logger
+from chassis.sqlutil import not_in, one_of
 
 log = get_logger(__name__)
 
@@ -104,7 +104,7 @@ class Relay:
         in_flight = [position for flight in self._flights for position in flight.positions]
         query = select(outbox).order_by(outbox.c.position).limit(self._batch_size)
         if in_flight:
-            query = query.where(not_in(self._engine, outbox.c.position, in_flight))
+            query = query.where(not_in(self._engine.dialect.name, outbox.c.position, in_flight))
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
             await connection.rollback()
@@ -138,7 +138,7 @@ class Relay:
             await connection.execute(
                 delete(outbox).where(
                     outbox.c.position.between(low, high),
-                    one_of(self._engine, outbox.c.position, flight.positions),
+                    one_of(self._engine.dialect.name, outbox.c.position, flight.positions),
                 )
             )
         self.published += len(flight.positions)
@@ -177,19 +177,6 @@ async def _all_acked(deliveries: list[asyncio.Future[Any]]) -> list[Any]:
     # One by one rather than gather(): a partition's acks arrive in order, so most are
     # done by the time they are looked at, and no callback per record is scheduled.
     return [await delivery for delivery in deliveries]
-
-
-def one_of(engine: AsyncEngine, column: Any, values: list[int]) -> ColumnElement[bool]:
-    """column IN values: one array parameter on Postgres rather than one parameter per value."""
-    if engine.dialect.name == "postgresql":
-        return column == any_(literal(values, ARRAY(BigInteger)))  # type: ignore[no-any-return]
-    return column.in_(values)  # type: ignore[no-any-return]
-
-
-def not_in(engine: AsyncEngine, column: Any, values: list[int]) -> ColumnElement[bool]:
-    if engine.dialect.name == "postgresql":
-        return column != all_(literal(values, ARRAY(BigInteger)))  # type: ignore[no-any-return]
-    return column.not_in(values)  # type: ignore[no-any-return]
 
 
 @contextlib.asynccontextmanager

@@ -9,7 +9,7 @@ command owns its unit of work; a policy runs on the inbox consumer's session
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 from uuid import UUID
@@ -107,6 +107,10 @@ class UnitOfWork:
         expected version 0, which the store refuses for a stream that has events.
         """
         self._must_be_new[(kind.stream_type, aggregate_id)] = exists
+
+    async def existing(self, kind: type[Aggregate], aggregate_ids: Sequence[str]) -> set[str]:
+        """Which of these aggregates have events already (one query: for batch decisions)."""
+        return await self._store.existing_streams(self.active, kind.stream_type, aggregate_ids)
 
     def track(self, aggregate: Aggregate) -> None:
         self._seen[(aggregate.stream_type, aggregate.id)] = aggregate

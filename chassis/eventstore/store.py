@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.eventstore import pg_append
 from chassis.eventstore.schema import events, outbox, snapshots
-from chassis.sqlutil import dialect_name, upsert
+from chassis.sqlutil import dialect_name, one_of, upsert
 from contracts.catalog import decode
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.base import Event
@@ -144,6 +144,19 @@ class EventStore:
             ],
         )
         return positions
+
+    async def existing_streams(self, session: AsyncSession, stream_type: str, ids: Sequence[str]) -> set[str]:
+        """The ids among `ids` whose stream of `stream_type` has an event (its version 1)."""
+        if not ids:
+            return set()
+        result = await session.execute(
+            select(events.c.stream_id).where(
+                events.c.stream_type == stream_type,
+                one_of(dialect_name(session), events.c.stream_id, sorted(set(ids))),
+                events.c.stream_version == 1,
+            )
+        )
+        return set(result.scalars().all())
 
     async def _current_versions(
         self, session: AsyncSession, streams: Sequence[StreamRef]

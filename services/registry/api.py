@@ -11,11 +11,12 @@ from chassis.http import IdempotencyKey, execute
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier, Text
 from contracts.vocabulary import TitleLevel
-from services.registry import handlers
+from services.registry import handlers, imports
 from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
 from services.registry.queries import ProfileQueries
 
 router = APIRouter(tags=["registry"])
+router.include_router(imports.router)
 
 
 @router.post("/enterprises", status_code=status.HTTP_201_CREATED)
