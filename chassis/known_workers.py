@@ -7,6 +7,7 @@ code projects and reads any of them. A table may leave out the optional columns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.errors import DomainRuleViolated
 from chassis.inbox import Handler
-from chassis.sqlutil import upsert
+from chassis.sqlutil import dialect_name, one_of, upsert
 from contracts.envelope import Envelope
 from contracts.events.registry import WorkerRegistered
 
@@ -63,11 +64,26 @@ async def find_known_worker(session: AsyncSession, table: Table, worker_id: str)
     return None if row is None else KnownWorker(**row._mapping)
 
 
+async def find_known_workers(
+    session: AsyncSession, table: Table, worker_ids: Sequence[str]
+) -> dict[str, KnownWorker]:
+    """Many workers in one query (batch imports)."""
+    if not worker_ids:
+        return {}
+    wanted = one_of(dialect_name(session), table.c.worker_id, sorted(set(worker_ids)))
+    rows = (await session.execute(select(table).where(wanted))).all()
+    return {row.worker_id: KnownWorker(**row._mapping) for row in rows}
+
+
+def unknown_worker(worker_id: str, service: str) -> str:
+    return f"worker {worker_id} is not known to {service} yet"
+
+
 async def require_known_worker(
     session: AsyncSession, table: Table, worker_id: str, service: str
 ) -> KnownWorker:
     """A service acts only for workers the registry has told it about."""
     worker = await find_known_worker(session, table, worker_id)
     if worker is None:
-        raise DomainRuleViolated(f"worker {worker_id} is not known to {service} yet")
+        raise DomainRuleViolated(unknown_worker(worker_id, service))
     return worker

@@ -12,11 +12,12 @@ from chassis.errors import NotFound
 from chassis.http import IdempotencyKey, execute
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier, RawScore
-from services.competitions import handlers
+from services.competitions import handlers, imports
 from services.competitions.commands import ConcludeContest, OpenContest, RecordMark
 from services.competitions.queries import CompetitionsQueries
 
 router = APIRouter(tags=["competitions"])
+router.include_router(imports.router)
 
 
 @router.post("/contests", status_code=status.HTTP_201_CREATED)

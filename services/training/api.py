@@ -11,12 +11,13 @@ from chassis.errors import NotFound
 from chassis.http import IdempotencyKey, execute
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
-from services.training import handlers
+from services.training import handlers, imports
 from services.training.commands import AwardCertificate, RecordCompletion
 from services.training.queries import TrainingQueries
 from services.training.xapi import statement
 
 router = APIRouter(tags=["training"])
+router.include_router(imports.router)
 
 
 @router.post("/completions", status_code=status.HTTP_201_CREATED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -12,12 +13,14 @@ from chassis.db import session_factory
 from chassis.eventstore import ConcurrencyError, EventStore
 from chassis.eventstore.schema import events, outbox
 from chassis.imports import Decision, import_batch
+from chassis.known_workers import remember_workers
 from chassis.unit_of_work import UnitOfWork
+from contracts.events.registry import WorkerRegistered
 from services.registry import handlers
 from services.registry.commands import RegisterWorker
 from services.registry.imports import register_workers
 from services.registry.service import SPEC
-from tests.service_support import http_client, migrated
+from tests.service_support import event_of, http_client, migrated, registered, unit_of_work
 
 pytestmark = pytest.mark.postgres
 
@@ -93,3 +96,72 @@ async def test_a_collision_with_a_concurrent_writer_fails_the_whole_batch(pg_eng
     with pytest.raises(ConcurrencyError):
         await import_batch(uow(), RegisterWorker, [worker(f"w-{n:04d}") for n in range(1000)], racing)
     assert await count(pg_engine, events) == 2, "the enterprise and the racing worker, none of the batch"
+
+
+async def known(engine: AsyncEngine, table: Any, *worker_ids: str) -> None:
+    handler = remember_workers(table)
+    async with session_factory(engine)() as session, session.begin():
+        for worker_id in worker_ids:
+            envelope = registered(worker_id, enterprise_id="ent-7")
+            await handler(session, envelope, event_of(envelope, WorkerRegistered))
+
+
+def completion(enrolment_id: str, worker_id: str) -> dict[str, Any]:
+    return {
+        "enrolment_id": enrolment_id,
+        "worker_id": worker_id,
+        "course_id": "course-robotics",
+        "course_title": "Industrial robot system operation",
+        "hours": 16,
+        "completed_on": "2026-11-01",
+        "provider": "Weifang academy",
+    }
+
+
+async def test_completions_in_bulk(engine: AsyncEngine) -> None:
+    from services.training.read_models import known_workers
+    from services.training.service import SPEC as TRAINING
+
+    db = await migrated(engine, TRAINING)
+    await known(db, known_workers, "w-1", "w-2")
+    items = [completion(f"enr-{n}", f"w-{1 + n % 2}") for n in range(100)]
+    items += [
+        completion("enr-0", "w-1"),
+        completion("enr-x", "w-9"),
+        {**completion("enr-y", "w-1"), "hours": -1},
+    ]
+    async with http_client(db, TRAINING) as client:
+        answer = await client.post("/completions/import", json={"items": items})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["accepted"], body["refused"]) == (100, 3)
+    assert body["items"][100]["reason"].startswith("enrolment enr-0 was completed already")
+    assert body["items"][101]["reason"] == "worker w-9 is not known to training yet"
+    assert body["items"][102]["reason"].startswith("invalid: hours:")
+    assert await count(db, events) == 100
+
+
+async def test_marks_in_bulk(engine: AsyncEngine) -> None:
+    from services.competitions.handlers import open_contest
+    from services.competitions.read_models import known_workers
+    from services.competitions.service import SPEC as COMPETITIONS
+    from tests.integration.test_competitions_service import contest
+
+    db = await migrated(engine, COMPETITIONS)
+    await known(db, known_workers, *(f"w-{n}" for n in range(50)))
+    await open_contest(unit_of_work(db, COMPETITIONS), contest())
+    items = [{"contest_id": "c-robots", "worker_id": f"w-{n}", "raw_score": 50 + n % 40} for n in range(50)]
+    items += [
+        {"contest_id": "c-robots", "worker_id": "w-3", "raw_score": 60},
+        {"contest_id": "c-none", "worker_id": "w-4", "raw_score": 60},
+        {"contest_id": "c-robots", "worker_id": "w-99", "raw_score": 60},
+    ]
+    async with http_client(db, COMPETITIONS) as client:
+        answer = await client.post("/marks/import", json={"items": items})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["accepted"], body["refused"]) == (50, 3)
+    reasons = [item["reason"] for item in body["items"][50:]]
+    assert "marked already" in reasons[0]
+    assert reasons[1:] == ["contest c-none is not open", "worker w-99 is not known to competitions yet"]
+    assert await count(db, events) == 51
