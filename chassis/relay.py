@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from chassis.eventstore.pg_append import OUTBOX_CHANNEL
 from chassis.eventstore.schema import outbox
 from chassis.logging import get_logger
 from chassis.sqlutil import not_in, one_of
@@ -153,23 +154,53 @@ class Relay:
             if not leased:
                 return
             log.info("relay.started", relay=self._name)
-            while not stop.is_set():
-                try:
-                    sent = await self.publish_batch()
-                except Exception:
-                    log.exception("relay.batch_failed", relay=self._name)
-                    sent = 0
-                    await _sleep_unless(stop, 1.0)
-                if sent < self._batch_size and not self._flights:
-                    await self._idle()
-            with contextlib.suppress(Exception):
-                while self._flights:  # leave nothing acknowledged but undeleted
-                    await self._settle(self._flights.popleft())
+            async with self._notified():
+                await self._publish_until(stop)
             log.info("relay.stopped", relay=self._name, published=self.published)
 
-    async def _idle(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self._idle_poll_seconds)
+    async def _publish_until(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                sent = await self.publish_batch()
+            except Exception:
+                log.exception("relay.batch_failed", relay=self._name)
+                sent = 0
+                await _sleep_unless(stop, 1.0)
+            if sent < self._batch_size and not self._flights:
+                await self._idle(stop)
+        with contextlib.suppress(Exception):
+            while self._flights:  # leave nothing acknowledged but undeleted
+                await self._settle(self._flights.popleft())
+
+    @contextlib.asynccontextmanager
+    async def _notified(self) -> AsyncIterator[None]:
+        """On Postgres, LISTEN for appends committed by other processes (an API-only process
+        NOTIFYs in its append), so a relay running apart publishes at once, not at its next poll."""
+        if self._engine.dialect.name != "postgresql":
+            yield
+            return
+        async with self._engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None
+
+            def wake(*_: Any) -> None:
+                self._wake.set()
+
+            await raw.add_listener(OUTBOX_CHANNEL, wake)
+            try:
+                yield
+            finally:
+                with contextlib.suppress(Exception):
+                    await raw.remove_listener(OUTBOX_CHANNEL, wake)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Until a wake-up, the next poll, or the stop: whichever comes first."""
+        waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waits, timeout=self._idle_poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
         self._wake.clear()
 
 

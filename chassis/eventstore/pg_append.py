@@ -45,6 +45,9 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
     ("body", "bytea"),
 )
 
+OUTBOX_CHANNEL = "craftsman_outbox"
+"""Postgres NOTIFY channel: an append tells a relay in another process at its commit."""
+
 _EVENT_COLUMNS = (
     "event_type, schema_version, occurred_at, producer, tenant, correlation_id, causation_id, "
     "partition_key, topic"
@@ -71,8 +74,9 @@ queued AS (
     INSERT INTO outbox (position, topic, partition_key, headers, body)
     SELECT stored.position, input.topic, input.partition_key, CAST(input.headers AS json), input.body
     FROM stored JOIN input USING (event_id)
-)
-SELECT stored.position FROM stored JOIN input USING (event_id) ORDER BY input.n
+),
+notified AS (SELECT pg_notify('{OUTBOX_CHANNEL}', '') AS sent)
+SELECT stored.position FROM stored JOIN input USING (event_id) CROSS JOIN notified ORDER BY input.n
 """
 )
 

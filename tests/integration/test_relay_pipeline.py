@@ -105,3 +105,23 @@ async def test_a_failed_batch_stays_in_the_outbox(engine: AsyncEngine) -> None:
     assert await relay.drain() == 30
     assert sender.sent == [("w-1", version) for version in range(1, 31)]
     assert await waiting(engine) == 0
+
+
+async def test_a_relay_apart_from_the_writer_is_woken_by_the_commit(pg_engine: AsyncEngine) -> None:
+    """No poll for a minute, no in-process wake(): only the append's NOTIFY can get it going."""
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(pg_engine)
+    sender = HeldSender()
+    sender.hold = False
+    relay = Relay(pg_engine, sender, name="apart", idle_poll_seconds=60)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    await asyncio.sleep(0.5)  # started, found nothing, idling
+    stream = StreamRef(type="Worker", id="w-1")
+    async with sessions() as session, session.begin():
+        await store.append(session, stream, 0, envelopes_for(stream, 1, 3))
+    async with asyncio.timeout(5):
+        while relay.published < 3:
+            await asyncio.sleep(0.02)
+    stop.set()
+    await running
+    assert sender.sent == [("w-1", 1), ("w-1", 2), ("w-1", 3)]
