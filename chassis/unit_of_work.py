@@ -15,10 +15,11 @@ from typing import Protocol, Self, TypeVar
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chassis.aggregate import Aggregate
 from chassis.correlation import current_correlation
+from chassis.db import outside_transactions
 from chassis.errors import AlreadyExists, NotFound
 from chassis.eventstore.store import Append, ConcurrencyError, EventStore, Snapshot, command_event_id
 from contracts.envelope import Envelope
@@ -50,10 +51,18 @@ class UnitOfWork:
         self._seen: dict[tuple[str, str], Aggregate] = {}
         self._must_be_new: dict[tuple[str, str], str] = {}  # stream → the caller's words if it exists
         self.session: AsyncSession | None = None
+        self._lean = False  # reads outside a transaction, writes at commit (Postgres)
 
     async def __aenter__(self) -> Self:
+        engine = self._sessions.kw.get("bind")
         if self._borrowed is not None:
             self.session = self._borrowed
+        elif isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+            # Reads need no transaction of their own: the expected-version append catches
+            # whatever changed since. A command whose only write is its append then takes
+            # no BEGIN and no COMMIT: the append statement is atomic by itself.
+            self.session = AsyncSession(bind=outside_transactions(engine), expire_on_commit=False)
+            self._lean = True
         else:
             self.session = self._sessions()
             await self.session.begin()
@@ -131,20 +140,30 @@ class UnitOfWork:
         session = self.active
         changed = [aggregate for aggregate in self._seen.values() if aggregate.pending]
         appends = self._wrap(changed, correlation_id or current_correlation.get(), causation_id, command_id)
-        # On a borrowed session a savepoint keeps a duplicate command from dooming the
-        # caller's whole transaction.
-        scope = session.begin_nested() if self._borrowed is not None else contextlib.nullcontext()
+        snapshots = [
+            snapshot
+            for aggregate, append in zip(changed, appends, strict=True)
+            if (snapshot := self._due_snapshot(aggregate, len(append.envelopes))) is not None
+        ]
         try:
-            async with scope:
-                await self._store.append_many(session, appends)
-                for aggregate, append in zip(changed, appends, strict=True):
-                    aggregate.version += len(append.envelopes)
-                    aggregate.pending.clear()
-                    await self._maybe_snapshot(session, aggregate, len(append.envelopes))
-            if self._borrowed is None:
-                await session.commit()
-                if self._after_commit is not None:
-                    self._after_commit()
+            if self._lean and not snapshots:
+                await self._store.append_many(session, appends)  # one statement, its own transaction
+            elif self._lean:
+                async with self._sessions() as writing, writing.begin():
+                    await self._write(writing, appends, snapshots)
+            else:
+                # On a borrowed session a savepoint keeps a duplicate command from dooming
+                # the caller's whole transaction.
+                scope = session.begin_nested() if self._borrowed is not None else contextlib.nullcontext()
+                async with scope:
+                    await self._write(session, appends, snapshots)
+                if self._borrowed is None:
+                    await session.commit()
+            for aggregate, append in zip(changed, appends, strict=True):
+                aggregate.version += len(append.envelopes)
+                aggregate.pending.clear()
+            if self._borrowed is None and self._after_commit is not None:
+                self._after_commit()
         except IntegrityError as error:
             if command_id is not None and "event_id" in str(error.orig):
                 raise DuplicateCommand(str(command_id)) from error
@@ -184,13 +203,19 @@ class UnitOfWork:
             appends.append(Append(aggregate.stream, aggregate.version, envelopes))
         return appends
 
-    async def _maybe_snapshot(self, session: AsyncSession, aggregate: Aggregate, added: int) -> None:
-        crossed = (
-            aggregate.version // self._snapshot_every != (aggregate.version - added) // self._snapshot_every
-        )
-        state = aggregate.snapshot_state() if crossed else None
-        if state is not None:
-            await self._store.save_snapshot(session, Snapshot(aggregate.stream, aggregate.version, state))
+    async def _write(self, session: AsyncSession, appends: list[Append], snapshots: list[Snapshot]) -> None:
+        await self._store.append_many(session, appends)
+        for snapshot in snapshots:
+            await self._store.save_snapshot(session, snapshot)
+
+    def _due_snapshot(self, aggregate: Aggregate, added: int) -> Snapshot | None:
+        """A snapshot of the state after this commit, when its version crosses a multiple of
+        snapshot_every (the pending events are applied already: record() applies them)."""
+        after = aggregate.version + added
+        if after // self._snapshot_every == aggregate.version // self._snapshot_every:
+            return None
+        state = aggregate.snapshot_state()
+        return None if state is None else Snapshot(aggregate.stream, after, state)
 
 
 class UnitOfWorkFactory(Protocol):

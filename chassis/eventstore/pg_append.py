@@ -23,6 +23,7 @@ from pydantic_core import to_json
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.db import WRITE
 from contracts.envelope import Envelope
 
 _COLUMNS: tuple[tuple[str, str], ...] = (
@@ -141,5 +142,5 @@ async def append(
     session: AsyncSession, envelopes: Sequence[Envelope], expected: Sequence[int], topics: Sequence[str]
 ) -> list[int]:
     """The positions given, in append order (raises IntegrityError on a version conflict)."""
-    result = await session.execute(APPEND, parameters(envelopes, expected, topics))
+    result = await session.execute(APPEND, parameters(envelopes, expected, topics), execution_options=WRITE)
     return [int(position) for position in result.scalars()]

@@ -149,3 +149,19 @@ async def test_one_stale_stream_in_a_1000_stream_bulk_append_fails_all_of_it(eng
             )
     assert raised.value.stream == stale
     assert await count(engine, events) == 1001 and await count(engine, outbox) == 1001
+
+
+async def test_a_write_past_the_unit_of_work_is_refused_on_postgres(pg_engine: AsyncEngine) -> None:
+    """On Postgres the unit of work reads outside a transaction; only commit() may write."""
+    from sqlalchemy import insert
+
+    from chassis.eventstore.schema import snapshots
+
+    async with unit_of_work(pg_engine) as work:
+        with pytest.raises(RuntimeError, match="only reads run"):
+            await work.active.execute(
+                insert(snapshots).values(
+                    stream_type="Worker", stream_id="w", stream_version=1, state={}, taken_at=func.now()
+                )
+            )
+    assert await count(pg_engine, snapshots) == 0
