@@ -15,8 +15,9 @@ from uuid import UUID
 
 from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from chassis.db import outside_transactions
 from chassis.eventstore import pg_append
 from chassis.eventstore.schema import events, outbox, snapshots
 from chassis.sqlutil import dialect_name, one_of, upsert
@@ -93,6 +94,17 @@ class EventStore:
     ) -> list[int]:
         """Append after `expected_version`; returns the store positions given."""
         return await self.append_many(session, [Append(stream, expected_version, envelopes)])
+
+    async def append_alone(
+        self, engine: AsyncEngine, stream: StreamRef, expected_version: int, envelopes: Sequence[Envelope]
+    ) -> list[int]:
+        """Append in a transaction of its own. On Postgres that is the one statement, with no
+        BEGIN and no COMMIT around it (it is atomic by itself); elsewhere a short transaction."""
+        if engine.dialect.name == "postgresql":
+            async with AsyncSession(bind=outside_transactions(engine)) as session:
+                return await self.append(session, stream, expected_version, envelopes)
+        async with AsyncSession(bind=engine) as session, session.begin():
+            return await self.append(session, stream, expected_version, envelopes)
 
     async def append_many(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
         """Append to several streams at once, each after its expected version; all or none.

@@ -165,3 +165,11 @@ async def test_a_write_past_the_unit_of_work_is_refused_on_postgres(pg_engine: A
                 )
             )
     assert await count(pg_engine, snapshots) == 0
+
+
+async def test_an_append_alone_commits_by_itself_and_still_checks_versions(engine: AsyncEngine) -> None:
+    store, stream = EventStore(), StreamRef(type="Worker", id="w-alone")
+    await store.append_alone(engine, stream, 0, envelopes_for(stream, 1, 2))
+    with pytest.raises(ConcurrencyError):
+        await store.append_alone(engine, stream, 1, envelopes_for(stream, 2, 1))
+    assert await count(engine, events) == 2 and await count(engine, outbox) == 2
