@@ -22,7 +22,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # makes writers queue on busy_timeout instead.
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pool_pre_ping: on asyncpg it is BEGIN, ";" and ROLLBACK, three round trips before
+    # every checkout, more than the one-statement append it would guard. A connection that
+    # died fails the one statement that finds it (the inbox retries its batch, an HTTP client
+    # its command with the same Idempotency-Key); SQLAlchemy then recycles the whole pool.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

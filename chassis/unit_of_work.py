@@ -147,7 +147,7 @@ class UnitOfWork:
         ]
         try:
             if self._lean and not snapshots:
-                await self._store.append_many(session, appends)  # one statement, its own transaction
+                await self._store.commit_appends(self._engine(), appends)  # one statement, no BEGIN
             elif self._lean:
                 async with self._sessions() as writing, writing.begin():
                     await self._write(writing, appends, snapshots)
@@ -202,6 +202,11 @@ class UnitOfWork:
                 envelopes.append(envelope)
             appends.append(Append(aggregate.stream, aggregate.version, envelopes))
         return appends
+
+    def _engine(self) -> AsyncEngine:
+        engine = self._sessions.kw["bind"]
+        assert isinstance(engine, AsyncEngine)
+        return engine
 
     async def _write(self, session: AsyncSession, appends: list[Append], snapshots: list[Snapshot]) -> None:
         await self._store.append_many(session, appends)

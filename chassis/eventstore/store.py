@@ -7,6 +7,7 @@ anything else the command writes commit together or not at all: only the boundar
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.db import outside_transactions
 from chassis.eventstore import pg_append
+from chassis.eventstore.group_commit import GroupCommit
 from chassis.eventstore.schema import events, outbox, snapshots
 from chassis.sqlutil import dialect_name, one_of, upsert
 from contracts.catalog import decode
@@ -38,12 +40,15 @@ def command_event_id(command_id: UUID, number: int) -> UUID:
 class ConcurrencyError(Exception):
     """Another writer appended to the stream since it was read; nothing was written."""
 
-    def __init__(self, stream: StreamRef, expected: int, actual: int | None = None) -> None:
+    def __init__(
+        self, stream: StreamRef, expected: int, actual: int | None = None, *, identified: bool = True
+    ) -> None:
         found = "a concurrent append" if actual is None else f"version {actual}"
         super().__init__(f"stream {stream} was expected at version {expected} but has {found}")
         self.stream = stream
         self.expected = expected
         self.actual = actual
+        self.identified = identified  # False: the database did not say which stream; the first is named
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,7 @@ def topic_of_producer(envelope: Envelope) -> str:
 class EventStore:
     def __init__(self, topic_of: Callable[[Envelope], str] = topic_of_producer) -> None:
         self._topic_of = topic_of
+        self._groups: weakref.WeakKeyDictionary[AsyncEngine, GroupCommit] = weakref.WeakKeyDictionary()
 
     async def current_version(self, session: AsyncSession, stream: StreamRef) -> int:
         found = await session.scalar(
@@ -98,13 +104,28 @@ class EventStore:
     async def append_alone(
         self, engine: AsyncEngine, stream: StreamRef, expected_version: int, envelopes: Sequence[Envelope]
     ) -> list[int]:
-        """Append in a transaction of its own. On Postgres that is the one statement, with no
-        BEGIN and no COMMIT around it (it is atomic by itself); elsewhere a short transaction."""
-        if engine.dialect.name == "postgresql":
-            async with AsyncSession(bind=outside_transactions(engine)) as session:
-                return await self.append(session, stream, expected_version, envelopes)
-        async with AsyncSession(bind=engine) as session, session.begin():
-            return await self.append(session, stream, expected_version, envelopes)
+        """Append in a transaction of its own (see commit_appends)."""
+        return await self.commit_appends(engine, [Append(stream, expected_version, envelopes)])
+
+    async def commit_appends(self, engine: AsyncEngine, appends: Sequence[Append]) -> list[int]:
+        """Append in a transaction of its own, all or none. On Postgres that is one statement
+        with no BEGIN/COMMIT around it, shared (group commit) with whatever other task of this
+        process appends at the same moment; elsewhere a short transaction of its own."""
+        if engine.dialect.name != "postgresql":
+            async with AsyncSession(bind=engine) as session, session.begin():
+                return await self.append_many(session, appends)
+        for append in appends:
+            _check_sequence(append.stream, append.expected_version, append.envelopes)
+        group = self._groups.get(engine)
+        if group is None:
+            reads = outside_transactions(engine)
+
+            async def write(together: Sequence[Append]) -> list[int]:
+                async with AsyncSession(bind=reads) as session:
+                    return await self.append_many(session, together)
+
+            group = self._groups[engine] = GroupCommit(write, blame=_blame)
+        return await group.append(appends)
 
     async def append_many(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
         """Append to several streams at once, each after its expected version; all or none.
@@ -308,8 +329,21 @@ def _conflict(error: IntegrityError, appends: Sequence[Append]) -> ConcurrencyEr
     message = f"{error.orig} {detail or ''}"
     if "stream_version" not in message:
         return None
-    collided = next((a for a in appends if f"{a.stream.type}, {a.stream.id}, " in message), appends[0])
-    return ConcurrencyError(collided.stream, collided.expected_version)
+    named = next((a for a in appends if f"{a.stream.type}, {a.stream.id}, " in message), None)
+    collided = named or appends[0]
+    return ConcurrencyError(collided.stream, collided.expected_version, identified=named is not None)
+
+
+def _blame(error: Exception, queued: Sequence[Sequence[Append]]) -> int | None:
+    """Which of the appends grouped into one statement caused its conflict, where that is certain."""
+    if not isinstance(error, ConcurrencyError) or not error.identified:
+        return None
+    culprits = [
+        index
+        for index, appends in enumerate(queued)
+        if any(a.stream == error.stream and a.expected_version == error.expected for a in appends)
+    ]
+    return culprits[0] if len(culprits) == 1 else None
 
 
 def _check_sequence(stream: StreamRef, expected_version: int, envelopes: Sequence[Envelope]) -> None:

@@ -6,6 +6,7 @@ the Postgres one (SQLite may take more statements for the same guarantees).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -173,3 +174,43 @@ async def test_an_append_alone_commits_by_itself_and_still_checks_versions(engin
     with pytest.raises(ConcurrencyError):
         await store.append_alone(engine, stream, 1, envelopes_for(stream, 2, 1))
     assert await count(engine, events) == 2 and await count(engine, outbox) == 2
+
+
+async def test_concurrent_appends_share_statements_and_a_conflict_fails_only_its_own(
+    engine: AsyncEngine,
+) -> None:
+    store = EventStore()
+    taken = StreamRef(type="Worker", id="w-taken")
+    await store.append_alone(engine, taken, 0, envelopes_for(taken, 1, 1))
+    fresh = [StreamRef(type="Worker", id=f"w-{n}") for n in range(40)]
+    with statements(engine) as seen:
+        outcomes = await asyncio.gather(
+            *(store.append_alone(engine, stream, 0, envelopes_for(stream, 1, 2)) for stream in fresh),
+            store.append_alone(engine, taken, 0, envelopes_for(taken, 1, 1)),  # stale: must fail alone
+            return_exceptions=True,
+        )
+    assert isinstance(outcomes[-1], ConcurrencyError) and outcomes[-1].stream == taken
+    assert all(isinstance(positions, list) and len(positions) == 2 for positions in outcomes[:-1])
+    if engine.dialect.name == "postgresql":
+        assert len(seen) < len(fresh), "appends that arrive together share a statement"
+    assert await count(engine, events) == 1 + 80 and await count(engine, outbox) == 1 + 80
+
+
+async def test_a_duplicate_event_id_in_a_group_fails_only_its_own_append(engine: AsyncEngine) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    store = EventStore()
+    first = StreamRef(type="Worker", id="w-first")
+    (again,) = envelopes_for(first, 1, 1)
+    await store.append_alone(engine, first, 0, [again])
+    other = StreamRef(type="Worker", id="w-other")
+    replayed = again.model_copy(update={"stream": other})  # the same event id on another stream
+    fresh = [StreamRef(type="Worker", id=f"w-{n}") for n in range(10)]
+    outcomes = await asyncio.gather(
+        *(store.append_alone(engine, stream, 0, envelopes_for(stream, 1, 1)) for stream in fresh),
+        store.append_alone(engine, other, 0, [replayed]),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[-1], IntegrityError) and "event_id" in str(outcomes[-1].orig)
+    assert all(isinstance(positions, list) for positions in outcomes[:-1])
+    assert await count(engine, events) == 11
