@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from chassis.db import WRITE, outside_transactions
 from chassis.eventstore.pg_append import OUTBOX_CHANNEL
 from chassis.eventstore.schema import outbox
 from chassis.logging import get_logger
@@ -78,6 +79,8 @@ class Relay:
         self._depth = max(1, depth)
         self._wake = asyncio.Event()
         self._flights: deque[_Flight] = deque()
+        # Each read and each delete is one statement: on Postgres they need no BEGIN/COMMIT.
+        self._bare = outside_transactions(engine) if engine.dialect.name == "postgresql" else engine
         self.published = 0
 
     def wake(self) -> None:
@@ -106,7 +109,7 @@ class Relay:
         query = select(outbox).order_by(outbox.c.position).limit(self._batch_size)
         if in_flight:
             query = query.where(not_in(self._engine.dialect.name, outbox.c.position, in_flight))
-        async with self._engine.connect() as connection:
+        async with self._bare.connect() as connection:
             rows = (await connection.execute(query)).all()
             await connection.rollback()
         return rows
@@ -135,12 +138,13 @@ class Relay:
             await self._abandon()
             raise
         low, high = flight.positions[0], flight.positions[-1]
-        async with self._engine.begin() as connection:
+        async with self._bare.begin() as connection:  # one statement: no BEGIN/COMMIT on Postgres
             await connection.execute(
                 delete(outbox).where(
                     outbox.c.position.between(low, high),
                     one_of(self._engine.dialect.name, outbox.c.position, flight.positions),
-                )
+                ),
+                execution_options=WRITE,
             )
         self.published += len(flight.positions)
 
