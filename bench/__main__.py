@@ -26,8 +26,25 @@ from chassis.logging import configure_logging
 from chassis.telemetry import configure_tracing
 from deploy.infra import provide_infrastructure
 
-FIGURES = ("produce", "relay", "consume", "projection", "bulk", "append", "e2e")
-IMPLIES = {"relay": ("produce",), "projection": ("consume",)}  # a figure never goes without its baseline
+FIGURES = (
+    "produce",
+    "relay",
+    "consume",
+    "projection",
+    "replay",
+    "bulk",
+    "eventsourcing",
+    "store",
+    "append",
+    "e2e",
+)
+# a figure never goes without its baseline
+IMPLIES = {
+    "relay": ("produce",),
+    "projection": ("consume",),
+    "store": ("eventsourcing",),
+    "append": ("eventsourcing",),
+}
 FULL_EVENTS = 200_000
 RESULTS = Path(__file__).resolve().parent / "results"
 LOGS = Path(__file__).resolve().parent.parent / ".local" / "bench"
@@ -37,7 +54,8 @@ NOTES = [
     "Kafka pairs use the same records (key, value bytes, headers) on fresh 6-partition topics.",
     "API append goes through HTTP, validation, aggregate loads, the outbox and a live relay and consumers in "
     "the service process; eventsourcing appends in-process with none of these (see each method).",
-    "The services publish to the real craftsman.* topics and consume under the consumer-group prefix 'bench.'.",
+    "The bench's services publish and consume under the run's own topic and group prefix bench.<run id>.; "
+    "the run deletes its topics, groups and databases at the end.",
 ]
 
 console = Console(width=None if sys.stdout.isatty() else 140)  # piped output: no 80-column squeeze
@@ -74,6 +92,12 @@ def main(
     e2e_rate: Annotated[float, typer.Option(help="commands per second, open loop")] = 200.0,
     e2e_seconds: Annotated[float | None, typer.Option(help="seconds of end-to-end load")] = None,
     e2e_low_rate: Annotated[float, typer.Option(help="rate of the first, light end-to-end pass")] = 50.0,
+    replay_events: Annotated[
+        int | None, typer.Option(help="events of the replay figure (default 5x --events: 1M in a full run)")
+    ] = None,
+    split_roles: Annotated[
+        bool, typer.Option(help="run the registry as an API process plus a relay-and-consumers process")
+    ] = True,
     out: Annotated[Path, typer.Option(help="folder of the results")] = RESULTS,
     save: Annotated[bool, typer.Option(help="write latest.json and the dated copy")] = True,
 ) -> None:
@@ -87,6 +111,8 @@ def main(
         "e2e_rate": e2e_rate,
         "e2e_seconds": scaled(e2e_seconds, 20, 5, events),
         "e2e_low_rate": e2e_low_rate,
+        "replay_events": replay_events or 5 * events,
+        "split_roles": split_roles,
     }
     failed = asyncio.run(run(settings, out=out, save=save))
     raise typer.Exit(1 if failed else 0)
@@ -136,7 +162,7 @@ async def run(settings: dict[str, Any], *, out: Path, save: bool) -> bool:
         "command": " ".join(["python -m bench", *sys.argv[1:]]),
         "notes": NOTES,
     }
-    results = build_results(machine=host, figures=figures, run=settings)
+    results = build_results(machine=host, figures=figures, run=settings, peak_rss_mb=res.peak_rss_mb)
     console.print(figures_table(figures))
     console.print(headline_table(results))
     if save:
@@ -152,12 +178,13 @@ Step = Callable[[str, Callable[[], Awaitable[list[Measurement]]]], Awaitable[Non
 async def _all(
     res: Resources, settings: dict[str, Any], chosen: list[str], step: Step, log_dir: Path
 ) -> None:
-    if {"produce", "relay", "consume", "projection", "bulk"} & set(chosen):
+    if {"produce", "relay", "consume", "projection", "replay", "bulk"} & set(chosen):
         await _kafka_and_store(res, settings, chosen, step)
-    if "append" in chosen:
-        concurrency: int = settings["concurrency"]
-        seconds: float = settings["append_seconds"]
-        warmup = min(2.0, seconds / 3)
+    concurrency: int = settings["concurrency"]
+    seconds: float = settings["append_seconds"]
+    warmup = min(2.0, seconds / 3)
+    split: bool = settings["split_roles"]
+    if "eventsourcing" in chosen:
         await step(
             "eventsourcing append",
             lambda: _one(
@@ -166,12 +193,25 @@ async def _all(
                 )
             ),
         )
+    if "store" in chosen:
         await step(
-            "API append",
+            "store append",
             lambda: _one(
-                append_figures.api_append(
-                    res, concurrency=concurrency, seconds=seconds, warmup_seconds=warmup, log_dir=log_dir
+                append_figures.store_append(
+                    res, concurrency=concurrency, seconds=seconds, warmup_seconds=warmup
                 )
+            ),
+        )
+    if "append" in chosen:
+        await step(
+            "API append, batch import",
+            lambda: append_figures.api_append(
+                res,
+                concurrency=concurrency,
+                seconds=seconds,
+                warmup_seconds=warmup,
+                log_dir=log_dir,
+                split_roles=split,
             ),
         )
     if "e2e" in chosen:
@@ -188,6 +228,7 @@ async def _all(
                 low_seconds=max(5.0, e2e_seconds / 2),
                 warmup_seconds=2.0,
                 log_dir=log_dir,
+                split_roles=split,
             ),
         )
 
@@ -224,6 +265,9 @@ async def _kafka_and_store(res: Resources, settings: dict[str, Any], chosen: lis
                 "projection, per-event handler",
                 lambda: _one(kafka_figures.projection(res, small, len(few), per_event=True)),
             )
+    if "replay" in chosen:
+        replay_events: int = settings["replay_events"]
+        await step("replay", lambda: _one(kafka_figures.replay(res, records, replay_events)))
     if "bulk" in chosen:
         writers: int = settings["bulk_writers"]
         await step("bulk append", lambda: _one(store_figures.bulk_append(res, txns, shape, writers=writers)))

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, func, select, text
 from bench.append_figures import enterprise_command, worker_command
 from bench.report import Measurement, percentile
 from bench.resources import Resources, offsets, partitions_of
-from bench.services import RunningService, service, wait_caught_up
+from bench.services import RunningService, service, service_roles, wait_caught_up
 from chassis.auth_tokens import bearer_headers
 from chassis.db import create_engine
 from chassis.eventstore.schema import inbox
@@ -187,6 +187,7 @@ async def _pass(
     client: httpx.AsyncClient,
     services: Sequence[RunningService],
     kafka: str,
+    topic: str,
     training_url: str,
     enterprise_id: str,
     *,
@@ -195,7 +196,7 @@ async def _pass(
     tag: str,
 ) -> Pass:
     """One open-loop run, then wait until training applied every accepted command."""
-    start = (await offsets(kafka, await partitions_of(kafka, [REGISTRY_EVENTS])))[1]
+    start = (await offsets(kafka, await partitions_of(kafka, [topic])))[1]
     cpu_before = {svc.name: svc.cpu_seconds() for svc in services}
     loop = await open_loop(client, enterprise_id, rate_per_s=rate_per_s, seconds=seconds, tag=tag)
     ids = [s.event_id for s in loop.sent if s.event_id is not None]
@@ -215,15 +216,19 @@ async def end_to_end(
     low_seconds: float,
     warmup_seconds: float,
     log_dir: Path,
+    split_roles: bool,
 ) -> list[Measurement]:
     """A pass at a low rate the services surely sustain, then the pass at the stated rate."""
     registry_url = await res.database("e2e_registry", migrated=False)
     training_url = await res.database("e2e_training", migrated=False)
     async with (
-        service("training", database_url=training_url, kafka=res.kafka, log_dir=log_dir) as training,
-        service("registry", database_url=registry_url, kafka=res.kafka, log_dir=log_dir) as registry,
+        service("training", res, database_url=training_url, log_dir=log_dir) as training,
+        service_roles("registry", res, database_url=registry_url, log_dir=log_dir, split=split_roles) as (
+            registry,
+            registry_processes,
+        ),
     ):
-        caught = [await wait_caught_up(res.kafka, name) for name in ("registry", "training")]
+        caught = [await wait_caught_up(res, name) for name in ("registry", "training")]
         limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
         # Open loop: a slow answer must not fail the command, it must show in the latency.
         async with httpx.AsyncClient(
@@ -231,12 +236,16 @@ async def end_to_end(
         ) as client:
             enterprise_id = f"bench-e2e-{res.run_id}"
             (await client.post("/enterprises", json=enterprise_command(enterprise_id))).raise_for_status()
-            both = (registry, training)
-            args = (client, both, res.kafka, training_url, enterprise_id)
+            every = (*registry_processes, training)
+            args = (client, every, res.kafka, res.prefix + REGISTRY_EVENTS, training_url, enterprise_id)
             await _pass(*args, rate_per_s=low_rate_per_s, seconds=warmup_seconds, tag=f"be-{res.run_id}-w")
             low = await _pass(*args, rate_per_s=low_rate_per_s, seconds=low_seconds, tag=f"be-{res.run_id}-l")
             high = await _pass(*args, rate_per_s=rate_per_s, seconds=seconds, tag=f"be-{res.run_id}-m")
-    catch_up = {"catch_up_before_s": {", ".join(c.groups): round(c.seconds, 1) for c in caught}}
+    roles = "registry api | relay,consumers" if split_roles else "registry in one process"
+    catch_up = {
+        "catch_up_before_s": {", ".join(c.groups): round(c.seconds, 1) for c in caught},
+        "roles": roles,
+    }
     return [
         *measurements(high, rate_per_s=rate_per_s, seconds=seconds, prefix="e2e", extra=catch_up),
         *measurements(low, rate_per_s=low_rate_per_s, seconds=low_seconds, prefix="e2e_low"),
@@ -271,7 +280,8 @@ def measurements(
         "mode": "open loop",
     }
     method = (
-        "registry and training as subprocesses, each on its own fresh database; POST /workers on a fixed "
+        "registry and training as subprocesses on the run's own topics, each on its own fresh database; "
+        "POST /workers on a fixed "
         "schedule (at most max_in_flight unanswered); latency = training inbox.processed_at (same transaction "
         "as training_known_workers) - the command's scheduled send time, same machine clock"
     )

@@ -1,6 +1,9 @@
 """Fresh, throw-away resources per run: Postgres databases, Kafka topics, consumer groups.
 
-Everything made here is named with the run id and dropped by `Resources.cleanup`.
+Everything made here, and every topic and group the bench's services create, is named
+with the run's prefix `bench.<run id>.` (databases `bench_<run id>_…`): a bench run never
+touches the platform's own `craftsman.*` topics or groups, and `Resources.cleanup` drops
+all of it afterwards.
 """
 
 from __future__ import annotations
@@ -68,6 +71,12 @@ class Resources:
     databases: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)  # per service, the highest seen
+
+    @property
+    def prefix(self) -> str:
+        """Topic and consumer-group prefix of everything this run (and its services) creates."""
+        return f"bench.{self.run_id}."
 
     @property
     def server(self) -> PostgresServer:
@@ -97,7 +106,7 @@ class Resources:
         return urlsplit(url).path.strip("/")
 
     async def topic(self, purpose: str, *, partitions: int = PARTITIONS) -> str:
-        name = f"bench.{self.run_id}.{purpose}"
+        name = f"{self.prefix}{purpose}"
         admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka, **aiokafka_kwargs())
         await admin.start()
         try:
@@ -108,7 +117,7 @@ class Resources:
         return name
 
     def group(self, purpose: str) -> str:
-        name = f"bench.{self.run_id}.{purpose}"
+        name = f"{self.prefix}{purpose}"
         self.groups.append(name)
         return name
 
@@ -120,19 +129,26 @@ class Resources:
             except Exception as error:
                 log.warning("bench.drop_database_failed", database=name, error=repr(error))
         self.databases.clear()
-        if not self.topics and not self.groups:
-            return
         admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka, **aiokafka_kwargs())
         await admin.start()
         try:
-            await _delete_groups(admin, self.groups)
-            if self.topics:
+            # the services' own topics, dead-letter topics and groups carry the prefix too
+            listed = await admin.list_consumer_groups()
+            groups = {*self.groups, *(str(g[0]) for g in listed if str(g[0]).startswith(self.prefix))}
+            await _delete_groups(admin, sorted(groups))
+            topics = {*self.topics, *(t for t in await admin.list_topics() if t.startswith(self.prefix))}
+            if topics:
                 with contextlib.suppress(Exception):
-                    await admin.delete_topics(self.topics)
+                    await admin.delete_topics(sorted(topics))
+        except Exception as error:
+            log.warning("bench.kafka_cleanup_failed", error=repr(error))
         finally:
             await admin.close()
         self.topics.clear()
         self.groups.clear()
+
+    def record_rss(self, service: str, megabytes: float) -> None:
+        self.peak_rss_mb[service] = round(max(megabytes, self.peak_rss_mb.get(service, 0.0)), 1)
 
 
 async def _delete_groups(admin: AIOKafkaAdminClient, groups: Iterable[str]) -> None:

@@ -1,8 +1,10 @@
 """Real services as subprocesses (`python -m services.<name> serve`), each on its own database.
 
-The bench's services join consumer groups under the stable prefix `bench.`, so a run
-only has to catch up on what was published since the previous run; before measuring,
-`wait_caught_up` waits until every group of the service has consumed its topics.
+The bench's services publish and consume under the run's own prefix (`bench.<run id>.`
+for topics and consumer groups), never on the platform's `craftsman.*` topics; before
+measuring, `wait_caught_up` waits until every group of the service is stable and has
+consumed its topics. A service may run as one process or as its roles apart
+(CRAFTSMAN_ROLES); each process's peak RSS is recorded when it stops.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
-from bench.resources import offsets
+from bench.resources import Resources, offsets
 from chassis.kafka_security import aiokafka_kwargs
 from deploy.kafka_access import provision_run, service_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-GROUP_PREFIX = "bench."
+ALL_ROLES = "api,relay,consumers"
 
 
 def free_port() -> int:
@@ -48,10 +50,34 @@ class RunningService:
         """User + system CPU the service process has used so far (from /proc; 0 where there is none)."""
         return process_cpu_seconds(self.pid)
 
+    def peak_rss_mb(self) -> float:
+        return peak_rss_mb(self.pid)
+
     def log_tail(self, lines: int = 30) -> str:
         if not self.log_file.exists():
             return ""
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _status_kb(pid: int | str, field_name: str) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith(f"{field_name}:"):
+            return float(line.split()[1])
+    return 0.0
+
+
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """The highest resident set size the process has had (VmHWM), in MiB."""
+    return _status_kb(pid, "VmHWM") / 1024
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """The resident set size now (VmRSS), in MiB."""
+    return _status_kb(pid, "VmRSS") / 1024
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -66,20 +92,31 @@ def process_cpu_seconds(pid: int) -> float:
 
 @contextlib.asynccontextmanager
 async def service(
-    name: str, *, database_url: str, kafka: str, log_dir: Path, ready_timeout: float = 90.0
+    name: str,
+    res: Resources,
+    *,
+    database_url: str,
+    log_dir: Path,
+    roles: str = ALL_ROLES,
+    label: str | None = None,
+    ready_timeout: float = 90.0,
 ) -> AsyncIterator[RunningService]:
-    """Start the service, wait for /ready, yield it; stop it (SIGTERM, then SIGKILL) on exit."""
+    """Start the service (or some of its roles), wait for /ready, yield it; record its peak RSS
+    and stop it (SIGTERM, then SIGKILL) on exit."""
+    label = label or name
     port = free_port()
-    log_file = _log_file(log_dir, name)
-    provision_run(kafka, topic_prefix="", group_prefix=GROUP_PREFIX)  # ACLs for its `bench.` groups
+    log_file = _log_file(log_dir, label)
+    provision_run(res.kafka, topic_prefix=res.prefix)  # the run's topics and ACLs (on a secured bus)
     env = {
         **os.environ,
         **service_env(name),  # its own Kafka principal
         "DATABASE_URL": database_url,
         "CRAFTSMAN_HTTP_PORT": str(port),
-        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "KAFKA_BOOTSTRAP_SERVERS": res.kafka,
         "CRAFTSMAN_LOG_LEVEL": "WARNING",
-        "CRAFTSMAN_CONSUMER_GROUP_PREFIX": GROUP_PREFIX,
+        "CRAFTSMAN_TOPIC_PREFIX": res.prefix,
+        "CRAFTSMAN_CONSUMER_GROUP_PREFIX": res.prefix,
+        "CRAFTSMAN_ROLES": roles,
     }
     with log_file.open("ab") as log:
         process = await asyncio.create_subprocess_exec(
@@ -94,12 +131,39 @@ async def service(
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # a Ctrl-C on the bench reaches it through us, not twice
         )
-    running = RunningService(name, f"http://127.0.0.1:{port}", process.pid, log_file)
+    running = RunningService(label, f"http://127.0.0.1:{port}", process.pid, log_file)
     try:
         await _wait_ready(running, process, ready_timeout)
         yield running
     finally:
+        res.record_rss(label, running.peak_rss_mb())
         await _stop(process)
+
+
+@contextlib.asynccontextmanager
+async def service_roles(
+    name: str, res: Resources, *, database_url: str, log_dir: Path, split: bool
+) -> AsyncIterator[tuple[RunningService, list[RunningService]]]:
+    """The service as one process, or as an API process plus a relay-and-consumers process.
+    Yields (the process that answers HTTP commands, every process)."""
+    if not split:
+        async with service(name, res, database_url=database_url, log_dir=log_dir) as whole:
+            yield whole, [whole]
+        return
+    async with (
+        service(
+            name,
+            res,
+            database_url=database_url,
+            log_dir=log_dir,
+            roles="relay,consumers",
+            label=f"{name}-workers",
+        ) as workers,
+        service(
+            name, res, database_url=database_url, log_dir=log_dir, roles="api", label=f"{name}-api"
+        ) as api,
+    ):
+        yield api, [api, workers]
 
 
 def _log_file(log_dir: Path, name: str) -> Path:
@@ -160,9 +224,10 @@ class CatchUp:
     lag_left: int
 
 
-async def wait_caught_up(kafka: str, service_name: str, *, timeout: float = 300.0) -> CatchUp:
-    """Wait until every `bench.<service>.*` group is stable and has committed its partitions' ends."""
-    prefix = f"{GROUP_PREFIX}{service_name}."
+async def wait_caught_up(res: Resources, service_name: str, *, timeout: float = 300.0) -> CatchUp:
+    """Wait until every `<run prefix><service>.*` group is stable and has committed its partitions' ends."""
+    kafka = res.kafka
+    prefix = f"{res.prefix}{service_name}."
     started = time.monotonic()
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka, **aiokafka_kwargs())
     await admin.start()

@@ -46,8 +46,8 @@ async def bulk_append(res: Resources, txns: Sequence[BuiltTxn], shape: Shape, *,
         value=rate(shape.total, elapsed),
         unit="events/s",
         method=(
-            "EventStore.append_many per transaction: one version check for all its streams, one INSERT … "
-            "RETURNING of the events, one INSERT of the outbox rows (serialised records); "
+            "EventStore.append_many per transaction: ONE statement (unnest arrays: the events, each "
+            "stream's version check, the outbox rows with their serialised records); "
             f"{shape.streams_per_txn} streams per transaction, {writers} connection(s) in parallel; "
             "envelopes built before the clock starts, serialisation and commits inside it"
         ),

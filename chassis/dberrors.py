@@ -32,12 +32,14 @@ _KIND_OF_SQLITE_CODE: dict[str, Kind] = {
     "SQLITE_CONSTRAINT_CHECK": "check",
 }
 _SQLITE_KEY = re.compile(r"^(?:UNIQUE|PRIMARY KEY) constraint failed: (?P<columns>.+)$")
+_SQLITE_NOT_NULL = re.compile(r"^NOT NULL constraint failed: \w+\.(?P<column>\w+)$")
 
 
 @dataclass(frozen=True, slots=True)
 class Violation:
     kind: Kind
     constraint: str | None  # None when the database did not say (or the key is unnamed)
+    column: str | None = None  # the column a NOT NULL refusal names
 
 
 def classify(error: IntegrityError, metadata: Iterable[MetaData]) -> Violation:
@@ -47,8 +49,12 @@ def classify(error: IntegrityError, metadata: Iterable[MetaData]) -> Violation:
     if sqlstate is not None:  # Postgres through asyncpg
         driver = getattr(orig, "orig", None)  # asyncpg's own exception, wrapped by SQLAlchemy
         name = getattr(driver, "constraint_name", None)
-        return Violation(_KIND_OF_SQLSTATE.get(str(sqlstate), "other"), name)
+        column = getattr(driver, "column_name", None)
+        return Violation(_KIND_OF_SQLSTATE.get(str(sqlstate), "other"), name, column)
     kind = _KIND_OF_SQLITE_CODE.get(str(getattr(orig, "sqlite_errorname", "")), "other")
+    if kind == "not_null":
+        found_column = _SQLITE_NOT_NULL.match(str(orig.args[0]) if orig is not None and orig.args else "")
+        return Violation(kind, None, found_column["column"] if found_column else None)
     if kind != "unique":
         return Violation(kind, None)
     found = _SQLITE_KEY.match(str(orig.args[0]) if orig is not None and orig.args else "")
@@ -61,7 +67,8 @@ def classify(error: IntegrityError, metadata: Iterable[MetaData]) -> Violation:
 
 
 def violates(error: IntegrityError, constraint: str, metadata: Iterable[MetaData]) -> bool:
-    return classify(error, metadata) == Violation("unique", constraint)
+    found = classify(error, metadata)
+    return (found.kind, found.constraint) == ("unique", constraint)
 
 
 def _key_name(metadata: Iterable[MetaData], table_name: str, columns: frozenset[str]) -> str | None:

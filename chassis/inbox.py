@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 import structlog
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,13 +25,24 @@ from chassis.deadletter import DeadLetter, DeadLetterPublisher, KafkaRecord
 from chassis.eventstore.schema import inbox
 from chassis.logging import get_logger
 from chassis.provenance import RecordCheck, topic_ownership
-from chassis.sqlutil import insert_ignoring_duplicates
+from chassis.sqlutil import dialect_name, insert_ignoring_duplicates
 from contracts.catalog import parse_record
 from contracts.envelope import Envelope
 from contracts.errors import ContractError
 from contracts.events.base import Event
 
 log = get_logger(__name__)
+
+CLAIM = text(
+    """
+INSERT INTO inbox (consumer, event_id, topic, partition, "offset", processed_at)
+SELECT :consumer, claimed.event_id, claimed.topic, claimed.partition, claimed.position, :now
+FROM unnest(CAST(:ids AS text[]), CAST(:topics AS text[]), CAST(:partitions AS int[]),
+            CAST(:offsets AS bigint[])) AS claimed(event_id, topic, partition, position)
+ON CONFLICT DO NOTHING
+RETURNING event_id
+"""
+)
 
 Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 
@@ -174,8 +185,9 @@ class InboxConsumer:
             fresh = await self._claim(session, deliveries)
             in_bulk: dict[str, list[Delivery]] = {}
             for delivery in deliveries:
-                if delivery.envelope.event_id in fresh:
-                    fresh.discard(delivery.envelope.event_id)  # a twin later in the batch is a duplicate
+                event_id = str(delivery.envelope.event_id)
+                if event_id in fresh:
+                    fresh.discard(event_id)  # a twin later in the batch is a duplicate
                     if delivery.envelope.event_type in self._batch_handlers:
                         in_bulk.setdefault(delivery.envelope.event_type, []).append(delivery)
                     else:
@@ -205,23 +217,40 @@ class InboxConsumer:
                     return
                 await asyncio.sleep(self._retry_backoff_seconds * attempt)
 
-    async def _claim(self, session: AsyncSession, deliveries: Sequence[Delivery]) -> set[UUID]:
-        """Record the event ids in the inbox; returns the ids that were not there before."""
+    async def _claim(self, session: AsyncSession, deliveries: Sequence[Delivery]) -> set[str]:
+        """Record the event ids in the inbox; returns the ids (as text) that were not there before.
+
+        One statement per batch: arrays through `unnest` on Postgres, a multi-row insert elsewhere.
+        """
         now = datetime.now(UTC)
+        ids = [str(delivery.envelope.event_id) for delivery in deliveries]
+        if dialect_name(session) == "postgresql":
+            result = await session.execute(
+                CLAIM,
+                {
+                    "consumer": self.name,
+                    "now": now,
+                    "ids": ids,
+                    "topics": [delivery.record.topic for delivery in deliveries],
+                    "partitions": [delivery.record.partition for delivery in deliveries],
+                    "offsets": [delivery.record.offset for delivery in deliveries],
+                },
+            )
+            return set(result.scalars().all())
         rows = [
             {
                 "consumer": self.name,
-                "event_id": str(delivery.envelope.event_id),
+                "event_id": event_id,
                 "topic": delivery.record.topic,
                 "partition": delivery.record.partition,
                 "offset": delivery.record.offset,
                 "processed_at": now,
             }
-            for delivery in deliveries
+            for event_id, delivery in zip(ids, deliveries, strict=True)
         ]
         statement = insert_ignoring_duplicates(session, inbox).returning(inbox.c.event_id)
         result = await session.execute(statement, rows)
-        return {UUID(event_id) for event_id in result.scalars().all()}
+        return set(result.scalars().all())
 
     async def _handle(self, session: AsyncSession, delivery: Delivery) -> None:
         envelope = delivery.envelope

@@ -7,7 +7,7 @@ service, so the chassis stays below the services.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, select
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.errors import DomainRuleViolated
 from chassis.inbox import Handler
-from chassis.sqlutil import upsert
+from chassis.sqlutil import dialect_name, one_of, upsert
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 
@@ -46,6 +46,16 @@ def upsert_from(table: Table, facts: Callable[[E], Mapping[str, Any]]) -> Handle
 async def find_row(session: AsyncSession, table: Table, key: str) -> RowMapping | None:
     row = (await session.execute(select(table).where(table.c[_key_column(table)] == key))).first()
     return None if row is None else row._mapping
+
+
+async def find_rows(session: AsyncSession, table: Table, keys: Sequence[str]) -> dict[str, RowMapping]:
+    """Many rows in one query (batch imports), by key."""
+    if not keys:
+        return {}
+    column = table.c[_key_column(table)]
+    wanted = one_of(dialect_name(session), column, sorted(set(keys)))
+    rows = (await session.execute(select(table).where(wanted))).all()
+    return {str(row._mapping[column.name]): row._mapping for row in rows}
 
 
 async def require_row(session: AsyncSession, table: Table, key: str, *, missing: str) -> RowMapping:

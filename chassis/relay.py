@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from chassis.db import WRITE, outside_transactions
+from chassis.eventstore.pg_append import OUTBOX_CHANNEL
 from chassis.eventstore.schema import outbox
 from chassis.logging import get_logger
+from chassis.sqlutil import not_in, one_of
 
 log = get_logger(__name__)
 
@@ -38,7 +43,24 @@ class RecordSender(Protocol):
     ) -> asyncio.Future[Any]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Flight:
+    """A batch handed to the producer: its positions and its pending acknowledgements."""
+
+    positions: list[int]
+    acks: asyncio.Future[list[Any]]
+
+
 class Relay:
+    """Publishes the outbox as a pipeline: batch n+1 is read and sent while batch n's acks
+    are still on their way; a batch leaves the outbox only once all of it is acknowledged.
+
+    Each read starts again from the lowest position still in the outbox (skipping only
+    what is in flight), so a transaction that committed late is picked up before anything
+    that was appended after it; sends are issued in store order, and the idempotent
+    producer keeps that order per partition.
+    """
+
     def __init__(
         self,
         engine: AsyncEngine,
@@ -47,13 +69,18 @@ class Relay:
         name: str,
         batch_size: int = 500,
         idle_poll_seconds: float = 0.05,
+        depth: int = 2,
     ) -> None:
         self._engine = engine
         self._sender = sender
         self._name = name
         self._batch_size = batch_size
         self._idle_poll_seconds = idle_poll_seconds
+        self._depth = max(1, depth)
         self._wake = asyncio.Event()
+        self._flights: deque[_Flight] = deque()
+        # Each read and each delete is one statement: on Postgres they need no BEGIN/COMMIT.
+        self._bare = outside_transactions(engine) if engine.dialect.name == "postgresql" else engine
         self.published = 0
 
     def wake(self) -> None:
@@ -61,24 +88,35 @@ class Relay:
         self._wake.set()
 
     async def publish_batch(self) -> int:
-        """Publish up to one batch; returns how many events went out."""
-        async with self._engine.connect() as connection:
-            rows = (
-                await connection.execute(select(outbox).order_by(outbox.c.position).limit(self._batch_size))
-            ).all()
-            await connection.rollback()
-        if not rows:
-            return 0
-        await self._send_all(rows)
-        positions = [row.position for row in rows]
-        async with self._engine.begin() as connection:
-            await connection.execute(delete(outbox).where(outbox.c.position.in_(positions)))
-        self.published += len(rows)
+        """One pipeline step: read and send the next batch, and settle the oldest batch in
+        flight once `depth` batches are (or nothing new was found). Returns the rows sent."""
+        rows = await self._read()
+        if rows:
+            self._flights.append(await self._send(rows))
+        if self._flights and (len(self._flights) >= self._depth or not rows):
+            await self._settle(self._flights.popleft())
         return len(rows)
 
-    async def _send_all(self, rows: Sequence[Any]) -> None:
-        # send() only enqueues; awaiting every delivery future before the delete is
-        # what makes "deleted from the outbox" imply "acknowledged by all replicas".
+    async def drain(self) -> int:
+        """Publish until the outbox is empty and every batch is acknowledged (tests, shutdown)."""
+        total = 0
+        while (sent := await self.publish_batch()) or self._flights:
+            total += sent
+        return total
+
+    async def _read(self) -> Sequence[Any]:
+        in_flight = [position for flight in self._flights for position in flight.positions]
+        query = select(outbox).order_by(outbox.c.position).limit(self._batch_size)
+        if in_flight:
+            query = query.where(not_in(self._engine.dialect.name, outbox.c.position, in_flight))
+        async with self._bare.connect() as connection:
+            rows = (await connection.execute(query)).all()
+            await connection.rollback()
+        return rows
+
+    async def _send(self, rows: Sequence[Any]) -> _Flight:
+        # send() only enqueues. Sends are awaited one after the other, here and not in a
+        # task, so that batch n+1 is never enqueued before all of batch n: store order.
         deliveries = [
             await self._sender.send(
                 row.topic,
@@ -88,14 +126,31 @@ class Relay:
             )
             for row in rows
         ]
-        await asyncio.gather(*deliveries)
+        return _Flight([row.position for row in rows], asyncio.ensure_future(_all_acked(deliveries)))
 
-    async def drain(self) -> int:
-        """Publish until the outbox is empty (tests, demos, shutdown)."""
-        total = 0
-        while sent := await self.publish_batch():
-            total += sent
-        return total
+    async def _settle(self, flight: _Flight) -> None:
+        # Awaiting every ack before the delete is what makes "deleted from the outbox"
+        # imply "acknowledged by all replicas". A failed batch stops the pipeline: what
+        # is in flight behind it is awaited too, and all of it is read again later.
+        try:
+            await flight.acks
+        except BaseException:
+            await self._abandon()
+            raise
+        low, high = flight.positions[0], flight.positions[-1]
+        async with self._bare.begin() as connection:  # one statement: no BEGIN/COMMIT on Postgres
+            await connection.execute(
+                delete(outbox).where(
+                    outbox.c.position.between(low, high),
+                    one_of(self._engine.dialect.name, outbox.c.position, flight.positions),
+                ),
+                execution_options=WRITE,
+            )
+        self.published += len(flight.positions)
+
+    async def _abandon(self) -> None:
+        flights, self._flights = list(self._flights), deque()
+        await asyncio.gather(*(flight.acks for flight in flights), return_exceptions=True)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish continuously while this process holds the relay lease."""
@@ -103,21 +158,60 @@ class Relay:
             if not leased:
                 return
             log.info("relay.started", relay=self._name)
-            while not stop.is_set():
-                try:
-                    sent = await self.publish_batch()
-                except Exception:
-                    log.exception("relay.batch_failed", relay=self._name)
-                    sent = 0
-                    await _sleep_unless(stop, 1.0)
-                if sent < self._batch_size:
-                    await self._idle()
+            async with self._notified():
+                await self._publish_until(stop)
             log.info("relay.stopped", relay=self._name, published=self.published)
 
-    async def _idle(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self._idle_poll_seconds)
+    async def _publish_until(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                sent = await self.publish_batch()
+            except Exception:
+                log.exception("relay.batch_failed", relay=self._name)
+                sent = 0
+                await _sleep_unless(stop, 1.0)
+            if sent < self._batch_size and not self._flights:
+                await self._idle(stop)
+        with contextlib.suppress(Exception):
+            while self._flights:  # leave nothing acknowledged but undeleted
+                await self._settle(self._flights.popleft())
+
+    @contextlib.asynccontextmanager
+    async def _notified(self) -> AsyncIterator[None]:
+        """On Postgres, LISTEN for appends committed by other processes (an API-only process
+        NOTIFYs in its append), so a relay running apart publishes at once, not at its next poll."""
+        if self._engine.dialect.name != "postgresql":
+            yield
+            return
+        async with self._engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None
+
+            def wake(*_: Any) -> None:
+                self._wake.set()
+
+            await raw.add_listener(OUTBOX_CHANNEL, wake)
+            try:
+                yield
+            finally:
+                with contextlib.suppress(Exception):
+                    await raw.remove_listener(OUTBOX_CHANNEL, wake)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Until a wake-up, the next poll, or the stop: whichever comes first."""
+        waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waits, timeout=self._idle_poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
         self._wake.clear()
+
+
+async def _all_acked(deliveries: list[asyncio.Future[Any]]) -> list[Any]:
+    # One by one rather than gather(): a partition's acks arrive in order, so most are
+    # done by the time they are looked at, and no callback per record is scheduled.
+    return [await delivery for delivery in deliveries]
 
 
 @contextlib.asynccontextmanager

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -58,6 +58,7 @@ from chassis.kafka_security import KafkaCredentials, faststream_security
 from chassis.logging import configure_logging, get_logger
 from chassis.provenance import topic_ownership
 from chassis.relay import Relay
+from chassis.roles import Roles
 from chassis.settings import LOCAL_JWT_SECRET, ServiceSettings
 from chassis.telemetry import configure_tracing
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork
@@ -206,6 +207,7 @@ def _waking(relay: Relay) -> Callable[[BatchOutcome], Awaitable[None]]:
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings(service_name=spec.name)
+    roles = Roles.parse(settings.roles)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -217,7 +219,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         app.state.runtime = runtime
         await migrate.upgrade(runtime.engine, spec.migrations)
         stop = asyncio.Event()
-        subscribed = wire_subscriptions(runtime, spec.subscriptions(runtime))
+        subscribed = wire_subscriptions(runtime, spec.subscriptions(runtime)) if roles.consumers else []
         await runtime.producer.start()
         own_topic = TOPIC_OF_PRODUCER.get(settings.service_name)
         await ensure_topics(
@@ -225,9 +227,10 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             [*subscribed, *([settings.topic_prefix + own_topic] if own_topic else [])],
             credentials=KafkaCredentials.from_settings(settings),
         )
-        await runtime.broker.start()
-        relay_task = asyncio.create_task(runtime.relay.run(stop))
-        log.info("service.started", http_port=settings.http_port)
+        if roles.consumers:
+            await runtime.broker.start()
+        relay_task = asyncio.create_task(runtime.relay.run(stop) if roles.relay else stop.wait())
+        log.info("service.started", http_port=settings.http_port, roles=str(roles))
         try:
             yield
         finally:
@@ -240,7 +243,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             await runtime.engine.dispose()
             log.info("service.stopped")
 
-    return http_app(spec, lifespan, settings)
+    return http_app(spec if roles.api else replace(spec, routes=APIRouter()), lifespan, settings)
 
 
 def http_app(

@@ -49,6 +49,10 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    roles: str = Field(
+        default="api,relay,consumers",
+        description="What this process runs (chassis.roles): HTTP commands, the relay, the consumers",
+    )
     relay_batch_size: int = Field(default=500, ge=1)
     relay_idle_poll_seconds: float = Field(default=0.05, gt=0)
     consumer_batch_size: int = Field(default=500, ge=1)

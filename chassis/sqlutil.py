@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import BigInteger, ColumnElement, Integer, Table, Text, all_, any_, literal
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import Insert
 
@@ -50,3 +51,21 @@ def upsert_adding(bind: AsyncSession | AsyncConnection, table: Table, *, key: st
         index_elements=[key], set_={column: table.c[column] + statement.excluded[column]}
     )
     return adding
+
+
+def one_of(dialect: str, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """column IN values: one array parameter on Postgres rather than one parameter per value."""
+    if dialect == "postgresql":
+        return column == any_(literal(list(values), _array_of(column)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
+
+
+def not_in(dialect: str, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """column NOT IN values, with one array parameter on Postgres."""
+    if dialect == "postgresql":
+        return column != all_(literal(list(values), _array_of(column)))  # type: ignore[no-any-return]
+    return column.not_in(values)  # type: ignore[no-any-return]
+
+
+def _array_of(column: Any) -> ARRAY[Any]:
+    return ARRAY(BigInteger if isinstance(column.type, BigInteger | Integer) else Text)

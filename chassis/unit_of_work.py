@@ -9,16 +9,17 @@ command owns its unit of work; a policy runs on the inbox consumer's session
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chassis.aggregate import Aggregate
 from chassis.correlation import current_correlation
+from chassis.db import outside_transactions
 from chassis.dberrors import violates
 from chassis.errors import AlreadyExists, NotFound
 from chassis.eventstore.schema import EVENT_ID_KEY, metadata
@@ -54,12 +55,22 @@ class UnitOfWork:
         self._snapshot_every = snapshot_every
         self._seen: dict[tuple[str, str], Aggregate] = {}
         self._also: list[AlsoWrite] = []
+        self._must_be_new: dict[tuple[str, str], str] = {}  # stream → the caller's words if it exists
         self.session: AsyncSession | None = None
+        self._lean = False  # reads outside a transaction, writes at commit (Postgres)
 
     async def __aenter__(self) -> Self:
-        self._seen = {}  # each entry starts clean: a retried command reloads what it decides on
+        # Each entry starts clean: a retried command reloads what it decides on.
+        self._seen, self._must_be_new = {}, {}
+        engine = self._sessions.kw.get("bind")
         if self._borrowed is not None:
             self.session = self._borrowed
+        elif isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+            # Reads need no transaction of their own: the expected-version append catches
+            # whatever changed since. A command whose only write is its append then takes
+            # no BEGIN and no COMMIT: the append statement is atomic by itself.
+            self.session = AsyncSession(bind=outside_transactions(engine), expire_on_commit=False)
+            self._lean = True
         else:
             self.session = self._sessions()
             await self.session.begin()
@@ -113,9 +124,16 @@ class UnitOfWork:
         return found
 
     async def ensure_new(self, kind: type[Aggregate], aggregate_id: str, exists: str) -> None:
-        """AlreadyExists (with the caller's words) when the stream has events already."""
-        if await self._store.current_version(self.active, kind(aggregate_id).stream) > 0:
-            raise AlreadyExists(exists)
+        """AlreadyExists (with the caller's words) when the stream has events already.
+
+        Checked by the append itself, not by a query now: a new aggregate appends at
+        expected version 0, which the store refuses for a stream that has events.
+        """
+        self._must_be_new[(kind.stream_type, aggregate_id)] = exists
+
+    async def existing(self, kind: type[Aggregate], aggregate_ids: Sequence[str]) -> set[str]:
+        """Which of these aggregates have events already (one query: for batch decisions)."""
+        return await self._store.existing_streams(self.active, kind.stream_type, aggregate_ids)
 
     def also_write(self, write: AlsoWrite) -> None:
         """Write something more in the commit's transaction, given the events it stores (the
@@ -141,28 +159,40 @@ class UnitOfWork:
         session = self.active
         changed = [aggregate for aggregate in self._seen.values() if aggregate.pending]
         appends = self._wrap(changed, correlation_id or current_correlation.get(), causation_id, command_id)
-        # On a borrowed session a savepoint keeps a duplicate command from dooming the
-        # caller's whole transaction.
-        scope = session.begin_nested() if self._borrowed is not None else contextlib.nullcontext()
+        snapshots = [
+            snapshot
+            for aggregate, append in zip(changed, appends, strict=True)
+            if (snapshot := self._due_snapshot(aggregate, len(append.envelopes))) is not None
+        ]
         try:
-            async with scope:
-                await self._store.append_many(session, appends)
-                for aggregate, append in zip(changed, appends, strict=True):
-                    aggregate.version += len(append.envelopes)
-                    aggregate.pending.clear()
-                    await self._maybe_snapshot(session, aggregate, len(append.envelopes))
-                stored = [envelope for append in appends for envelope in append.envelopes]
-                for write in self._also:
-                    await write(session, stored)
-            if self._borrowed is None:
-                await session.commit()
-                if self._after_commit is not None:
-                    self._after_commit()
+            if self._lean and not snapshots and not self._also:
+                await self._store.commit_appends(self._engine(), appends)  # one statement, no BEGIN
+            elif self._lean:
+                async with self._sessions() as writing, writing.begin():
+                    await self._write(writing, appends, snapshots)
+            else:
+                # On a borrowed session a savepoint keeps a duplicate command from dooming
+                # the caller's whole transaction.
+                scope = session.begin_nested() if self._borrowed is not None else contextlib.nullcontext()
+                async with scope:
+                    await self._write(session, appends, snapshots)
+                if self._borrowed is None:
+                    await session.commit()
+            for aggregate, append in zip(changed, appends, strict=True):
+                aggregate.version += len(append.envelopes)
+                aggregate.pending.clear()
+            if self._borrowed is None and self._after_commit is not None:
+                self._after_commit()
         except IntegrityError as error:
             if command_id is not None and violates(error, EVENT_ID_KEY, [metadata]):
                 raise DuplicateCommand(str(command_id)) from error
             raise
-        return stored
+        except ConcurrencyError as error:
+            exists = self._must_be_new.get((error.stream.type, error.stream.id))
+            if exists is not None and error.expected == 0:
+                raise AlreadyExists(exists) from error
+            raise
+        return [envelope for append in appends for envelope in append.envelopes]
 
     def _wrap(
         self,
@@ -192,14 +222,28 @@ class UnitOfWork:
             appends.append(Append(aggregate.stream, aggregate.version, envelopes))
         return appends
 
-    async def _maybe_snapshot(self, session: AsyncSession, aggregate: Aggregate, added: int) -> None:
-        crossed = (
-            aggregate.version // self._snapshot_every != (aggregate.version - added) // self._snapshot_every
-        )
-        state = aggregate.snapshot_state() if crossed else None
-        if state is not None:
-            snapshot = Snapshot(aggregate.stream, aggregate.version, state, aggregate.snapshot_version)
+    def _engine(self) -> AsyncEngine:
+        engine = self._sessions.kw["bind"]
+        assert isinstance(engine, AsyncEngine)
+        return engine
+
+    async def _write(self, session: AsyncSession, appends: list[Append], snapshots: list[Snapshot]) -> None:
+        """Everything a commit writes, in the caller's transaction: all of it or none."""
+        await self._store.append_many(session, appends)
+        for snapshot in snapshots:
             await self._store.save_snapshot(session, snapshot)
+        stored = [envelope for append in appends for envelope in append.envelopes]
+        for write in self._also:
+            await write(session, stored)
+
+    def _due_snapshot(self, aggregate: Aggregate, added: int) -> Snapshot | None:
+        """A snapshot of the state after this commit, when its version crosses a multiple of
+        snapshot_every (the pending events are applied already: record() applies them)."""
+        after = aggregate.version + added
+        if after // self._snapshot_every == aggregate.version // self._snapshot_every:
+            return None
+        state = aggregate.snapshot_state()
+        return None if state is None else Snapshot(aggregate.stream, after, state, aggregate.snapshot_version)
 
 
 async def retrying_conflicts(decide: Callable[[], Awaitable[T]], *, attempts: int = 5) -> T:

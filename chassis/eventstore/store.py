@@ -7,6 +7,7 @@ anything else the command writes commit together or not at all: only the boundar
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,11 +16,14 @@ from uuid import UUID
 
 from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from chassis.dberrors import violates
+from chassis.db import outside_transactions
+from chassis.dberrors import classify
+from chassis.eventstore import pg_append
+from chassis.eventstore.group_commit import GroupCommit
 from chassis.eventstore.schema import STREAM_VERSION_KEY, events, metadata, outbox, snapshots
-from chassis.sqlutil import upsert
+from chassis.sqlutil import dialect_name, one_of, upsert
 from contracts.catalog import decode
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.base import Event
@@ -35,12 +39,15 @@ def command_event_id(command_id: UUID, number: int) -> UUID:
 class ConcurrencyError(Exception):
     """Another writer appended to the stream since it was read; nothing was written."""
 
-    def __init__(self, stream: StreamRef, expected: int, actual: int | None = None) -> None:
+    def __init__(
+        self, stream: StreamRef, expected: int, actual: int | None = None, *, identified: bool = True
+    ) -> None:
         found = "a concurrent append" if actual is None else f"version {actual}"
         super().__init__(f"stream {stream} was expected at version {expected} but has {found}")
         self.stream = stream
         self.expected = expected
         self.actual = actual
+        self.identified = identified  # False: the database did not say which stream; the first is named
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +81,7 @@ def topic_of_producer(envelope: Envelope) -> str:
 class EventStore:
     def __init__(self, topic_of: Callable[[Envelope], str] = topic_of_producer) -> None:
         self._topic_of = topic_of
+        self._groups: weakref.WeakKeyDictionary[AsyncEngine, GroupCommit] = weakref.WeakKeyDictionary()
 
     async def current_version(self, session: AsyncSession, stream: StreamRef) -> int:
         found = await session.scalar(
@@ -93,18 +101,63 @@ class EventStore:
         """Append after `expected_version`; returns the store positions given."""
         return await self.append_many(session, [Append(stream, expected_version, envelopes)])
 
-    async def append_many(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
-        """Append to several streams in three statements, whatever their number.
+    async def append_alone(
+        self, engine: AsyncEngine, stream: StreamRef, expected_version: int, envelopes: Sequence[Envelope]
+    ) -> list[int]:
+        """Append in a transaction of its own (see commit_appends)."""
+        return await self.commit_appends(engine, [Append(stream, expected_version, envelopes)])
 
-        The version check catches a stale writer early; the unique (stream, version)
-        constraint catches the writer that raced past the check. Either way the
-        caller's transaction is left to roll back whole.
+    async def commit_appends(self, engine: AsyncEngine, appends: Sequence[Append]) -> list[int]:
+        """Append in a transaction of its own, all or none. On Postgres that is one statement
+        with no BEGIN/COMMIT around it, shared (group commit) with whatever other task of this
+        process appends at the same moment; elsewhere a short transaction of its own."""
+        if engine.dialect.name != "postgresql":
+            async with AsyncSession(bind=engine) as session, session.begin():
+                return await self.append_many(session, appends)
+        for append in appends:
+            _check_sequence(append.stream, append.expected_version, append.envelopes)
+        group = self._groups.get(engine)
+        if group is None:
+            reads = outside_transactions(engine)
+
+            async def write(together: Sequence[Append]) -> list[int]:
+                async with AsyncSession(bind=reads) as session:
+                    return await self.append_many(session, together)
+
+            group = self._groups[engine] = GroupCommit(write, blame=_blame)
+        return await group.append(appends)
+
+    async def append_many(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
+        """Append to several streams at once, each after its expected version; all or none.
+
+        Postgres: one statement for any number of streams (events, version check and
+        outbox rows together, see pg_append). SQLite: a version check, the events, the
+        outbox rows. Either way a conflict raises ConcurrencyError and the caller's
+        transaction is left to roll back whole.
         """
         appends = [append for append in appends if append.envelopes]
         if not appends:
             return []
         for append in appends:
             _check_sequence(append.stream, append.expected_version, append.envelopes)
+        try:
+            if dialect_name(session) == "postgresql":
+                return await self._append_postgres(session, appends)
+            return await self._append_portable(session, appends)
+        except IntegrityError as error:
+            conflict = _conflict(error, appends)
+            if conflict is None:
+                raise
+            raise conflict from error
+
+    async def _append_postgres(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
+        envelopes = [envelope for append in appends for envelope in append.envelopes]
+        expected = [append.expected_version for append in appends for _ in append.envelopes]
+        return await pg_append.append(
+            session, envelopes, expected, [self._topic_of(envelope) for envelope in envelopes]
+        )
+
+    async def _append_portable(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
         versions = await self._current_versions(session, [append.stream for append in appends])
         for append in appends:
             actual = versions.get((append.stream.type, append.stream.id), 0)
@@ -112,15 +165,9 @@ class EventStore:
                 raise ConcurrencyError(append.stream, append.expected_version, actual)
         envelopes = [envelope for append in appends for envelope in append.envelopes]
         rows = [self._row(envelope) for envelope in envelopes]
-        try:
-            result = await session.execute(
-                insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
-            )
-        except IntegrityError as error:
-            if violates(error, STREAM_VERSION_KEY, [metadata]):
-                first = appends[0]
-                raise ConcurrencyError(first.stream, first.expected_version) from error
-            raise
+        result = await session.execute(
+            insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
+        )
         positions = [int(position) for position in result.scalars().all()]
         await session.execute(
             insert(outbox),
@@ -130,6 +177,19 @@ class EventStore:
             ],
         )
         return positions
+
+    async def existing_streams(self, session: AsyncSession, stream_type: str, ids: Sequence[str]) -> set[str]:
+        """The ids among `ids` whose stream of `stream_type` has an event (its version 1)."""
+        if not ids:
+            return set()
+        result = await session.execute(
+            select(events.c.stream_id).where(
+                events.c.stream_type == stream_type,
+                one_of(dialect_name(session), events.c.stream_id, sorted(set(ids))),
+                events.c.stream_version == 1,
+            )
+        )
+        return set(result.scalars().all())
 
     async def _current_versions(
         self, session: AsyncSession, streams: Sequence[StreamRef]
@@ -215,12 +275,7 @@ class EventStore:
             "position": position,
             "topic": topic,
             "partition_key": envelope.key,
-            "headers": {
-                "event_type": envelope.event_type,
-                "schema_version": str(envelope.schema_version),
-                "event_id": str(envelope.event_id),
-                "correlation_id": str(envelope.correlation_id),
-            },
+            "headers": pg_append.record_headers(envelope),
             "body": envelope.to_bytes(),
         }
 
@@ -271,6 +326,34 @@ def stored_event(row: Any) -> StoredEvent:
         update={"schema_version": event.schema_version, "payload": event.model_dump(mode="json")}
     )
     return StoredEvent(position=int(row["position"]), envelope=current, event=event)
+
+
+def _conflict(error: IntegrityError, appends: Sequence[Append]) -> ConcurrencyError | None:
+    """The one place that reads a failed append. Classified by constraint (chassis.dberrors):
+    the unique (stream, version) key, or Postgres's NOT NULL on stream_version for a writer
+    ahead of its stream (see pg_append), is a concurrency conflict. The stream is the one the
+    key's detail names, where the database names one."""
+    violation = classify(error, [metadata])
+    racing = (violation.kind, violation.constraint) == ("unique", STREAM_VERSION_KEY)
+    ahead = (violation.kind, violation.column) == ("not_null", "stream_version")
+    if not (racing or ahead):
+        return None
+    detail = str(getattr(getattr(error.orig, "orig", None), "detail", None) or error.orig)  # "Key (…)=(…)"
+    named = next((a for a in appends if f"{a.stream.type}, {a.stream.id}, " in detail), None)
+    collided = named or appends[0]
+    return ConcurrencyError(collided.stream, collided.expected_version, identified=named is not None)
+
+
+def _blame(error: Exception, queued: Sequence[Sequence[Append]]) -> int | None:
+    """Which of the appends grouped into one statement caused its conflict, where that is certain."""
+    if not isinstance(error, ConcurrencyError) or not error.identified:
+        return None
+    culprits = [
+        index
+        for index, appends in enumerate(queued)
+        if any(a.stream == error.stream and a.expected_version == error.expected for a in appends)
+    ]
+    return culprits[0] if len(culprits) == 1 else None
 
 
 def _check_sequence(stream: StreamRef, expected_version: int, envelopes: Sequence[Envelope]) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import ValidationError
+from pydantic import Field, TypeAdapter, ValidationError, create_model
 
 import contracts.upcasters  # noqa: F401  (importing registers the upcasters)
 from contracts.envelope import Envelope
@@ -112,10 +113,58 @@ def parse_record(data: bytes) -> tuple[Envelope, Event]:
 
     The returned envelope is rewritten to the current schema version, with the
     upcast payload in its canonical JSON form.
+
+    A record of the current schema version is validated in ONE pass (envelope and
+    payload together, see `_current_records`); anything else (an old version to
+    upcast, or a record that fails) takes the step-by-step path, which is also what
+    names a broken record's ContractError.
     """
+    try:
+        typed = _current_records().validate_json(data)
+    except ValidationError:
+        return _parse_step_by_step(data)
+    event: Event = typed.payload
+    if typed.schema_version != event.schema_version:
+        return _parse_step_by_step(data)
+    fields = dict(typed.__dict__)
+    fields["payload"] = event.model_dump(mode="json")
+    return _validated_envelope(fields), event
+
+
+def _parse_step_by_step(data: bytes) -> tuple[Envelope, Event]:
     envelope = Envelope.from_bytes(data)
     event = decode(envelope)
     current = envelope.model_copy(
         update={"schema_version": event.schema_version, "payload": event.model_dump(mode="json")}
     )
     return current, event
+
+
+def _validated_envelope(fields: dict[str, Any]) -> Envelope:
+    """An Envelope from fields pydantic has just validated (as the typed record), without a
+    second validation: what model_construct does, minus its per-field Python loop."""
+    envelope = Envelope.__new__(Envelope)
+    object.__setattr__(envelope, "__dict__", fields)
+    object.__setattr__(envelope, "__pydantic_fields_set__", set(_ALL_FIELDS))
+    object.__setattr__(envelope, "__pydantic_extra__", None)
+    object.__setattr__(envelope, "__pydantic_private__", None)
+    return envelope
+
+
+_ALL_FIELDS = frozenset(Envelope.model_fields)
+
+
+@cache
+def _current_records() -> TypeAdapter[Any]:
+    """Every event type's envelope with its payload typed as the current model, told apart
+    by event_type: pydantic validates the envelope and the payload in one pass."""
+    typed = [
+        create_model(
+            f"{cls.__name__}Record",
+            __base__=Envelope,
+            event_type=(Literal[cls.event_type], ...),  # type: ignore[arg-type]
+            payload=(cls, ...),
+        )
+        for cls in EVENT_TYPES.values()
+    ]
+    return TypeAdapter(Annotated[Union[tuple(typed)], Field(discriminator="event_type")])  # type: ignore[arg-type]  # noqa: UP007

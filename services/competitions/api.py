@@ -13,13 +13,14 @@ from chassis.auth_http import PUBLIC, Guard, requires
 from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read, read_or_404
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier, RawScore
-from services.competitions import handlers
+from services.competitions import handlers, imports
 from services.competitions.commands import ConcludeContest, OpenContest, RecordMark
 from services.competitions.queries import CompetitionsQueries, KnownWorkerAnswer, Leaderboard
 
 router = APIRouter(tags=["competitions"])
 CITY, COUNTY, HR, SERVICE = Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 ORGANISERS = requires(CITY, COUNTY)
+router.include_router(imports.router)
 
 
 @router.post("/contests", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)

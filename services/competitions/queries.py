@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
-from chassis.keyed_rows import find_row, require_row
+from chassis.keyed_rows import find_row, find_rows, require_row
 from services.competitions.read_models import contests, known_workers, results
 
 
@@ -30,9 +31,20 @@ async def find_known_worker(session: AsyncSession, worker_id: str) -> KnownWorke
     return None if row is None else KnownWorker(**row)
 
 
+async def find_known_workers(session: AsyncSession, worker_ids: Sequence[str]) -> dict[str, KnownWorker]:
+    """Many workers in one query (batch imports)."""
+    return {
+        key: KnownWorker(**row) for key, row in (await find_rows(session, known_workers, worker_ids)).items()
+    }
+
+
+def unknown_worker(worker_id: str) -> str:
+    return f"worker {worker_id} is not known to competitions yet"
+
+
 async def require_known_worker(session: AsyncSession, worker_id: str) -> KnownWorker:
     """Competitions marks only workers the registry has told it about."""
-    missing = f"worker {worker_id} is not known to competitions yet"
+    missing = unknown_worker(worker_id)
     return KnownWorker(**await require_row(session, known_workers, worker_id, missing=missing))
 
 

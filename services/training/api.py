@@ -13,7 +13,7 @@ from chassis.auth_http import Guard, requires
 from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read, read_or_404
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
-from services.training import handlers
+from services.training import handlers, imports
 from services.training.commands import AwardCertificate, RecordCompletion
 from services.training.queries import CompletionAnswer, KnownWorkerAnswer, LearningRecord, TrainingQueries
 from services.training.xapi import statement
@@ -22,6 +22,7 @@ router = APIRouter(tags=["training"])
 CITY, HR, SERVICE = Role.CITY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 RECORDERS = requires(CITY, HR, SERVICE)
 READERS = requires(CITY, HR, SERVICE, hide=True)
+router.include_router(imports.router)
 
 
 async def _check_worker(

@@ -3,6 +3,7 @@ API answers with."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
-from chassis.keyed_rows import find_row, require_row
+from chassis.keyed_rows import find_row, find_rows, require_row
 from services.training.read_models import known_workers, learning_records
 from services.training.xapi import Completion
 
@@ -32,9 +33,20 @@ async def find_known_worker(session: AsyncSession, worker_id: str) -> KnownWorke
     return None if row is None else KnownWorker(**row)
 
 
+async def find_known_workers(session: AsyncSession, worker_ids: Sequence[str]) -> dict[str, KnownWorker]:
+    """Many workers in one query (batch imports)."""
+    return {
+        key: KnownWorker(**row) for key, row in (await find_rows(session, known_workers, worker_ids)).items()
+    }
+
+
+def unknown_worker(worker_id: str) -> str:
+    return f"worker {worker_id} is not known to training yet"
+
+
 async def require_known_worker(session: AsyncSession, worker_id: str) -> KnownWorker:
     """Training acts only for workers the registry has told it about."""
-    missing = f"worker {worker_id} is not known to training yet"
+    missing = unknown_worker(worker_id)
     return KnownWorker(**await require_row(session, known_workers, worker_id, missing=missing))
 
 

@@ -62,7 +62,11 @@ def test_every_operation_declares_its_answers(name: str) -> None:
 @pytest.mark.parametrize("name", list(SPECS))
 def test_the_idempotency_key_is_a_uuid_and_never_null(name: str) -> None:
     _, found = operations(SPECS[name])
-    commands = [operation for method, _, operation in found if method == "POST"]
+    # A batch import is answered per item: sent again, each item already applied is refused
+    # by its rule ("registered already"), so nothing applies twice without a key.
+    commands = [
+        operation for method, path, operation in found if method == "POST" and not path.endswith("/import")
+    ]
     assert commands
     for operation in commands:
         (header,) = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]

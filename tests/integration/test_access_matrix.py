@@ -147,6 +147,11 @@ CASES: dict[str, dict[tuple[str, str], Case]] = {
             foreign=CITYWIDE,
         ),
         ("POST", "/workers"): Case(post("/workers", worker_body), own=REGISTRARS, foreign=CITYWIDE),
+        ("POST", "/workers/import"): Case(
+            post("/workers/import", lambda t, who, n: {"items": [worker_body(t, who, n)]}),
+            own=REGISTRARS,
+            foreign=CITYWIDE,
+        ),
         ("POST", "/workers/{worker_id}/nominations"): Case(
             post(
                 "/workers/{worker}/nominations",
@@ -171,6 +176,16 @@ CASES: dict[str, dict[tuple[str, str], Case]] = {
             post(
                 "/contests/{contest}/results",
                 lambda _, __, n: {"worker_id": f"w-{n}", "raw_score": 50 + n % 50},
+            ),
+            own=callers("city", "county"),
+            foreign=CITYWIDE,
+        ),
+        ("POST", "/marks/import"): Case(
+            post(
+                "/marks/import",
+                lambda t, _, n: {
+                    "items": [{"contest_id": t["contest"], "worker_id": f"w-{n}", "raw_score": 60}]
+                },
             ),
             own=callers("city", "county"),
             foreign=CITYWIDE,
@@ -200,6 +215,26 @@ CASES: dict[str, dict[tuple[str, str], Case]] = {
                     "hours": 8,
                     "completed_on": "2026-05-01",
                     "provider": "Academy",
+                },
+            ),
+            own=RECORDERS,
+            foreign=CITYWIDE_AND_SERVICES,
+        ),
+        ("POST", "/completions/import"): Case(
+            post(
+                "/completions/import",
+                lambda t, _, n: {
+                    "items": [
+                        {
+                            "enrolment_id": f"enr-bulk-{n}",
+                            "worker_id": t["worker"],
+                            "course_id": "course-1",
+                            "course_title": "Robotics",
+                            "hours": 8,
+                            "completed_on": "2026-05-01",
+                            "provider": "Academy",
+                        }
+                    ]
                 },
             ),
             own=RECORDERS,

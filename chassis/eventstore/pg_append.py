@@ -1,0 +1,146 @@
+"""The Postgres append: events, their version check and their outbox rows in ONE statement.
+
+Rows travel as parallel arrays (`unnest`), so one prepared statement serves a
+one-event command and a 100,000-event import alike. Optimistic concurrency stays per
+stream without a SELECT beforehand:
+
+- a stale writer (the stream is past its expected version) collides with the unique
+  (stream_type, stream_id, stream_version) constraint on its first new version;
+- a writer ahead of the stream (its expected version does not exist) gets NULL as
+  the version of its first row (the CASE below), which the NOT NULL constraint refuses.
+
+Either way the statement fails as a whole (nothing of it is written) and the caller
+raises ConcurrencyError. Positions are
+drawn in input order (ORDER BY n), so a stream's version n+1 always follows n.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic_core import to_json
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.db import WRITE
+from contracts.envelope import Envelope
+
+_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("event_id", "text"),
+    ("stream_type", "text"),
+    ("stream_id", "text"),
+    ("stream_version", "int"),
+    ("expected", "int"),
+    ("event_type", "text"),
+    ("schema_version", "int"),
+    ("occurred_at", "timestamptz"),
+    ("producer", "text"),
+    ("tenant", "text"),
+    ("correlation_id", "text"),
+    ("causation_id", "text"),
+    ("partition_key", "text"),
+    ("topic", "text"),
+    ("payload", "text"),
+    ("headers", "text"),
+    ("body", "bytea"),
+)
+
+OUTBOX_CHANNEL = "craftsman_outbox"
+"""Postgres NOTIFY channel: an append tells a relay in another process at its commit."""
+
+_EVENT_COLUMNS = (
+    "event_type, schema_version, occurred_at, producer, tenant, correlation_id, causation_id, "
+    "partition_key, topic"
+)
+
+APPEND = text(
+    f"""
+WITH input AS (
+    SELECT * FROM unnest({", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _COLUMNS)})
+    WITH ORDINALITY AS i({", ".join(name for name, _ in _COLUMNS)}, n)
+),
+stored AS (
+    INSERT INTO events (event_id, stream_type, stream_id, stream_version, {_EVENT_COLUMNS}, payload)
+    SELECT event_id, stream_type, stream_id,
+        CASE WHEN expected = 0 OR stream_version > expected + 1 OR EXISTS (
+            SELECT 1 FROM events AS known
+            WHERE known.stream_type = input.stream_type AND known.stream_id = input.stream_id
+              AND known.stream_version = input.expected) THEN stream_version END,
+        {_EVENT_COLUMNS}, CAST(payload AS jsonb)
+    FROM input ORDER BY n
+    RETURNING position, event_id
+),
+queued AS (
+    INSERT INTO outbox (position, topic, partition_key, headers, body)
+    SELECT stored.position, input.topic, input.partition_key, CAST(input.headers AS json), input.body
+    FROM stored JOIN input USING (event_id)
+),
+notified AS (SELECT pg_notify('{OUTBOX_CHANNEL}', '') AS sent)
+SELECT stored.position FROM stored JOIN input USING (event_id) CROSS JOIN notified ORDER BY input.n
+"""
+)
+
+
+def parameters(
+    envelopes: Sequence[Envelope], expected: Sequence[int], topics: Sequence[str]
+) -> dict[str, list[Any]]:
+    """The statement's arrays: one entry per envelope, in append order."""
+    columns: dict[str, list[Any]] = {name: [] for name, _ in _COLUMNS}
+    for envelope, expected_version, topic in zip(envelopes, expected, topics, strict=True):
+        event_id, correlation_id = str(envelope.event_id), str(envelope.correlation_id)
+        causation_id = None if envelope.causation_id is None else str(envelope.causation_id)
+        columns["event_id"].append(event_id)
+        columns["stream_type"].append(envelope.stream.type)
+        columns["stream_id"].append(envelope.stream.id)
+        columns["stream_version"].append(envelope.stream_version)
+        columns["expected"].append(expected_version)
+        columns["event_type"].append(envelope.event_type)
+        columns["schema_version"].append(envelope.schema_version)
+        columns["occurred_at"].append(envelope.occurred_at)
+        columns["producer"].append(envelope.producer)
+        columns["tenant"].append(envelope.tenant)
+        columns["correlation_id"].append(correlation_id)
+        columns["causation_id"].append(causation_id)
+        columns["partition_key"].append(envelope.key)
+        columns["topic"].append(topic)
+        body = envelope.to_bytes()
+        columns["payload"].append(payload_text(body))
+        columns["headers"].append(to_json(record_headers(envelope, event_id, correlation_id)).decode())
+        columns["body"].append(body)
+    return columns
+
+
+_PAYLOAD_KEY = b'"payload":'
+
+
+def payload_text(body: bytes) -> str:
+    """The payload's JSON, cut out of the serialised envelope rather than serialised again.
+
+    `payload` is the envelope's last field, so its value runs from the first `"payload":`
+    key (every field before it is a scalar or the stream reference, and a quote inside a
+    JSON string is escaped) to the envelope's closing brace.
+    """
+    start = body.index(_PAYLOAD_KEY) + len(_PAYLOAD_KEY)
+    return body[start:-1].decode()
+
+
+def record_headers(
+    envelope: Envelope, event_id: str | None = None, correlation_id: str | None = None
+) -> dict[str, str]:
+    """The Kafka headers of an event's record (also stored in its outbox row); the ids may
+    come already spelled out by a caller that needed them too."""
+    return {
+        "event_type": envelope.event_type,
+        "schema_version": str(envelope.schema_version),
+        "event_id": event_id or str(envelope.event_id),
+        "correlation_id": correlation_id or str(envelope.correlation_id),
+    }
+
+
+async def append(
+    session: AsyncSession, envelopes: Sequence[Envelope], expected: Sequence[int], topics: Sequence[str]
+) -> list[int]:
+    """The positions given, in append order (raises IntegrityError on a version conflict)."""
+    result = await session.execute(APPEND, parameters(envelopes, expected, topics), execution_options=WRITE)
+    return [int(position) for position in result.scalars()]

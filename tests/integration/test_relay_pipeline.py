@@ -1,0 +1,127 @@
+"""The pipelined relay: the next batch is read and sent while the previous one awaits its
+acks, and still a late commit goes out before what was appended after it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chassis.db import session_factory
+from chassis.eventstore import EventStore
+from chassis.eventstore.schema import outbox
+from chassis.relay import Relay
+from contracts.envelope import StreamRef
+from tests.support import envelopes_for
+
+pytestmark = pytest.mark.postgres
+
+
+class HeldSender:
+    """Records sends in order; acknowledges only when told (or at once when `hold` is off)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+        self.pending: list[asyncio.Future[Any]] = []
+        self.hold = True
+        self.fail = False
+
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+        headers: Any = None,
+    ) -> asyncio.Future[Any]:
+        envelope = json.loads(value or b"{}")
+        self.sent.append((envelope["stream"]["id"], envelope["stream_version"]))
+        ack: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if self.fail:
+            ack.set_exception(OSError("broker gone"))
+        elif self.hold:
+            self.pending.append(ack)
+        else:
+            ack.set_result(None)
+        return ack
+
+    def release(self) -> None:
+        for ack in self.pending:
+            if not ack.done():
+                ack.set_result(None)
+        self.pending.clear()
+        self.hold = False
+
+
+async def waiting(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int(await connection.scalar(select(func.count()).select_from(outbox)) or 0)
+
+
+async def test_a_late_commit_goes_out_before_what_followed_it(pg_engine: AsyncEngine) -> None:
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(pg_engine)
+    a, late, b = (StreamRef(type="Worker", id=name) for name in ("w-a", "w-late", "w-b"))
+    async with sessions() as session, session.begin():
+        await store.append(session, a, 0, envelopes_for(a, 1, 10))
+    sender = HeldSender()
+    relay = Relay(pg_engine, sender, name="pipeline", batch_size=100, depth=2)
+
+    async with sessions() as held, held.begin():  # version 1 of w-late takes a position ...
+        await store.append(held, late, 0, envelopes_for(late, 1, 1))
+        async with sessions() as session, session.begin():
+            await store.append(session, b, 0, envelopes_for(b, 1, 5))
+        assert await relay.publish_batch() == 15  # ... that the first batch cannot see
+    async with sessions() as session, session.begin():  # it commits; version 2 follows it
+        await store.append(session, late, 1, envelopes_for(late, 2, 1))
+
+    second = asyncio.create_task(relay.publish_batch())  # sent while the first awaits its acks
+    while len(sender.sent) < 17:
+        await asyncio.sleep(0.01)
+    assert sender.sent[15:] == [("w-late", 1), ("w-late", 2)]
+    assert await waiting(pg_engine) == 17, "nothing leaves the outbox before its acks"
+    sender.release()
+    assert await second == 2
+    assert await relay.drain() == 0
+    assert await waiting(pg_engine) == 0 and relay.published == 17
+
+
+async def test_a_failed_batch_stays_in_the_outbox(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
+    stream = StreamRef(type="Worker", id="w-1")
+    async with sessions() as session, session.begin():
+        await store.append(session, stream, 0, envelopes_for(stream, 1, 30))
+    sender = HeldSender()
+    sender.fail = True
+    relay = Relay(engine, sender, name="pipeline", batch_size=10, depth=2)
+    with pytest.raises(OSError, match="broker gone"):
+        await relay.drain()
+    assert await waiting(engine) == 30 and relay.published == 0
+    sender.fail, sender.hold, sender.sent = False, False, []
+    assert await relay.drain() == 30
+    assert sender.sent == [("w-1", version) for version in range(1, 31)]
+    assert await waiting(engine) == 0
+
+
+async def test_a_relay_apart_from_the_writer_is_woken_by_the_commit(pg_engine: AsyncEngine) -> None:
+    """No poll for a minute, no in-process wake(): only the append's NOTIFY can get it going."""
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(pg_engine)
+    sender = HeldSender()
+    sender.hold = False
+    relay = Relay(pg_engine, sender, name="apart", idle_poll_seconds=60)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    await asyncio.sleep(0.5)  # started, found nothing, idling
+    stream = StreamRef(type="Worker", id="w-1")
+    async with sessions() as session, session.begin():
+        await store.append(session, stream, 0, envelopes_for(stream, 1, 3))
+    async with asyncio.timeout(5):
+        while relay.published < 3:
+            await asyncio.sleep(0.02)
+    stop.set()
+    await running
+    assert sender.sent == [("w-1", 1), ("w-1", 2), ("w-1", 3)]
