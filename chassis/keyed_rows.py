@@ -8,7 +8,7 @@ service, so the chassis stays below the services.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table, select
 from sqlalchemy.engine import RowMapping
@@ -21,6 +21,7 @@ from contracts.envelope import Envelope
 from contracts.events.base import Event
 
 E = TypeVar("E", bound=Event)
+R = TypeVar("R")
 
 
 def _key_column(table: Table) -> str:
@@ -64,3 +65,24 @@ async def require_row(session: AsyncSession, table: Table, key: str, *, missing:
     if row is None:
         raise DomainRuleViolated(missing)
     return row
+
+
+class KeyedRows(Generic[R]):
+    """One service's keyed read model, read back as the service's own type."""
+
+    def __init__(self, table: Table, make: Callable[..., R], *, missing: Callable[[str], str]) -> None:
+        self._table, self._make, self.missing = table, make, missing
+
+    async def find(self, session: AsyncSession, key: str) -> R | None:
+        row = await find_row(session, self._table, key)
+        return None if row is None else self._make(**row)
+
+    async def find_many(self, session: AsyncSession, keys: Sequence[str]) -> dict[str, R]:
+        """Many rows in one query (batch imports)."""
+        return {
+            found: self._make(**row) for found, row in (await find_rows(session, self._table, keys)).items()
+        }
+
+    async def require(self, session: AsyncSession, key: str) -> R:
+        """The row, or a rule violation: a service acts only on what it was told."""
+        return self._make(**await require_row(session, self._table, key, missing=self.missing(key)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
-from chassis.keyed_rows import find_row, find_rows, require_row
+from chassis.keyed_rows import KeyedRows
 from services.competitions.read_models import contests, known_workers, results
 
 
@@ -26,26 +25,16 @@ class KnownWorker:
     skill_level: str | None = None  # not kept here; answers have always shown it as null
 
 
-async def find_known_worker(session: AsyncSession, worker_id: str) -> KnownWorker | None:
-    row = await find_row(session, known_workers, worker_id)
-    return None if row is None else KnownWorker(**row)
-
-
-async def find_known_workers(session: AsyncSession, worker_ids: Sequence[str]) -> dict[str, KnownWorker]:
-    """Many workers in one query (batch imports)."""
-    return {
-        key: KnownWorker(**row) for key, row in (await find_rows(session, known_workers, worker_ids)).items()
-    }
-
-
-def unknown_worker(worker_id: str) -> str:
-    return f"worker {worker_id} is not known to competitions yet"
-
-
-async def require_known_worker(session: AsyncSession, worker_id: str) -> KnownWorker:
-    """Competitions marks only workers the registry has told it about."""
-    missing = unknown_worker(worker_id)
-    return KnownWorker(**await require_row(session, known_workers, worker_id, missing=missing))
+KNOWN_WORKERS = KeyedRows(
+    known_workers,
+    KnownWorker,
+    missing=lambda worker_id: f"worker {worker_id} is not known to competitions yet",
+)
+"""Competitions acts only for workers the registry has told it about."""
+find_known_worker = KNOWN_WORKERS.find
+find_known_workers = KNOWN_WORKERS.find_many
+require_known_worker = KNOWN_WORKERS.require
+unknown_worker = KNOWN_WORKERS.missing
 
 
 class KnownWorkerAnswer(BaseModel):

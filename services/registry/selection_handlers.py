@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from chassis.errors import DomainRuleViolated
@@ -11,6 +12,7 @@ from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.vocabulary import RegionKind, TitleLevel
 from services.registry.domain import Enterprise, Worker
+from services.registry.nominations import Pipeline
 from services.registry.quota import TitleQuota
 from services.registry.regions import Region
 from services.registry.selection import DEFAULT_SELECTION
@@ -20,6 +22,7 @@ from services.registry.selection_commands import (
     ConcludeExpertReview,
     ConferTitle,
     InspectSite,
+    NominationStep,
     OpenPublicity,
     RaiseObjection,
     RecordExpertScore,
@@ -103,115 +106,88 @@ async def revoke_tier(uow: UnitOfWork, command: RevokeTier, command_id: UUID | N
     return await _on_worker(uow, command.worker_id, decide, command_id)
 
 
-async def screen_nomination(
-    uow: UnitOfWork, command: ScreenNomination, command_id: UUID | None = None
-) -> list[Envelope]:
-    def decide(worker: Worker) -> Event:
-        return worker.pipeline().screen(
-            command.nomination_id, screened_by=command.screened_by, note=command.note
+N = TypeVar("N", bound=NominationStep | RevokeTitle)
+N_in = TypeVar("N_in", bound=NominationStep | RevokeTitle, contravariant=True)
+
+
+class Step(Protocol[N_in]):
+    def __call__(
+        self, uow: UnitOfWork, command: N_in, command_id: UUID | None = None
+    ) -> Awaitable[list[Envelope]]: ...
+
+
+def on_the_nominee(decide: Callable[[Pipeline, N], Event | list[Event]]) -> Step[N]:
+    """The handler of one step of the pipeline: load the nominee, decide, record, commit."""
+
+    async def handle(uow: UnitOfWork, command: N, command_id: UUID | None = None) -> list[Envelope]:
+        return await _on_worker(
+            uow, command.worker_id, lambda worker: decide(worker.pipeline(), command), command_id
         )
 
-    return await _on_worker(uow, command.worker_id, decide, command_id)
+    return handle
 
 
-async def record_expert_score(
-    uow: UnitOfWork, command: RecordExpertScore, command_id: UUID | None = None
-) -> list[Envelope]:
-    def decide(worker: Worker) -> Event:
-        return worker.pipeline().score(
-            command.nomination_id, expert_id=command.expert_id, score=command.score, comment=command.comment
-        )
-
-    return await _on_worker(uow, command.worker_id, decide, command_id)
+def _screen(pipeline: Pipeline, c: ScreenNomination) -> Event:
+    return pipeline.screen(c.nomination_id, screened_by=c.screened_by, note=c.note)
 
 
-async def conclude_expert_review(
-    uow: UnitOfWork, command: ConcludeExpertReview, command_id: UUID | None = None
-) -> list[Envelope]:
-    def decide(worker: Worker) -> Event:
-        return worker.pipeline().conclude_review(command.nomination_id, reviewed_by=command.reviewed_by)
-
-    return await _on_worker(uow, command.worker_id, decide, command_id)
+def _score(pipeline: Pipeline, c: RecordExpertScore) -> Event:
+    return pipeline.score(c.nomination_id, expert_id=c.expert_id, score=c.score, comment=c.comment)
 
 
-async def inspect_site(
-    uow: UnitOfWork, command: InspectSite, command_id: UUID | None = None
-) -> list[Envelope]:
-    def decide(worker: Worker) -> Event:
-        return worker.pipeline().inspect(
-            command.nomination_id,
-            inspected_by=command.inspected_by,
-            inspected_on=command.inspected_on,
-            findings=command.findings,
-            passed=command.passed,
-        )
-
-    return await _on_worker(uow, command.worker_id, decide, command_id)
+def _conclude_review(pipeline: Pipeline, c: ConcludeExpertReview) -> Event:
+    return pipeline.conclude_review(c.nomination_id, reviewed_by=c.reviewed_by)
 
 
-async def open_publicity(
-    uow: UnitOfWork, command: OpenPublicity, command_id: UUID | None = None
-) -> list[Envelope]:
-    def decide(worker: Worker) -> Event:
-        return worker.pipeline().publicise(
-            command.nomination_id, opens_on=command.opens_on, closes_on=command.closes_on
-        )
-
-    return await _on_worker(uow, command.worker_id, decide, command_id)
-
-
-async def raise_objection(
-    uow: UnitOfWork, command: RaiseObjection, command_id: UUID | None = None
-) -> list[Envelope]:
-    def decide(worker: Worker) -> Event:
-        return worker.pipeline().object(
-            command.nomination_id,
-            objection_id=command.objection_id,
-            raised_on=command.raised_on,
-            summary=command.summary,
-        )
-
-    return await _on_worker(uow, command.worker_id, decide, command_id)
+def _inspect(pipeline: Pipeline, c: InspectSite) -> Event:
+    return pipeline.inspect(
+        c.nomination_id,
+        inspected_by=c.inspected_by,
+        inspected_on=c.inspected_on,
+        findings=c.findings,
+        passed=c.passed,
+    )
 
 
-async def resolve_objection(
-    uow: UnitOfWork, command: ResolveObjection, command_id: UUID | None = None
-) -> list[Envelope]:
-    def decide(worker: Worker) -> list[Event]:
-        return worker.pipeline().resolve(
-            command.nomination_id,
-            objection_id=command.objection_id,
-            upheld=command.upheld,
-            resolution=command.resolution,
-            resolved_by=command.resolved_by,
-        )
-
-    return await _on_worker(uow, command.worker_id, decide, command_id)
+def _publicise(pipeline: Pipeline, c: OpenPublicity) -> Event:
+    return pipeline.publicise(c.nomination_id, opens_on=c.opens_on, closes_on=c.closes_on)
 
 
-async def reject_nomination(
-    uow: UnitOfWork, command: RejectNomination, command_id: UUID | None = None
-) -> list[Envelope]:
-    def decide(worker: Worker) -> Event:
-        return worker.pipeline().reject(
-            command.nomination_id, reason=command.reason, rejected_by=command.rejected_by
-        )
-
-    return await _on_worker(uow, command.worker_id, decide, command_id)
+def _object(pipeline: Pipeline, c: RaiseObjection) -> Event:
+    return pipeline.object(
+        c.nomination_id, objection_id=c.objection_id, raised_on=c.raised_on, summary=c.summary
+    )
 
 
-async def revoke_title(
-    uow: UnitOfWork, command: RevokeTitle, command_id: UUID | None = None
-) -> list[Envelope]:
-    def decide(worker: Worker) -> Event:
-        return worker.pipeline().revoke_title(
-            command.title_id,
-            revoked_on=command.revoked_on,
-            reason=command.reason,
-            revoked_by=command.revoked_by,
-        )
+def _resolve(pipeline: Pipeline, c: ResolveObjection) -> list[Event]:
+    return pipeline.resolve(
+        c.nomination_id,
+        objection_id=c.objection_id,
+        upheld=c.upheld,
+        resolution=c.resolution,
+        resolved_by=c.resolved_by,
+    )
 
-    return await _on_worker(uow, command.worker_id, decide, command_id)
+
+def _reject(pipeline: Pipeline, c: RejectNomination) -> Event:
+    return pipeline.reject(c.nomination_id, reason=c.reason, rejected_by=c.rejected_by)
+
+
+def _revoke_title(pipeline: Pipeline, c: RevokeTitle) -> Event:
+    return pipeline.revoke_title(
+        c.title_id, revoked_on=c.revoked_on, reason=c.reason, revoked_by=c.revoked_by
+    )
+
+
+screen_nomination = on_the_nominee(_screen)
+record_expert_score = on_the_nominee(_score)
+conclude_expert_review = on_the_nominee(_conclude_review)
+inspect_site = on_the_nominee(_inspect)
+open_publicity = on_the_nominee(_publicise)
+raise_objection = on_the_nominee(_object)
+resolve_objection = on_the_nominee(_resolve)
+reject_nomination = on_the_nominee(_reject)
+revoke_title = on_the_nominee(_revoke_title)
 
 
 # The kind of region a title's quota is kept in.

@@ -3,7 +3,6 @@ API answers with."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
-from chassis.keyed_rows import find_row, find_rows, require_row
+from chassis.keyed_rows import KeyedRows
 from services.training.read_models import known_workers, learning_records
 from services.training.xapi import Completion
 
@@ -28,26 +27,14 @@ class KnownWorker:
     skill_level: str
 
 
-async def find_known_worker(session: AsyncSession, worker_id: str) -> KnownWorker | None:
-    row = await find_row(session, known_workers, worker_id)
-    return None if row is None else KnownWorker(**row)
-
-
-async def find_known_workers(session: AsyncSession, worker_ids: Sequence[str]) -> dict[str, KnownWorker]:
-    """Many workers in one query (batch imports)."""
-    return {
-        key: KnownWorker(**row) for key, row in (await find_rows(session, known_workers, worker_ids)).items()
-    }
-
-
-def unknown_worker(worker_id: str) -> str:
-    return f"worker {worker_id} is not known to training yet"
-
-
-async def require_known_worker(session: AsyncSession, worker_id: str) -> KnownWorker:
-    """Training acts only for workers the registry has told it about."""
-    missing = unknown_worker(worker_id)
-    return KnownWorker(**await require_row(session, known_workers, worker_id, missing=missing))
+KNOWN_WORKERS = KeyedRows(
+    known_workers, KnownWorker, missing=lambda worker_id: f"worker {worker_id} is not known to training yet"
+)
+"""Training acts only for workers the registry has told it about."""
+find_known_worker = KNOWN_WORKERS.find
+find_known_workers = KNOWN_WORKERS.find_many
+require_known_worker = KNOWN_WORKERS.require
+unknown_worker = KNOWN_WORKERS.missing
 
 
 class KnownWorkerAnswer(BaseModel):
