@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -25,14 +26,17 @@ from chassis.auth_http import endpoints
 from chassis.auth_tokens import bearer_headers
 from chassis.db import session_factory
 from chassis.service import ServiceSpec
-from contracts.vocabulary import ContestLevel, SkillLevel
+from contracts.vocabulary import ContestLevel, RegionKind, SkillLevel, TierRank, TitleLevel
 from services.competitions import handlers as competitions_handlers
 from services.competitions import read_models as competitions_models
 from services.competitions.commands import OpenContest
 from services.competitions.service import SPEC as COMPETITIONS
 from services.registry import handlers as registry_handlers
 from services.registry import read_models as registry_models
-from services.registry.commands import RegisterEnterprise, RegisterWorker
+from services.registry import selection_handlers
+from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
+from services.registry.domain import Worker
+from services.registry.selection_commands import RegisterRegion
 from services.registry.service import SPEC as REGISTRY
 from services.rewards import read_models as rewards_models
 from services.rewards.service import SPEC as REWARDS
@@ -130,6 +134,124 @@ OPERATIONS = {
     ("GET", "/asyncapi.json"): Case(get("/asyncapi.json"), EVERYONE, EVERYONE),
 }
 
+UNIONS = callers("city", "county")
+
+
+def step(path: str, fields: Callable[[Tenant, int], dict[str, Any]], own: frozenset[str] = UNIONS) -> Case:
+    """A step on the seeded nomination of the tenant's worker."""
+    body = lambda t, _, n: {"worker_id": t["worker"], "nomination_id": f"nom-{t['worker']}", **fields(t, n)}  # noqa: E731
+    foreign = own if own == EVERYONE else CITYWIDE
+    return Case(post(path, body), own=own, foreign=foreign)
+
+
+SELECTION_CASES = {
+    ("POST", "/regions"): Case(
+        post("/regions", lambda _, __, n: {"region_id": f"r-new-{n}", "name": "New city", "kind": "city"}),
+        own=CITYWIDE,
+        foreign=CITYWIDE,
+    ),
+    ("POST", "/reviewers"): Case(
+        post(
+            "/reviewers",
+            lambda t, _, n: {
+                "region_id": t["region"],
+                "reviewer_id": f"rv-{n}",
+                "level": "county",
+                "role": "member",
+            },
+        ),
+        own=UNIONS,
+        foreign=CITYWIDE,
+    ),
+    ("POST", "/skill-certificates"): Case(
+        post(
+            "/skill-certificates",
+            lambda t, _, n: {
+                "worker_id": t["worker"],
+                "certificate_id": f"cert-{n}",
+                "skill_level": "technician",
+                "occupation": "fitter",
+                "issuer_id": "bureau",
+                "issuer_kind": "hr_bureau",
+                "certified_on": "2026-05-01",
+            },
+        ),
+        own=REGISTRARS,
+        foreign=CITYWIDE,
+    ),
+    ("POST", "/leavers"): Case(
+        post("/leavers", lambda t, _, __: {"worker_id": t["worker"], "left_on": "2026-09-30"}),
+        own=REGISTRARS,
+        foreign=CITYWIDE,
+    ),
+    ("POST", "/tier-revocations"): Case(
+        post(
+            "/tier-revocations",
+            lambda t, _, __: {
+                "worker_id": t["worker"],
+                "revoked_on": "2026-09-01",
+                "reason": "r",
+                "revoked_by": "g",
+            },
+        ),
+        own=REGISTRARS,
+        foreign=CITYWIDE,
+    ),
+    ("POST", "/nominations/screening"): step("/nominations/screening", lambda _, __: {"screened_by": "g"}),
+    ("POST", "/nominations/expert-scores"): step(
+        "/nominations/expert-scores", lambda _, n: {"expert_id": f"e-{n}", "score": 80}
+    ),
+    ("POST", "/nominations/expert-review"): step(
+        "/nominations/expert-review", lambda _, __: {"reviewed_by": "g"}
+    ),
+    ("POST", "/nominations/site-inspection"): step(
+        "/nominations/site-inspection",
+        lambda _, __: {"inspected_by": "g", "inspected_on": "2026-06-01", "findings": "sound"},
+    ),
+    ("POST", "/nominations/publicity"): step(
+        "/nominations/publicity", lambda _, __: {"opens_on": "2026-06-01", "closes_on": "2026-06-05"}
+    ),
+    ("POST", "/nominations/objections"): step(
+        "/nominations/objections",
+        lambda _, n: {"objection_id": f"o-{n}", "raised_on": "2026-06-02", "summary": "doubt"},
+        own=EVERYONE,
+    ),
+    ("POST", "/nominations/objection-resolution"): step(
+        "/nominations/objection-resolution",
+        lambda _, n: {"objection_id": f"o-{n}", "upheld": False, "resolution": "none", "resolved_by": "g"},
+    ),
+    ("POST", "/nominations/rejection"): step(
+        "/nominations/rejection", lambda _, __: {"reason": "withdrawn", "rejected_by": "g"}
+    ),
+    ("POST", "/nominations/conferral"): step(
+        "/nominations/conferral",
+        lambda _, n: {"title_id": f"t-{n}", "conferred_by": "g", "conferred_on": "2026-06-08"},
+    ),
+    ("POST", "/title-revocations"): Case(
+        post(
+            "/title-revocations",
+            lambda t, _, n: {
+                "worker_id": t["worker"],
+                "title_id": f"t-{n}",
+                "revoked_on": "2026-09-01",
+                "reason": "r",
+                "revoked_by": "g",
+            },
+        ),
+        own=UNIONS,
+        foreign=CITYWIDE,
+    ),
+    ("GET", "/talent/pyramid"): Case(
+        lambda t, _, __: {"method": "GET", "url": "/talent/pyramid", "params": {"region_id": t["region"]}},
+        own=UNIONS,
+        foreign=CITYWIDE,
+    ),
+    ("GET", "/talent/holders"): Case(get("/talent/holders", level="seed"), own=CITYWIDE, foreign=CITYWIDE),
+    ("GET", "/workers/{worker_id}/held"): Case(
+        get("/workers/{worker}/held"), own=READERS, foreign=CITYWIDE_AND_SERVICES, hide=True
+    ),
+}
+
 CASES: dict[str, dict[tuple[str, str], Case]] = {
     "registry": {
         **OPERATIONS,
@@ -160,6 +282,7 @@ CASES: dict[str, dict[tuple[str, str], Case]] = {
             own=REGISTRARS,
             foreign=CITYWIDE,
         ),
+        **SELECTION_CASES,
         ("GET", "/workers/{worker_id}/profile"): Case(
             get("/workers/{worker}/profile"), own=READERS, foreign=CITYWIDE_AND_SERVICES, hide=True
         ),
@@ -294,6 +417,8 @@ async def rows(db: AsyncEngine, table: Any, values: list[dict[str, Any]]) -> Non
 
 async def seed_registry(db: AsyncEngine) -> None:
     for t in TENANTS.values():
+        region = RegisterRegion(region_id=t["region"], name=t["region"], kind=RegionKind.CITY)
+        await selection_handlers.register_region(unit_of_work(db, REGISTRY), region)
         enterprise = RegisterEnterprise(
             enterprise_id=t["enterprise"], name=t["enterprise"], region_id=t["region"], industry="equipment"
         )
@@ -306,6 +431,19 @@ async def seed_registry(db: AsyncEngine) -> None:
             skill_level=SkillLevel.SENIOR,
         )
         await registry_handlers.register_worker(unit_of_work(db, REGISTRY), worker)
+        async with unit_of_work(db, REGISTRY) as work:  # a craftsman, so a county nomination may follow
+            seeded = await work.require(Worker, t["worker"], "seeded")
+            for rank, since in ((TierRank.SEED, date(2023, 1, 1)), (TierRank.CRAFTSMAN, date(2024, 6, 1))):
+                seeded.promote(rank, label=str(rank), effective_on=since, reason="seed", points=Decimal(80))
+            await work.commit()
+        nomination = NominateWorker(
+            worker_id=t["worker"],
+            nomination_id=f"nom-{t['worker']}",
+            level=TitleLevel.COUNTY,
+            nominated_by="group",
+            reason="skilled",
+        )
+        await registry_handlers.nominate_worker(unit_of_work(db, REGISTRY), nomination)
     # The read models as the projections would have them (they run on Kafka, not here).
     tenants = list(TENANTS.values())
     await rows(

@@ -1,0 +1,224 @@
+"""HTTP boundary of the region tree, skill and tier records, the selection pipeline and the
+talent queries (as-of and the pyramid). Each endpoint states its access rule."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.auth import Role, Tenant
+from chassis.auth_http import Guard, requires
+from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read
+from chassis.service import RuntimeDep
+from contracts.primitives import Identifier
+from services.registry import selection_handlers as steps
+from services.registry.queries import ProfileQueries
+from services.registry.selection_commands import (
+    AppointReviewer,
+    CertifySkill,
+    ConcludeExpertReview,
+    ConferTitle,
+    InspectSite,
+    NominationStep,
+    OpenPublicity,
+    RaiseObjection,
+    RecordExpertScore,
+    RecordLeaving,
+    RegisterRegion,
+    RejectNomination,
+    ResolveObjection,
+    RevokeTier,
+    RevokeTitle,
+    ScreenNomination,
+)
+from services.registry.talent import Holding, TalentQueries
+
+router = APIRouter(tags=["registry: selection and talent"])
+CITY, COUNTY, HR, SERVICE, PUBLIC = (
+    Role.CITY_UNION,
+    Role.COUNTY_UNION,
+    Role.ENTERPRISE_HR,
+    Role.SERVICE,
+    Role.PUBLIC,
+)
+UNIONS = requires(CITY, COUNTY)  # the leading groups above the enterprise review nominations
+CREATED = status.HTTP_201_CREATED
+
+
+async def _worker_tenant(worker_id: str, session: AsyncSession) -> Tenant:
+    return await ProfileQueries(session).worker_tenant(worker_id)
+
+
+async def _in_scope_of_worker(guard: Guard, runtime: RuntimeDep, worker_id: str) -> None:
+    guard.check(await read(runtime, partial(_worker_tenant, worker_id)))
+
+
+@router.post("/regions", status_code=CREATED, responses=COMMAND_RESPONSES)
+async def register_region(
+    command: RegisterRegion, call: Call, guard: Annotated[Guard, requires(CITY)]
+) -> CommandAccepted:
+    guard.check(Tenant(region_id=command.region_id))
+    return await call.execute(steps.register_region, command)
+
+
+@router.post("/reviewers", status_code=CREATED, responses=COMMAND_RESPONSES)
+async def appoint_reviewer(
+    command: AppointReviewer, call: Call, guard: Annotated[Guard, UNIONS]
+) -> CommandAccepted:
+    """A reviewer joins a region's leading group."""
+    guard.check(Tenant(region_id=command.region_id))
+    return await call.execute(steps.appoint_reviewer, command)
+
+
+@router.post("/skill-certificates", status_code=CREATED, responses=COMMAND_RESPONSES)
+async def certify_skill(
+    command: CertifySkill,
+    call: Call,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
+) -> CommandAccepted:
+    """A certificate recorded directly (training's certificates arrive as events)."""
+    await _in_scope_of_worker(guard, runtime, command.worker_id)
+    return await call.execute(steps.certify_skill, command)
+
+
+@router.post("/leavers", status_code=CREATED, responses=COMMAND_RESPONSES)
+async def record_leaving(
+    command: RecordLeaving,
+    call: Call,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
+) -> CommandAccepted:
+    await _in_scope_of_worker(guard, runtime, command.worker_id)
+    return await call.execute(steps.record_leaving, command)
+
+
+@router.post("/tier-revocations", status_code=CREATED, responses=COMMAND_RESPONSES)
+async def revoke_tier(
+    command: RevokeTier, call: Call, runtime: RuntimeDep, guard: Annotated[Guard, requires(CITY, COUNTY, HR)]
+) -> CommandAccepted:
+    await _in_scope_of_worker(guard, runtime, command.worker_id)
+    return await call.execute(steps.revoke_tier, command)
+
+
+def _nominee_step(
+    path: str, command_type: type[NominationStep | RevokeTitle], handler: steps.Step[Any]
+) -> None:
+    """One endpoint per step of the pipeline: the unions in scope of the nominee act on it."""
+
+    async def step(
+        command: NominationStep | RevokeTitle,
+        call: Call,
+        runtime: RuntimeDep,
+        guard: Annotated[Guard, UNIONS],
+    ) -> CommandAccepted:
+        await _in_scope_of_worker(guard, runtime, command.worker_id)
+        return await call.execute(handler, command)
+
+    step.__annotations__["command"] = command_type  # FastAPI validates the body as this step's command
+    step.__doc__ = (command_type.__doc__ or command_type.__name__).strip()
+    router.post(
+        path, status_code=CREATED, responses=COMMAND_RESPONSES, name=path.strip("/").replace("/", "_")
+    )(step)
+
+
+for _path, _command, _handler in (
+    ("/nominations/screening", ScreenNomination, steps.screen_nomination),
+    ("/nominations/expert-scores", RecordExpertScore, steps.record_expert_score),
+    ("/nominations/expert-review", ConcludeExpertReview, steps.conclude_expert_review),
+    ("/nominations/site-inspection", InspectSite, steps.inspect_site),
+    ("/nominations/publicity", OpenPublicity, steps.open_publicity),
+    ("/nominations/objection-resolution", ResolveObjection, steps.resolve_objection),
+    ("/nominations/rejection", RejectNomination, steps.reject_nomination),
+    ("/nominations/conferral", ConferTitle, steps.confer_title),
+    ("/title-revocations", RevokeTitle, steps.revoke_title),
+):
+    _nominee_step(_path, _command, _handler)
+
+
+@router.post("/nominations/objections", status_code=CREATED, responses=COMMAND_RESPONSES)
+async def raise_objection(
+    command: RaiseObjection, call: Call, guard: Annotated[Guard, requires(PUBLIC)]
+) -> CommandAccepted:
+    """Anyone may object to a nomination while it is publicised."""
+    return await call.execute(steps.raise_objection, command)
+
+
+class Held(BaseModel):
+    worker_id: str
+    enterprise_id: str
+    kind: str
+    level: str
+    since: date
+    until: date | None
+
+
+class HeldOn(BaseModel):
+    as_of: date
+    held: list[Held]
+
+
+class PyramidCell(BaseModel):
+    band: str
+    region_id: str
+    industry: str
+    workers: int
+
+
+class Pyramid(BaseModel):
+    as_of: date
+    region_id: str | None
+    bands: dict[str, int]
+    cells: list[PyramidCell]
+
+
+def _held(found: list[Holding], day: date) -> HeldOn:
+    return HeldOn(as_of=day, held=[Held.model_validate(holding, from_attributes=True) for holding in found])
+
+
+@router.get("/talent/pyramid", responses=READ_RESPONSES)
+async def talent_pyramid(
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, UNIONS],
+    as_of: Annotated[date | None, Query(description="The day to count on (default today)")] = None,
+    region_id: Annotated[Identifier | None, Query(description="A region and everything under it")] = None,
+) -> Pyramid:
+    """Workers by the highest band held (enterprise, county, city and above), by region and industry."""
+    guard.check(Tenant(region_id=region_id))
+    day = as_of or date.today()
+    return Pyramid.model_validate(
+        await read(runtime, lambda session: TalentQueries(session).pyramid(day, region_id=region_id))
+    )
+
+
+@router.get("/talent/holders", responses=READ_RESPONSES)
+async def holders(
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY)],
+    level: Annotated[Identifier, Query(description="A tier (seed, craftsman, chief) or a title level")],
+    as_of: Annotated[date | None, Query()] = None,
+) -> HeldOn:
+    """Who held a tier or title on a given day, city-wide."""
+    guard.check(Tenant())
+    day = as_of or date.today()
+    return _held(await read(runtime, lambda session: TalentQueries(session).held_on(day, level=level)), day)
+
+
+@router.get("/workers/{worker_id}/held", responses=READ_RESPONSES)
+async def held_by_worker(
+    worker_id: Identifier,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR, SERVICE, hide=True)],
+    as_of: Annotated[date | None, Query()] = None,
+) -> HeldOn:
+    """The tiers and titles a worker held on a given day."""
+    guard.check(await read(runtime, partial(_worker_tenant, worker_id)), missing=f"no worker {worker_id}")
+    day = as_of or date.today()
+    return _held(
+        await read(runtime, lambda session: TalentQueries(session).held_on(day, worker_id=worker_id)), day
+    )
