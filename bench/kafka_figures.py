@@ -126,7 +126,7 @@ async def relay(res: Resources, txns: Sequence[BuiltTxn], shape: Shape) -> Relay
         value=rate(sent, elapsed),
         unit="events/s",
         method=(
-            "chassis.relay.Relay.drain(): a pipeline of two batches: read the next batch from the outbox "
+            "chassis.relay.Relay.drain(): a pipeline of three batches: read the next batch from the outbox "
             "(its stored records, skipping what is in flight) and send it while the previous batch awaits its "
             "acks, then delete the acknowledged batch (range + one array parameter); until empty"
         ),
