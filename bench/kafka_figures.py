@@ -103,9 +103,19 @@ async def relay(res: Resources, txns: Sequence[BuiltTxn], shape: Shape) -> Relay
         await producer.start()
         await producer.partitions_for(topic)
         publisher = Relay(engine, producer, name=f"bench-relay-{res.run_id}", batch_size=RELAY_BATCH)
+        progress: list[tuple[float, int]] = []
+
+        async def watch() -> None:  # is the backlog's tail as fast as its head?
+            while True:
+                progress.append((time.perf_counter(), publisher.published))
+                await asyncio.sleep(0.25)
+
         started = time.perf_counter()
+        watching = asyncio.create_task(watch())
         sent = await publisher.drain()
         elapsed = time.perf_counter() - started
+        watching.cancel()
+        progress.append((time.perf_counter(), publisher.published))
     finally:
         await producer.stop()
         await engine.dispose()
@@ -117,14 +127,29 @@ async def relay(res: Resources, txns: Sequence[BuiltTxn], shape: Shape) -> Relay
         value=rate(sent, elapsed),
         unit="events/s",
         method=(
-            "chassis.relay.Relay.drain(): a pipeline of two batches: read the next batch from the outbox "
+            "chassis.relay.Relay.drain(): a pipeline of three batches: read the next batch from the outbox "
             "(its stored records, skipping what is in flight) and send it while the previous batch awaits its "
             "acks, then delete the acknowledged batch (range + one array parameter); until empty"
         ),
         params={**shape.as_params(), "partitions": PARTITIONS, "relay_batch_size": RELAY_BATCH},
-        detail={"count": sent, "elapsed_s": round(elapsed, 3)},
+        detail={
+            "count": sent,
+            "elapsed_s": round(elapsed, 3),
+            "events_per_s_by_quarter_of_the_backlog": by_quarter(progress, sent),
+        },
     )
     return RelayRun(measurement, topic)
+
+
+def by_quarter(progress: Sequence[tuple[float, int]], total: int) -> list[float]:
+    """Publishing rate over each quarter of the backlog (first quarter = the oldest rows)."""
+    rates: list[float] = []
+    for quarter in range(4):
+        low, high = total * quarter / 4, total * (quarter + 1) / 4
+        inside = [(t, n) for t, n in progress if low <= n <= high]
+        if len(inside) >= 2 and inside[-1][0] > inside[0][0]:
+            rates.append(round((inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0]), 1))
+    return rates
 
 
 async def produce_topic(res: Resources, records: Iterable[Record], purpose: str = "consume-source") -> str:

@@ -69,7 +69,7 @@ class Relay:
         name: str,
         batch_size: int = 500,
         idle_poll_seconds: float = 0.05,
-        depth: int = 2,
+        depth: int = 3,
     ) -> None:
         self._engine = engine
         self._sender = sender

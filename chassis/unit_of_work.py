@@ -165,6 +165,10 @@ class UnitOfWork:
             if (snapshot := self._due_snapshot(aggregate, len(append.envelopes))) is not None
         ]
         try:
+            if self._lean:
+                # The reads are done: give their connection back before waiting for the
+                # write's (with many commands in flight, holding it starves the pool).
+                await session.close()
             if self._lean and not snapshots and not self._also:
                 await self._store.commit_appends(self._engine(), appends)  # one statement, no BEGIN
             elif self._lean:

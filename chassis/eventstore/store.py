@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import bindparam, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -72,6 +72,18 @@ class Snapshot:
     version: int  # the stream version the state includes
     state: dict[str, Any]
     snapshot_version: int = 1  # the shape of `state` (Aggregate.snapshot_version when taken)
+
+
+# Built once: a statement object keeps its compiled form's cache key, a new one per load does not.
+_LOAD = (
+    select(events)
+    .where(
+        events.c.stream_type == bindparam("stream_type"),
+        events.c.stream_id == bindparam("stream_id"),
+        events.c.stream_version > bindparam("after_version"),
+    )
+    .order_by(events.c.stream_version)
+)
 
 
 def topic_of_producer(envelope: Envelope) -> str:
@@ -207,13 +219,7 @@ class EventStore:
         self, session: AsyncSession, stream: StreamRef, *, after_version: int = 0
     ) -> list[StoredEvent]:
         result = await session.execute(
-            select(events)
-            .where(
-                events.c.stream_type == stream.type,
-                events.c.stream_id == stream.id,
-                events.c.stream_version > after_version,
-            )
-            .order_by(events.c.stream_version)
+            _LOAD, {"stream_type": stream.type, "stream_id": stream.id, "after_version": after_version}
         )
         return [stored_event(row._mapping) for row in result]
 
@@ -322,6 +328,8 @@ def envelope_of_row(row: Any) -> Envelope:
 def stored_event(row: Any) -> StoredEvent:
     as_stored = envelope_of_row(row)
     event = decode(as_stored)
+    if as_stored.schema_version == event.schema_version:  # stored as the current model dumped it
+        return StoredEvent(position=int(row["position"]), envelope=as_stored, event=event)
     current = as_stored.model_copy(
         update={"schema_version": event.schema_version, "payload": event.model_dump(mode="json")}
     )

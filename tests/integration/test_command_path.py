@@ -214,3 +214,19 @@ async def test_a_duplicate_event_id_in_a_group_fails_only_its_own_append(engine:
     assert isinstance(outcomes[-1], IntegrityError) and "event_id" in str(outcomes[-1].orig)
     assert all(isinstance(positions, list) for positions in outcomes[:-1])
     assert await count(engine, events) == 11
+
+
+async def test_many_commands_in_flight_do_not_starve_a_small_pool(pg_engine: AsyncEngine) -> None:
+    """Each command gives its read connection back before it waits for the shared write."""
+    from chassis.db import create_engine
+
+    small = create_engine(pg_engine.url.render_as_string(hide_password=False), pool_size=1)
+    try:
+        await handlers.register_enterprise(unit_of_work(small), ENTERPRISE)
+        async with asyncio.timeout(20):
+            await asyncio.gather(
+                *(handlers.register_worker(unit_of_work(small), worker(f"w-{n}")) for n in range(60))
+            )
+    finally:
+        await small.dispose()
+    assert await count(pg_engine, events) == 61
