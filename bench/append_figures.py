@@ -242,7 +242,6 @@ async def store_append(
     event = WorkerRegistered(
         worker_id="w",
         enterprise_id="bench-ent",
-        full_name="王建国",
         trade="fitter",
         skill_level=SkillLevel.SENIOR,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +42,17 @@ def upsert_from(table: Table, facts: Callable[[E], Mapping[str, Any]]) -> Handle
         await session.execute(upsert(session, table, values, keys=(key,)))
 
     return keep_row
+
+
+def update_from(table: Table, facts: Callable[[E], Mapping[str, Any]]) -> Handler:
+    """The inbox handler that changes the row of each event's key, if there is one."""
+    key = _key_column(table)
+
+    async def change_row(session: AsyncSession, envelope: Envelope, event: E) -> None:
+        values = dict(facts(event))
+        await session.execute(update(table).where(table.c[key] == values.pop(key)).values(values))
+
+    return change_row
 
 
 async def find_row(session: AsyncSession, table: Table, key: str) -> RowMapping | None:

@@ -146,12 +146,11 @@ async def count_rows(engine: AsyncEngine, table: Any) -> int:
         return int(await connection.scalar(select(func.count()).select_from(table)) or 0)
 
 
-def registered(worker_id: str, enterprise_id: str = "ent-1", full_name: str = "Wang Fang") -> Envelope:
-    """The registry's WorkerRegistered, as another service receives it."""
+def registered(worker_id: str, enterprise_id: str = "ent-1") -> Envelope:
+    """The registry's WorkerRegistered, as another service receives it (no personal data)."""
     event = WorkerRegistered(
         worker_id=worker_id,
         enterprise_id=enterprise_id,
-        full_name=full_name,
         trade="fitter",
         skill_level=SkillLevel.SENIOR,
     )

@@ -35,7 +35,12 @@ from contracts.events import (
     WorkerRegistered,
 )
 from contracts.events.base import Event
-from contracts.events.legacy import CompetitionScoredV1, PointsAwardedV1, WorkerRegisteredV1
+from contracts.events.legacy import (
+    CompetitionScoredV1,
+    PointsAwardedV1,
+    WorkerRegisteredV1,
+    WorkerRegisteredV2,
+)
 from contracts.events.registry import (
     ExpertScoreRecorded,
     NominationRejected,
@@ -54,6 +59,7 @@ from contracts.events.registry import (
     TitleExpired,
     TitleReviewed,
     TitleRevoked,
+    WorkerForgotten,
     WorkerLeft,
 )
 from contracts.events.rewards import PointsAdjusted, PointsExpired
@@ -124,7 +130,7 @@ SAMPLES: tuple[Sample, ...] = (
         _worker_stream(),
     ),
     Sample(
-        WorkerRegistered(
+        WorkerRegisteredV2(
             worker_id=WORKER,
             enterprise_id=ENTERPRISE,
             full_name="王建国",
@@ -133,6 +139,23 @@ SAMPLES: tuple[Sample, ...] = (
             hired_on=date(2012, 7, 1),
         ),
         _worker_stream(),
+    ),
+    Sample(
+        WorkerRegistered(
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            trade="卷烟设备维修",
+            skill_level=SkillLevel.SENIOR,
+            hired_on=date(2012, 7, 1),
+            post="卷接包设备维修工",
+            front_line=True,
+        ),
+        _worker_stream(),
+    ),
+    Sample(
+        WorkerForgotten(worker_id=APPRENTICE, enterprise_id=ENTERPRISE, forgotten_on=date(2026, 3, 1)),
+        StreamRef(type="Worker", id=APPRENTICE),
+        stream_version=9,
     ),
     Sample(
         WorkerNominated(

@@ -31,3 +31,11 @@ def points_awarded_v1_to_v2(payload: Payload) -> Payload:
     category: it becomes a rule and group of its own, earned on the first day its window
     can be counted from (so it never outlives what it was given for)."""
     return {**payload, "rule": payload["category"], "group": payload["category"], "earned_on": "1970-01-01"}
+
+
+@upcaster("WorkerRegistered", from_version=2)
+def worker_registered_v2_to_v3(payload: Payload) -> Payload:
+    """v3 carries no personal data: the name is dropped on reading (the registry keeps it
+    sealed), so no reader of an old record holds a name a forgotten worker could not erase."""
+    lifted = {field: value for field, value in payload.items() if field != "full_name"}
+    return {**lifted, "post": None, "front_line": True}

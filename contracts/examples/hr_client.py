@@ -3,7 +3,7 @@
 It needs the contracts package and confluent-kafka (`pip install craftsman-contracts confluent-kafka`)
 and the credentials the federation's operator issued (`python -m deploy.kafka_access enterprise ID`):
 
-    python contracts/examples/hr_client.py hire  --enterprise acme --worker w-7 --name "Li Na" --trade fitter
+    python contracts/examples/hr_client.py hire  --enterprise acme --worker w-7 --trade fitter
     python contracts/examples/hr_client.py read  --enterprise acme     # the public registry topic
     python contracts/examples/hr_client.py refused --enterprise acme   # what the platform refused, and why
 
@@ -38,12 +38,9 @@ def client_config(bootstrap: str, username: str, password: str) -> dict[str, str
     }
 
 
-def hire_envelope(
-    enterprise_id: str, worker_id: str, full_name: str, trade: str, level: SkillLevel
-) -> Envelope:
-    event = WorkerRegistered(
-        worker_id=worker_id, enterprise_id=enterprise_id, full_name=full_name, trade=trade, skill_level=level
-    )
+def hire_envelope(enterprise_id: str, worker_id: str, trade: str, level: SkillLevel) -> Envelope:
+    """A hire as a fact: no personal data travels on Kafka (the registry keeps names sealed)."""
+    event = WorkerRegistered(worker_id=worker_id, enterprise_id=enterprise_id, trade=trade, skill_level=level)
     return Envelope.wrap(
         event,
         producer=enterprise_principal(enterprise_id),
@@ -100,7 +97,6 @@ def _main() -> None:
     parser.add_argument("command", choices=["hire", "read", "refused"])
     parser.add_argument("--enterprise", required=True)
     parser.add_argument("--worker", default="w-1")
-    parser.add_argument("--name", default="Li Na")
     parser.add_argument("--trade", default="fitter")
     args = parser.parse_args()
     config = client_config(
@@ -111,7 +107,7 @@ def _main() -> None:
         send(
             config,
             args.enterprise,
-            [hire_envelope(args.enterprise, args.worker, args.name, args.trade, SkillLevel.SENIOR)],
+            [hire_envelope(args.enterprise, args.worker, args.trade, SkillLevel.SENIOR)],
         )
     elif args.command == "read":
         for message in read(config, REGISTRY_EVENTS, group):

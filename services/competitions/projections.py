@@ -8,22 +8,29 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.keyed_rows import upsert_from
+from chassis.keyed_rows import update_from, upsert_from
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates, upsert
 from contracts.envelope import Envelope
 from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened, MarkRecorded
-from contracts.events.registry import WorkerRegistered
+from contracts.events.registry import WorkerForgotten, WorkerRegistered
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS
 from services.competitions.inbound import inbound_subscription
 from services.competitions.read_models import contests, known_workers, results
 
 
 def worker_facts(event: WorkerRegistered) -> dict[str, str]:
-    return {"worker_id": event.worker_id, "enterprise_id": event.enterprise_id, "full_name": event.full_name}
+    return {"worker_id": event.worker_id, "enterprise_id": event.enterprise_id}
 
 
 on_worker_registered = upsert_from(known_workers, worker_facts)
+
+
+def erased(event: WorkerForgotten) -> dict[str, object]:
+    return {"worker_id": event.worker_id, "erased": True}
+
+
+on_worker_forgotten = update_from(known_workers, erased)
 
 
 async def on_contest_opened(session: AsyncSession, envelope: Envelope, event: ContestOpened) -> None:
@@ -90,7 +97,7 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
         Subscription(
             name="workers",
             topics=(REGISTRY_EVENTS,),
-            handlers={WorkerRegistered: on_worker_registered},
+            handlers={WorkerRegistered: on_worker_registered, WorkerForgotten: on_worker_forgotten},
         ),
         Subscription(
             name="leaderboards",

@@ -21,7 +21,7 @@ class KnownWorker:
 
     worker_id: str
     enterprise_id: str
-    full_name: str
+    erased: bool = False  # forgotten: no person to show (names stay sealed in the registry)
     skill_level: str | None = None  # not kept here; answers have always shown it as null
 
 
@@ -40,7 +40,7 @@ unknown_worker = KNOWN_WORKERS.missing
 class KnownWorkerAnswer(BaseModel):
     worker_id: str
     enterprise_id: str
-    full_name: str
+    erased: bool = False
     skill_level: str | None = None
 
 
@@ -48,7 +48,7 @@ class Entrant(BaseModel):
     contest_id: str
     worker_id: str
     enterprise_id: str
-    full_name: str | None
+    erased: bool | None = None
     raw_score: float
     standardised_score: int | None
     rank: int | None
@@ -97,7 +97,7 @@ class CompetitionsQueries:
         if contest is None:
             return None
         rows = await self._session.execute(
-            select(results, known_workers.c.full_name)
+            select(results, known_workers.c.erased)
             .outerjoin(known_workers, known_workers.c.worker_id == results.c.worker_id)
             .where(results.c.contest_id == contest_id)
             .order_by(results.c.raw_score.desc(), results.c.worker_id)

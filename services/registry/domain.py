@@ -16,6 +16,7 @@ from contracts.events.registry import (
     TierPromoted,
     TierReviewed,
     TierRevoked,
+    WorkerForgotten,
     WorkerLeft,
     WorkerNominated,
     WorkerRegistered,
@@ -88,6 +89,7 @@ class Worker(Aggregate):
         self.tier = TierRank.NONE
         self.tier_since: date | None = None
         self.left_on: date | None = None
+        self.forgotten = False
         self.career = Career()
 
     @property
@@ -100,23 +102,31 @@ class Worker(Aggregate):
         worker_id: str,
         *,
         enterprise: Enterprise,
-        full_name: str,
         trade: str,
         skill_level: SkillLevel,
         hired_on: date | None,
+        post: str | None = None,
+        front_line: bool = True,
     ) -> Self:
+        """Personal data is not part of the fact: the registry keeps it sealed (see vault)."""
         worker = cls(worker_id, tenant=enterprise.id)
         worker.record(
             WorkerRegistered(
                 worker_id=worker_id,
                 enterprise_id=enterprise.id,
-                full_name=full_name,
                 trade=trade,
                 skill_level=skill_level,
                 hired_on=hired_on,
+                post=post,
+                front_line=front_line,
             )
         )
         return worker
+
+    def forget(self, on: date) -> None:
+        if self.forgotten:
+            raise DomainRuleViolated(f"worker {self.id} is forgotten already")
+        self.record(WorkerForgotten(worker_id=self.id, enterprise_id=self.enterprise_id, forgotten_on=on))
 
     def standing(self, points: Decimal) -> Standing:
         return Standing(self.skill_level, points, self.tier, self.tier_since)
@@ -280,6 +290,8 @@ class Worker(Aggregate):
                 self.tier, self.tier_since = TierRank.NONE, None
             case WorkerLeft():
                 self.left_on = event.left_on
+            case WorkerForgotten():
+                self.forgotten = True
 
     def snapshot_state(self) -> dict[str, Any]:
         return {
@@ -290,6 +302,7 @@ class Worker(Aggregate):
             "tier": self.tier.value,
             "tier_since": self.tier_since and self.tier_since.isoformat(),
             "left_on": self.left_on and self.left_on.isoformat(),
+            "forgotten": self.forgotten,
             "career": self.career.to_state(),
         }
 
@@ -303,5 +316,6 @@ class Worker(Aggregate):
         worker.tier = TierRank(state["tier"])
         worker.tier_since = state["tier_since"] and date.fromisoformat(state["tier_since"])
         worker.left_on = state["left_on"] and date.fromisoformat(state["left_on"])
+        worker.forgotten = bool(state.get("forgotten", False))
         worker.career = Career.from_state(state["career"])
         return worker

@@ -5,15 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from chassis.errors import DomainRuleViolated
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from contracts.envelope import Envelope
 from contracts.events.training import CertificateAwarded
 from contracts.ids import derived_uuid
 from contracts.vocabulary import TierRank
-from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
+from services.registry.commands import ForgetWorker, NominateWorker, RegisterEnterprise, RegisterWorker
 from services.registry.domain import Enterprise, Worker
 from services.registry.ladder import DEFAULT_LADDER, due_promotion
+from services.registry.vault import PersonalData, Vault
 
 
 async def register_enterprise(
@@ -47,12 +50,41 @@ async def register_worker(
             Worker.register(
                 command.worker_id,
                 enterprise=enterprise,
-                full_name=command.full_name,
                 trade=command.trade,
                 skill_level=command.skill_level,
                 hired_on=command.hired_on,
+                post=command.post,
+                front_line=command.front_line,
             )
         )
+        keep_personal_data(uow, command)
+        return await uow.commit(command_id=command_id)
+
+
+def keep_personal_data(uow: UnitOfWork, command: RegisterWorker) -> None:
+    """The person's data goes to the vault in the registration's own transaction."""
+    if command.full_name is None:
+        return  # e.g. an HR system's hire, which carries no personal data
+    data = PersonalData(full_name=command.full_name, national_id=command.national_id, phone=command.phone)
+
+    async def keep(session: AsyncSession, _: list[Envelope]) -> None:
+        await Vault(session).keep(command.worker_id, data)
+
+    uow.also_write(keep)
+
+
+async def forget_worker(
+    uow: UnitOfWork, command: ForgetWorker, command_id: UUID | None = None
+) -> list[Envelope]:
+    """Crypto-shredding: the key goes, WorkerForgotten tells every reader, the facts stay."""
+    async with uow:
+        worker = await uow.require(Worker, command.worker_id, f"worker {command.worker_id} is not registered")
+        worker.forget(command.forgotten_on)
+
+        async def shred(session: AsyncSession, _: list[Envelope]) -> None:
+            await Vault(session).forget(command.worker_id, command.forgotten_on)
+
+        uow.also_write(shred)
         return await uow.commit(command_id=command_id)
 
 

@@ -19,6 +19,7 @@ from chassis.service import RuntimeDep
 from chassis.unit_of_work import UnitOfWork
 from services.registry.commands import RegisterWorker
 from services.registry.domain import Enterprise, Worker
+from services.registry.handlers import keep_personal_data
 from services.registry.queries import ProfileQueries
 
 router = APIRouter(tags=["registry imports"])
@@ -62,14 +63,16 @@ async def register_workers(uow: UnitOfWork, commands: Sequence[RegisterWorker]) 
             worker = Worker.register(
                 command.worker_id,
                 enterprise=enterprise,
-                full_name=command.full_name,
                 trade=command.trade,
                 skill_level=command.skill_level,
                 hired_on=command.hired_on,
+                post=command.post,
+                front_line=command.front_line,
             )
         except (DomainRuleViolated, ValidationError) as error:
             decisions.append(str(error))
             continue
         taken.add(command.worker_id)  # a second item for the same worker is refused
+        keep_personal_data(uow, command)
         decisions.append(worker)
     return decisions

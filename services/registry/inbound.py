@@ -34,10 +34,11 @@ def inbound_handlers(unit_of_work: UnitOfWorkFactory) -> dict[type[Event], Handl
         command = RegisterWorker(
             worker_id=event.worker_id,
             enterprise_id=event.enterprise_id,
-            full_name=event.full_name,
             trade=event.trade,
             skill_level=event.skill_level,
             hired_on=event.hired_on,
+            post=event.post,
+            front_line=event.front_line,
         )
         with contextlib.suppress(DuplicateCommand):  # applied before: nothing new
             await register_worker(unit_of_work(session=session), command, _command_id(envelope))

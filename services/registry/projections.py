@@ -25,6 +25,7 @@ from contracts.events.registry import (
     TierExpired,
     TierPromoted,
     TierRevoked,
+    WorkerForgotten,
     WorkerNominated,
     WorkerRegistered,
 )
@@ -90,11 +91,15 @@ async def on_worker_registered(session: AsyncSession, envelope: Envelope, event:
         envelope,
         event.worker_id,
         enterprise_id=event.enterprise_id,
-        full_name=event.full_name,
         trade=event.trade,
         skill_level=event.skill_level.value,
     )
-    await _tell(session, envelope, event.worker_id, {"full_name": event.full_name, "trade": event.trade})
+    await _tell(session, envelope, event.worker_id, {"trade": event.trade, "post": event.post})
+
+
+async def on_worker_forgotten(session: AsyncSession, envelope: Envelope, event: WorkerForgotten) -> None:
+    await _change_profile(session, envelope, event.worker_id)
+    await _tell(session, envelope, event.worker_id, {"forgotten_on": event.forgotten_on.isoformat()})
 
 
 async def on_worker_nominated(session: AsyncSession, envelope: Envelope, event: WorkerNominated) -> None:
@@ -187,6 +192,7 @@ async def on_reward_granted(session: AsyncSession, envelope: Envelope, event: Re
 PROFILE_HANDLERS: Mapping[type[Event], Handler] = {
     EnterpriseRegistered: on_enterprise_registered,
     WorkerRegistered: on_worker_registered,
+    WorkerForgotten: on_worker_forgotten,
     WorkerNominated: on_worker_nominated,
     TierPromoted: on_tier_promoted,
     SkillLevelCertified: on_skill_level_certified,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
 from services.registry.read_models import enterprises, profile_story, worker_profiles
+from services.registry.vault import Vault
 
 
 class StoryEntry(BaseModel):
@@ -24,7 +25,8 @@ class StoryEntry(BaseModel):
 class WorkerProfile(BaseModel):
     worker_id: str
     enterprise_id: str | None
-    full_name: str | None
+    full_name: str | None = Field(description="From the sealed personal data; (erased) once forgotten")
+    erased: bool = False
     trade: str | None
     skill_level: str | None
     tier: str
@@ -43,6 +45,7 @@ class WorkerProfile(BaseModel):
 class RosterEntry(BaseModel):
     worker_id: str
     full_name: str | None
+    erased: bool = False
     trade: str | None
     skill_level: str | None
     tier: str
@@ -89,9 +92,12 @@ class ProfileQueries:
             .where(profile_story.c.worker_id == worker_id)
             .order_by(profile_story.c.occurred_at, profile_story.c.event_id)
         )
+        person = await Vault(self._session).read(worker_id)
         return WorkerProfile.model_validate(
             {
                 **row._mapping,
+                "full_name": person.full_name if person else None,
+                "erased": bool(person and person.erased),
                 "rewards_total": str(row.rewards_total),
                 "story": [StoryEntry.model_validate(entry, from_attributes=True) for entry in story],
             }
@@ -104,7 +110,6 @@ class ProfileQueries:
         rows = await self._session.execute(
             select(
                 worker_profiles.c.worker_id,
-                worker_profiles.c.full_name,
                 worker_profiles.c.trade,
                 worker_profiles.c.skill_level,
                 worker_profiles.c.tier,
@@ -113,7 +118,16 @@ class ProfileQueries:
             .where(worker_profiles.c.enterprise_id == enterprise_id)
             .order_by(worker_profiles.c.worker_id)
         )
+        found = rows.all()
+        people = await Vault(self._session).read_many([row.worker_id for row in found])
         return Roster(
             enterprise_id=enterprise_id,
-            workers=[RosterEntry.model_validate(row, from_attributes=True) for row in rows],
+            workers=[
+                RosterEntry(
+                    **row._mapping,
+                    full_name=people[row.worker_id].full_name if row.worker_id in people else None,
+                    erased=row.worker_id in people and people[row.worker_id].erased,
+                )
+                for row in found
+            ],
         )

@@ -23,7 +23,6 @@ worker_profiles = Table(
     metadata,
     Column("worker_id", String(128), primary_key=True),
     Column("enterprise_id", String(128), nullable=True, index=True),
-    Column("full_name", String(200), nullable=True),
     Column("trade", String(200), nullable=True),
     Column("skill_level", String(32), nullable=True),
     Column("tier", String(16), nullable=False, default="none"),

@@ -66,15 +66,12 @@ async def learning_record(
 ) -> LearningRecord:
     missing = f"worker {worker_id} is not known to training yet"
     await _check_worker(runtime, guard, worker_id, missing)
-    worker = await read_or_404(
-        runtime, lambda session: TrainingQueries(session).known_worker(worker_id), missing
-    )
+    await read_or_404(runtime, lambda session: TrainingQueries(session).known_worker(worker_id), missing)
     completions = await read(runtime, lambda session: TrainingQueries(session).completions(worker_id))
     return LearningRecord(
         worker_id=worker_id,
         total_hours=sum(completion.hours for completion in completions),
         completions=[
-            CompletionAnswer(**asdict(completion), xapi=statement(completion, full_name=worker.full_name))
-            for completion in completions
+            CompletionAnswer(**asdict(completion), xapi=statement(completion)) for completion in completions
         ],
     )

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.keyed_rows import upsert_from
+from chassis.keyed_rows import update_from, upsert_from
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates
 from contracts.envelope import Envelope
-from contracts.events.registry import WorkerRegistered
+from contracts.events.registry import WorkerForgotten, WorkerRegistered
 from contracts.events.training import TrainingCompleted
 from contracts.topics import REGISTRY_EVENTS, TRAINING_EVENTS
 from services.training.read_models import known_workers, learning_records
@@ -21,12 +21,18 @@ def worker_facts(event: WorkerRegistered) -> dict[str, str]:
     return {
         "worker_id": event.worker_id,
         "enterprise_id": event.enterprise_id,
-        "full_name": event.full_name,
         "skill_level": event.skill_level.value,
     }
 
 
 on_worker_registered = upsert_from(known_workers, worker_facts)
+
+
+def erased(event: WorkerForgotten) -> dict[str, object]:
+    return {"worker_id": event.worker_id, "erased": True}
+
+
+on_worker_forgotten = update_from(known_workers, erased)
 
 
 async def on_training_completed(session: AsyncSession, envelope: Envelope, event: TrainingCompleted) -> None:
@@ -49,7 +55,7 @@ def subscriptions(_: Runtime) -> list[Subscription]:
         Subscription(
             name="workers",
             topics=(REGISTRY_EVENTS,),
-            handlers={WorkerRegistered: on_worker_registered},
+            handlers={WorkerRegistered: on_worker_registered, WorkerForgotten: on_worker_forgotten},
         ),
         Subscription(
             name="learning-records",

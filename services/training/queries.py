@@ -23,8 +23,8 @@ class KnownWorker:
 
     worker_id: str
     enterprise_id: str
-    full_name: str
     skill_level: str
+    erased: bool = False  # forgotten: no person to show (names stay sealed in the registry)
 
 
 KNOWN_WORKERS = KeyedRows(
@@ -40,7 +40,7 @@ unknown_worker = KNOWN_WORKERS.missing
 class KnownWorkerAnswer(BaseModel):
     worker_id: str
     enterprise_id: str
-    full_name: str
+    erased: bool = False
     skill_level: str | None = None
 
 

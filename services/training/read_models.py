@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Float, MetaData, String, Table
+from sqlalchemy import Boolean, Column, Date, Float, MetaData, String, Table
 
 metadata = MetaData()
 
@@ -12,7 +12,7 @@ known_workers = Table(
     metadata,
     Column("worker_id", String(128), primary_key=True),
     Column("enterprise_id", String(128), nullable=False),
-    Column("full_name", String(200), nullable=False),
+    Column("erased", Boolean, nullable=False, default=False),  # WorkerForgotten: no person to show
     Column("skill_level", String(32), nullable=False),
 )
 

@@ -35,16 +35,13 @@ def iso_duration(hours: float) -> str:
     return "PT" + ("".join(parts) or "0S")
 
 
-def statement(
-    completion: Completion, *, full_name: str | None = None, home_page: str = DEFAULT_HOME_PAGE
-) -> dict[str, Any]:
-    """The completion as an xAPI statement; its id is the TrainingCompleted event id."""
+def statement(completion: Completion, *, home_page: str = DEFAULT_HOME_PAGE) -> dict[str, Any]:
+    """The completion as an xAPI statement; its id is the TrainingCompleted event id. The actor
+    is the worker's account, never a name: personal data stays sealed in the registry."""
     actor: dict[str, Any] = {
         "objectType": "Agent",
         "account": {"homePage": home_page, "name": completion.worker_id},
     }
-    if full_name:
-        actor["name"] = full_name
     return {
         "id": completion.event_id,
         "actor": actor,

@@ -16,7 +16,6 @@ from contracts.vocabulary import ContestLevel, SkillLevel
 WORKER = WorkerRegistered(
     worker_id="w-7",
     enterprise_id="ent-1",
-    full_name="李娜",
     trade="服装制作",
     skill_level=SkillLevel.INTERMEDIATE,
 )
@@ -42,12 +41,12 @@ def fields(**changes: Any) -> dict[str, Any]:
 
 def test_wrap_fills_the_envelope_from_the_event() -> None:
     envelope = wrap(WORKER, StreamRef(type="Worker", id="w-7"))
-    assert (envelope.event_type, envelope.schema_version) == ("WorkerRegistered", 2)
+    assert (envelope.event_type, envelope.schema_version) == ("WorkerRegistered", 3)
     assert envelope.event_id.version == 7
     assert envelope.correlation_id == envelope.event_id  # a new flow starts here
     assert envelope.causation_id is None
     assert envelope.key == "w-7"
-    assert envelope.payload["full_name"] == "李娜"
+    assert envelope.payload["trade"] == "服装制作"
     assert envelope.occurred_at.tzinfo is UTC
 
 
@@ -83,7 +82,7 @@ def test_aware_datetimes_are_normalised_to_utc() -> None:
 def test_bytes_are_compact_utf8_json_and_round_trip() -> None:
     envelope = wrap(WORKER, StreamRef(type="Worker", id="w-7"))
     data = envelope.to_bytes()
-    assert "李娜".encode() in data
+    assert "服装制作".encode() in data  # readable UTF-8, not escaped
     assert b": " not in data and b", " not in data
     assert Envelope.from_bytes(data) == envelope
 

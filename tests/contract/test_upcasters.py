@@ -21,16 +21,17 @@ V1_PAYLOAD: dict[str, Any] = {
 }
 
 
-def test_worker_registered_v1_lifts_to_v2() -> None:
+def test_worker_registered_v1_lifts_to_v3_and_loses_the_name_on_the_way() -> None:
     assert upcast("WorkerRegistered", 1, V1_PAYLOAD) == (
-        2,
+        3,
         {
             "worker_id": "w-old",
             "enterprise_id": "ent-1",
-            "full_name": "王磊",
             "trade": "焊工",
             "skill_level": "junior",
             "hired_on": None,
+            "post": None,
+            "front_line": True,
         },
     )
 
@@ -42,8 +43,8 @@ def test_upcasting_leaves_the_callers_payload_alone() -> None:
 
 
 def test_a_current_payload_passes_through_unchanged() -> None:
-    payload = {**V1_PAYLOAD, "skill_level": "senior"}
-    assert upcast("WorkerRegistered", 2, payload) == (2, payload)
+    payload = {"worker_id": "w-1", "enterprise_id": "ent-1", "trade": "焊工", "skill_level": "senior"}
+    assert upcast("WorkerRegistered", 3, payload) == (3, payload)
 
 
 def test_decode_of_a_v1_envelope_gives_the_current_model() -> None:
@@ -57,7 +58,8 @@ def test_decode_of_a_v1_envelope_gives_the_current_model() -> None:
     assert envelope.schema_version == 1
     event = decode(envelope)
     assert isinstance(event, WorkerRegistered)
-    assert (event.full_name, event.skill_level, event.hired_on) == ("王磊", SkillLevel.JUNIOR, None)
+    assert (event.skill_level, event.hired_on, event.front_line) == (SkillLevel.JUNIOR, None, True)
+    assert "王磊" not in event.model_dump_json(), "v3 carries no name: the chain drops it"
 
 
 def test_an_old_payload_missing_its_own_fields_is_invalid() -> None:

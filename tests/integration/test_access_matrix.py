@@ -495,7 +495,7 @@ async def seed_competitions(db: AsyncEngine) -> None:
     await rows(
         db,
         competitions_models.known_workers,
-        [{"worker_id": w, "enterprise_id": e, "full_name": "Li Na"} for w, e in known],
+        [{"worker_id": w, "enterprise_id": e} for w, e in known],
     )
 
 
@@ -507,7 +507,6 @@ async def seed_training(db: AsyncEngine) -> None:
             {
                 "worker_id": t["worker"],
                 "enterprise_id": t["enterprise"],
-                "full_name": "Li Na",
                 "skill_level": "senior",
             }
             for t in TENANTS.values()

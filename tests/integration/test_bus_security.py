@@ -92,7 +92,6 @@ def hire(
     event = WorkerRegistered(
         worker_id=worker_id,
         enterprise_id=enterprise or tenant,
-        full_name="Li Na",
         trade="fitter",
         skill_level=SkillLevel.SENIOR,
     )
@@ -373,8 +372,8 @@ async def test_the_integrator_example_sends_reads_and_sees_its_refusals(
     config = example.client_config(infra.kafka_bootstrap, mine.username, mine.password)
     async with running(REGISTRY, infra, run_prefix) as registry:
         await register_enterprise(registry, SENDER)
-        good = example.hire_envelope(SENDER, "w-int", "Li Na", "fitter", SkillLevel.SENIOR)
-        speaks_for_other = example.hire_envelope(OTHER, "w-other", "Wang Wu", "welder", SkillLevel.SENIOR)
+        good = example.hire_envelope(SENDER, "w-int", "fitter", SkillLevel.SENIOR)
+        speaks_for_other = example.hire_envelope(OTHER, "w-other", "welder", SkillLevel.SENIOR)
         await asyncio.to_thread(example.send, config, SENDER, [speaks_for_other, good], run_prefix)
         await eventually_json(registry.client, "/workers/w-int/profile")
 

@@ -51,10 +51,10 @@ ENTERPRISE = RegisterEnterprise(enterprise_id="e-1", name="Weichai", region_id="
 
 
 def worker(worker_id: str) -> RegisterWorker:
+    """A hire without personal data (as an HR system sends it): one event, the bare command path."""
     return RegisterWorker(
         worker_id=worker_id,
         enterprise_id="e-1",
-        full_name="Wang Jianguo",
         trade="fitter",
         skill_level=SkillLevel.SENIOR,
     )

@@ -147,7 +147,7 @@ async def test_a_contest_without_marks_concludes_with_no_results(db: AsyncEngine
 
 
 async def test_the_leaderboard_shows_marks_then_results_and_ignores_redelivery(db: AsyncEngine) -> None:
-    await project(db, registered("w-1", full_name="Li Lei"), registered("w-2", full_name="Han Meimei"))
+    await project(db, registered("w-1"), registered("w-2"))
     stored = await open_contest(unit_of_work(db, SPEC), contest())
     for worker, raw in (("w-1", 70.0), ("w-2", 88.5)):
         stored += await mark(db, worker, raw)
@@ -171,11 +171,11 @@ async def test_the_leaderboard_shows_marks_then_results_and_ignores_redelivery(d
         date(2026, 6, 3),
     )
     assert [
-        (r["worker_id"], r["full_name"], r["raw_score"], r["standardised_score"], r["rank"], r["medal"])
+        (r["worker_id"], r["erased"], r["raw_score"], r["standardised_score"], r["rank"], r["medal"])
         for r in board["results"]
     ] == [
-        ("w-2", "Han Meimei", 88.5, 720, 1, "gold"),  # two entrants: median 79.25, MAD 9.25
-        ("w-1", "Li Lei", 70.0, 680, 2, "silver"),
+        ("w-2", False, 88.5, 720, 1, "gold"),  # two entrants: median 79.25, MAD 9.25
+        ("w-1", False, 70.0, 680, 2, "silver"),
     ]
     assert await count_rows(db, results) == 2
     assert await leaderboard(db, "c-unknown") is None
@@ -208,7 +208,7 @@ async def test_the_known_worker_projection_is_idempotent_under_redelivery(db: As
     async with session_factory(db)() as session:
         worker = await CompetitionsQueries(session).known_worker("w-1")
     assert worker is not None
-    assert (worker.enterprise_id, worker.full_name) == ("ent-9", "Wang Fang")
+    assert (worker.enterprise_id, worker.erased) == ("ent-9", False)
 
 
 async def test_http_answers(db: AsyncEngine) -> None:
@@ -236,7 +236,7 @@ async def test_http_answers(db: AsyncEngine) -> None:
         assert (await client.get("/workers/w-1")).json() == {
             "worker_id": "w-1",
             "enterprise_id": "ent-1",
-            "full_name": "Wang Fang",
+            "erased": False,
             "skill_level": None,  # competitions keeps no skill level
         }
         recorded = await client.post("/contests/c-robots/results", json=result)

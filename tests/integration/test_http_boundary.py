@@ -89,7 +89,7 @@ async def test_bad_requests_get_one_error_shape_that_says_what_is_wrong(engine: 
         twice = await client.post("/enterprises", json=ENTERPRISE)
     is_error_shape(malformed, 400, "malformed_json")
     assert is_error_shape(invalid, 422, "invalid_request")["field"] == "body.worker_id"
-    assert "body.full_name: Field required" in invalid.json()["error"]["message"]
+    assert "body.trade: Field required" in invalid.json()["error"]["message"]
     rule = is_error_shape(unknown_enterprise, 422, "rule_violated")
     assert "nope is not registered" in rule["message"]
     is_error_shape(missing, 404, "not_found")
@@ -210,7 +210,7 @@ async def test_a_command_of_a_thousand_events_replays_whole(engine: AsyncEngine)
     async with session_factory(db)() as session, session.begin():
         await session.execute(
             insert(known_workers),
-            [{"worker_id": w, "enterprise_id": "weichai", "full_name": f"Worker {w}"} for w in entrants],
+            [{"worker_id": w, "enterprise_id": "weichai"} for w in entrants],
         )
     async with unit_of_work(db, COMPETITIONS) as uow:  # every mark in one command, to be quick
         contest = await uow.require(Contest, "c-big", "no contest")

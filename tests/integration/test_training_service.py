@@ -96,7 +96,7 @@ async def test_the_known_worker_projection_is_idempotent_under_redelivery(db: As
     async with session_factory(db)() as session:
         worker = await TrainingQueries(session).known_worker("w-1")
     assert worker is not None
-    assert (worker.enterprise_id, worker.full_name, worker.skill_level) == ("ent-1", "Wang Fang", "senior")
+    assert (worker.enterprise_id, worker.erased, worker.skill_level) == ("ent-1", False, "senior")
 
 
 async def test_learning_record_projection_is_idempotent_and_sums_hours(db: AsyncEngine) -> None:
@@ -129,7 +129,7 @@ async def test_http_answers(db: AsyncEngine) -> None:
         assert (await client.get("/workers/w-1")).json() == {
             "worker_id": "w-1",
             "enterprise_id": "ent-1",
-            "full_name": "Wang Fang",
+            "erased": False,
             "skill_level": "senior",
         }
         created = await client.post(
@@ -147,7 +147,7 @@ async def test_http_answers(db: AsyncEngine) -> None:
     (entry,) = record["completions"]
     assert entry["enrolment_id"] == "enr-1"
     assert entry["event_id"] == accepted["event_id"]
-    assert entry["xapi"]["actor"]["name"] == "Wang Fang"
+    assert entry["xapi"]["actor"]["account"]["name"] == "w-1" and "name" not in entry["xapi"]["actor"]
     assert entry["xapi"]["result"] == {"completion": True, "duration": "PT16H"}
 
 

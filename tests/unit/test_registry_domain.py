@@ -27,7 +27,6 @@ def registered_worker() -> Worker:
     worker = Worker.register(
         "w-1",
         enterprise=qingzhou(),
-        full_name="Li Na",
         trade="fitter",
         skill_level=SkillLevel.SENIOR,
         hired_on=None,
@@ -46,7 +45,6 @@ def test_registering_records_one_past_tense_event() -> None:
     worker = Worker.register(
         "w-1",
         enterprise=qingzhou(),
-        full_name="Li Na",
         trade="fitter",
         skill_level=SkillLevel.SENIOR,
         hired_on=None,

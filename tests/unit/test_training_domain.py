@@ -85,11 +85,10 @@ def test_a_completion_as_an_xapi_statement() -> None:
         completed_on=date(2026, 11, 1),
         provider="Weifang academy",
     )
-    xapi = statement(completion, full_name="Wang Fang", home_page="https://hr.example")
+    xapi = statement(completion, home_page="https://hr.example")
     assert xapi["id"] == completion.event_id
-    assert xapi["actor"] == {
+    assert xapi["actor"] == {  # the account, never a person's name
         "objectType": "Agent",
-        "name": "Wang Fang",
         "account": {"homePage": "https://hr.example", "name": "w-1"},
     }
     assert xapi["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"

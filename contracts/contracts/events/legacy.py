@@ -8,13 +8,14 @@ old payloads to the current model.
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
 from contracts.events.base import Event
 from contracts.primitives import Identifier, Name, Points, RawScore, Slug, StandardisedScore
-from contracts.vocabulary import Medal
+from contracts.vocabulary import Medal, SkillLevel
 
 
 class WorkerRegisteredV1(Event, event_type="WorkerRegistered", schema_version=1):
@@ -24,6 +25,17 @@ class WorkerRegisteredV1(Event, event_type="WorkerRegistered", schema_version=1)
     enterprise_id: Identifier
     name: Name
     trade: Name
+
+
+class WorkerRegisteredV2(Event, event_type="WorkerRegistered", schema_version=2):
+    model_config = ConfigDict(title="WorkerRegisteredV2")
+
+    worker_id: Identifier
+    enterprise_id: Identifier
+    full_name: Name
+    trade: Name
+    skill_level: SkillLevel
+    hired_on: date | None = None
 
 
 class CompetitionScoredV1(Event, event_type="CompetitionScored", schema_version=1):
@@ -47,4 +59,9 @@ class PointsAwardedV1(Event, event_type="PointsAwarded", schema_version=1):
     source_event_id: UUID
 
 
-LEGACY_EVENTS: tuple[type[Event], ...] = (WorkerRegisteredV1, CompetitionScoredV1, PointsAwardedV1)
+LEGACY_EVENTS: tuple[type[Event], ...] = (
+    WorkerRegisteredV1,
+    WorkerRegisteredV2,
+    CompetitionScoredV1,
+    PointsAwardedV1,
+)

@@ -32,18 +32,30 @@ class EnterpriseRegistered(Event):
     tier_labels: dict[HeldTierRank, Name]
 
 
-class WorkerRegistered(Event, schema_version=2):
+class WorkerRegistered(Event, schema_version=3):
     """A front-line worker was registered with an enterprise.
 
-    v2 renamed `name` to `full_name` and added `skill_level` and `hired_on`.
+    v2 renamed `name` to `full_name` and added `skill_level` and `hired_on`. v3 carries no
+    personal data: the person's name and identifiers stay in the registry, sealed with a
+    key of the worker's own (a fact on Kafka outlives a request to forget); it added the
+    worker's `post` and whether the post is front-line.
     """
 
     worker_id: Identifier
     enterprise_id: Identifier
-    full_name: Name
     trade: Name
     skill_level: SkillLevel
     hired_on: date | None = None
+    post: Name | None = None
+    front_line: bool = True
+
+
+class WorkerForgotten(Event):
+    """The worker's personal data was destroyed (its key deleted): every reader shows the person as erased."""
+
+    worker_id: Identifier
+    enterprise_id: Identifier
+    forgotten_on: date
 
 
 class WorkerNominated(Event):
@@ -287,6 +299,7 @@ class TierRevoked(Event):
 
 
 EVENTS: tuple[type[Event], ...] = (
+    WorkerForgotten,
     RegionRegistered,
     ReviewerAppointed,
     SkillLevelCertified,
