@@ -8,7 +8,9 @@ command owns its unit of work; a policy runs on the inbox consumer's session
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
@@ -16,6 +18,7 @@ from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from chassis.aggregate import Aggregate
 from chassis.correlation import current_correlation
@@ -58,6 +61,7 @@ class UnitOfWork:
         self._must_be_new: dict[tuple[str, str], str] = {}  # stream → the caller's words if it exists
         self.session: AsyncSession | None = None
         self._lean = False  # reads outside a transaction, writes at commit (Postgres)
+        self._reading: asyncio.Semaphore | None = None
 
     async def __aenter__(self) -> Self:
         # Each entry starts clean: a retried command reloads what it decides on.
@@ -69,6 +73,8 @@ class UnitOfWork:
             # Reads need no transaction of their own: the expected-version append catches
             # whatever changed since. A command whose only write is its append then takes
             # no BEGIN and no COMMIT: the append statement is atomic by itself.
+            self._reading = reading_slots(engine)
+            await self._reading.acquire()
             self.session = AsyncSession(bind=outside_transactions(engine), expire_on_commit=False)
             self._lean = True
         else:
@@ -84,7 +90,13 @@ class UnitOfWork:
             if self.session.in_transaction():
                 await self.session.rollback()
             await self.session.close()
+        self._done_reading()
         self.session = None
+
+    def _done_reading(self) -> None:
+        if self._reading is not None:
+            self._reading.release()
+            self._reading = None
 
     @property
     def active(self) -> AsyncSession:
@@ -169,6 +181,7 @@ class UnitOfWork:
                 # The reads are done: give their connection back before waiting for the
                 # write's (with many commands in flight, holding it starves the pool).
                 await session.close()
+                self._done_reading()
             if self._lean and not snapshots and not self._also:
                 await self._store.commit_appends(self._engine(), appends)  # one statement, no BEGIN
             elif self._lean:
@@ -263,6 +276,20 @@ async def retrying_conflicts(decide: Callable[[], Awaitable[T]], *, attempts: in
             if attempt == attempts:
                 raise
     raise ValueError("attempts must be at least 1")
+
+
+_reading_slots: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def reading_slots(engine: AsyncEngine) -> asyncio.Semaphore:
+    """How many commands may read at once: fewer than the pool holds, so that the shared
+    write (group commit) always finds a connection instead of queueing behind every read
+    in flight (which, with hundreds of requests waiting, stalls them all)."""
+    slots = _reading_slots.get(engine)
+    if slots is None:
+        size = engine.pool.size() if isinstance(engine.pool, QueuePool) else 5
+        slots = _reading_slots[engine] = asyncio.Semaphore(max(1, size - 1))
+    return slots
 
 
 class UnitOfWorkFactory(Protocol):
