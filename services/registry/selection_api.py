@@ -16,7 +16,9 @@ from chassis.auth_http import Guard, requires
 from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
+from services.registry import handlers
 from services.registry import selection_handlers as steps
+from services.registry.commands import ForgetWorker
 from services.registry.queries import ProfileQueries
 from services.registry.selection_commands import (
     AppointReviewer,
@@ -96,6 +98,18 @@ async def record_leaving(
 ) -> CommandAccepted:
     await _in_scope_of_worker(guard, runtime, command.worker_id)
     return await call.execute(steps.record_leaving, command)
+
+
+@router.post("/forgettings", status_code=CREATED, responses=COMMAND_RESPONSES)
+async def forget_worker(
+    command: ForgetWorker,
+    call: Call,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
+) -> CommandAccepted:
+    """Destroy the worker's personal data (crypto-shredding): from now on every reader shows the person as erased."""
+    await _in_scope_of_worker(guard, runtime, command.worker_id)
+    return await call.execute(handlers.forget_worker, command)
 
 
 @router.post("/tier-revocations", status_code=CREATED, responses=COMMAND_RESPONSES)

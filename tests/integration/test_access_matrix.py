@@ -184,6 +184,11 @@ SELECTION_CASES = {
         own=REGISTRARS,
         foreign=CITYWIDE,
     ),
+    ("POST", "/forgettings"): Case(
+        post("/forgettings", lambda t, _, __: {"worker_id": t["worker"], "forgotten_on": "2026-11-25"}),
+        own=REGISTRARS,
+        foreign=CITYWIDE,
+    ),
     ("POST", "/tier-revocations"): Case(
         post(
             "/tier-revocations",
