@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
@@ -26,7 +26,6 @@ from services.registry.selection_commands import (
     ConcludeExpertReview,
     ConferTitle,
     InspectSite,
-    NominationStep,
     OpenPublicity,
     RaiseObjection,
     RecordExpertScore,
@@ -77,82 +76,45 @@ async def appoint_reviewer(
     return await call.execute(steps.appoint_reviewer, command)
 
 
-@router.post("/skill-certificates", status_code=CREATED, responses=COMMAND_RESPONSES)
-async def certify_skill(
-    command: CertifySkill,
-    call: Call,
-    runtime: RuntimeDep,
-    guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
-) -> CommandAccepted:
-    """A certificate recorded directly (training's certificates arrive as events)."""
-    await _in_scope_of_worker(guard, runtime, command.worker_id)
-    return await call.execute(steps.certify_skill, command)
+class ForAWorker(Protocol):
+    """What these commands share: the worker they are about, whose scope the caller must be in."""
+
+    @property
+    def worker_id(self) -> str: ...
 
 
-@router.post("/leavers", status_code=CREATED, responses=COMMAND_RESPONSES)
-async def record_leaving(
-    command: RecordLeaving,
-    call: Call,
-    runtime: RuntimeDep,
-    guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
-) -> CommandAccepted:
-    await _in_scope_of_worker(guard, runtime, command.worker_id)
-    return await call.execute(steps.record_leaving, command)
+def _worker_command(path: str, command_type: type[BaseModel], handler: Any, rule: Any) -> None:
+    """One endpoint per command about a worker: the caller must be in scope of the worker."""
 
-
-@router.post("/forgettings", status_code=CREATED, responses=COMMAND_RESPONSES)
-async def forget_worker(
-    command: ForgetWorker,
-    call: Call,
-    runtime: RuntimeDep,
-    guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
-) -> CommandAccepted:
-    """Destroy the worker's personal data (crypto-shredding): from now on every reader shows the person as erased."""
-    await _in_scope_of_worker(guard, runtime, command.worker_id)
-    return await call.execute(handlers.forget_worker, command)
-
-
-@router.post("/tier-revocations", status_code=CREATED, responses=COMMAND_RESPONSES)
-async def revoke_tier(
-    command: RevokeTier, call: Call, runtime: RuntimeDep, guard: Annotated[Guard, requires(CITY, COUNTY, HR)]
-) -> CommandAccepted:
-    await _in_scope_of_worker(guard, runtime, command.worker_id)
-    return await call.execute(steps.revoke_tier, command)
-
-
-def _nominee_step(
-    path: str, command_type: type[NominationStep | RevokeTitle], handler: steps.Step[Any]
-) -> None:
-    """One endpoint per step of the pipeline: the unions in scope of the nominee act on it."""
-
-    async def step(
-        command: NominationStep | RevokeTitle,
-        call: Call,
-        runtime: RuntimeDep,
-        guard: Annotated[Guard, UNIONS],
-    ) -> CommandAccepted:
+    async def run(command: ForAWorker, call: Call, runtime: RuntimeDep, guard: Guard) -> CommandAccepted:
         await _in_scope_of_worker(guard, runtime, command.worker_id)
         return await call.execute(handler, command)
 
-    step.__annotations__["command"] = command_type  # FastAPI validates the body as this step's command
-    step.__doc__ = (command_type.__doc__ or command_type.__name__).strip()
-    router.post(
-        path, status_code=CREATED, responses=COMMAND_RESPONSES, name=path.strip("/").replace("/", "_")
-    )(step)
+    # FastAPI validates the body as this command and checks the caller by this rule.
+    run.__annotations__["command"] = command_type
+    run.__annotations__["guard"] = Annotated[Guard, rule]
+    run.__doc__ = (command_type.__doc__ or command_type.__name__).strip()
+    name = path.strip("/").replace("/", "_").replace("-", "_")
+    router.post(path, status_code=CREATED, responses=COMMAND_RESPONSES, name=name)(run)
 
 
-for _path, _command, _handler in (
-    ("/nominations/screening", ScreenNomination, steps.screen_nomination),
-    ("/nominations/expert-scores", RecordExpertScore, steps.record_expert_score),
-    ("/nominations/expert-review", ConcludeExpertReview, steps.conclude_expert_review),
-    ("/nominations/site-inspection", InspectSite, steps.inspect_site),
-    ("/nominations/publicity", OpenPublicity, steps.open_publicity),
-    ("/nominations/objection-resolution", ResolveObjection, steps.resolve_objection),
-    ("/nominations/rejection", RejectNomination, steps.reject_nomination),
-    ("/nominations/conferral", ConferTitle, steps.confer_title),
-    ("/title-revocations", RevokeTitle, steps.revoke_title),
+RECORDERS = requires(CITY, COUNTY, HR)  # the worker's enterprise, or a union above it
+for _path, _command, _handler, _rule in (
+    ("/skill-certificates", CertifySkill, steps.certify_skill, RECORDERS),
+    ("/leavers", RecordLeaving, steps.record_leaving, RECORDERS),
+    ("/forgettings", ForgetWorker, handlers.forget_worker, RECORDERS),
+    ("/tier-revocations", RevokeTier, steps.revoke_tier, RECORDERS),
+    ("/nominations/screening", ScreenNomination, steps.screen_nomination, UNIONS),
+    ("/nominations/expert-scores", RecordExpertScore, steps.record_expert_score, UNIONS),
+    ("/nominations/expert-review", ConcludeExpertReview, steps.conclude_expert_review, UNIONS),
+    ("/nominations/site-inspection", InspectSite, steps.inspect_site, UNIONS),
+    ("/nominations/publicity", OpenPublicity, steps.open_publicity, UNIONS),
+    ("/nominations/objection-resolution", ResolveObjection, steps.resolve_objection, UNIONS),
+    ("/nominations/rejection", RejectNomination, steps.reject_nomination, UNIONS),
+    ("/nominations/conferral", ConferTitle, steps.confer_title, UNIONS),
+    ("/title-revocations", RevokeTitle, steps.revoke_title, UNIONS),
 ):
-    _nominee_step(_path, _command, _handler)
+    _worker_command(_path, _command, _handler, _rule)
 
 
 @router.post("/nominations/objections", status_code=CREATED, responses=COMMAND_RESPONSES)
