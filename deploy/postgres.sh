@@ -135,7 +135,7 @@ write_config() {
 port = $PG_PORT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$SOCK'
-max_connections = 200
+max_connections = ${PG_MAX_CONNECTIONS:-300}
 shared_buffers = 128MB
 fsync = on
 logging_collector = off
