@@ -69,7 +69,15 @@ def deployment(workload: Workload) -> Manifest:
             "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {
-                "metadata": {"labels": labels(name)},
+                "metadata": {
+                    "labels": labels(name),
+                    # for a Prometheus that discovers pods by annotation (deploy/OBSERVABILITY.md)
+                    "annotations": {
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(HTTP_PORT),
+                        "prometheus.io/path": "/metrics",
+                    },
+                },
                 "spec": {
                     "securityContext": {
                         "runAsNonRoot": True,
