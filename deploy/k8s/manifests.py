@@ -44,7 +44,12 @@ class Workload:
     consumer_groups: tuple[str, ...]
 
 
-async def workloads(specs: Sequence[ServiceSpec] = SERVICES) -> list[Workload]:
+# The services that get manifests: the four whose events make the platform. (The dashboard
+# joins by adding its SPEC here and running `python -m deploy.k8s generate`.)
+SPECS: tuple[ServiceSpec, ...] = SERVICES
+
+
+async def workloads(specs: Sequence[ServiceSpec] = SPECS) -> list[Workload]:
     found = []
     for spec in specs:
         async with declared(spec) as runtime:
