@@ -26,6 +26,7 @@ from chassis.eventstore.schema import inbox
 from chassis.logging import get_logger
 from chassis.provenance import RecordCheck, topic_ownership
 from chassis.sqlutil import dialect_name, insert_ignoring_duplicates
+from chassis.telemetry import consuming, consuming_together
 from contracts.catalog import parse_record
 from contracts.envelope import Envelope
 from contracts.errors import ContractError
@@ -196,7 +197,9 @@ class InboxConsumer:
                 else:
                     outcome.duplicates += 1
             for event_type, together in in_bulk.items():
-                await self._batch_handlers[event_type](session, together)
+                records = [delivery.record for delivery in together]
+                with consuming_together(records, consumer=self.name, event_type=event_type):
+                    await self._batch_handlers[event_type](session, together)
 
     async def _apply_alone(self, delivery: Delivery, outcome: BatchOutcome) -> None:
         for attempt in range(1, self._max_attempts + 1):
@@ -257,7 +260,11 @@ class InboxConsumer:
         if envelope.event_type in self._batch_handlers:
             await self._batch_handlers[envelope.event_type](session, [delivery])
             return
-        with structlog.contextvars.bound_contextvars(
-            event_id=str(envelope.event_id), correlation_id=str(envelope.correlation_id)
+        event_id = str(envelope.event_id)
+        with (
+            structlog.contextvars.bound_contextvars(
+                event_id=event_id, correlation_id=str(envelope.correlation_id)
+            ),
+            consuming(delivery.record, consumer=self.name, event_type=envelope.event_type, event_id=event_id),
         ):
             await self._handlers[envelope.event_type](session, envelope, delivery.event)

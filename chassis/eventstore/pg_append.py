@@ -16,7 +16,7 @@ drawn in input order (ORDER BY n), so a stream's version n+1 always follows n.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic_core import to_json
@@ -83,11 +83,15 @@ SELECT stored.position FROM stored JOIN input USING (event_id) CROSS JOIN notifi
 
 
 def parameters(
-    envelopes: Sequence[Envelope], expected: Sequence[int], topics: Sequence[str]
+    envelopes: Sequence[Envelope],
+    expected: Sequence[int],
+    topics: Sequence[str],
+    traces: Sequence[Mapping[str, str]] | None = None,
 ) -> dict[str, list[Any]]:
     """The statement's arrays: one entry per envelope, in append order."""
     columns: dict[str, list[Any]] = {name: [] for name, _ in _COLUMNS}
-    for envelope, expected_version, topic in zip(envelopes, expected, topics, strict=True):
+    traces = traces or [{}] * len(envelopes)
+    for envelope, expected_version, topic, trace in zip(envelopes, expected, topics, traces, strict=True):
         event_id, correlation_id = str(envelope.event_id), str(envelope.correlation_id)
         causation_id = None if envelope.causation_id is None else str(envelope.causation_id)
         columns["event_id"].append(event_id)
@@ -106,7 +110,7 @@ def parameters(
         columns["topic"].append(topic)
         body = envelope.to_bytes()
         columns["payload"].append(payload_text(body))
-        columns["headers"].append(to_json(record_headers(envelope, event_id, correlation_id)).decode())
+        columns["headers"].append(to_json(record_headers(envelope, event_id, correlation_id, trace)).decode())
         columns["body"].append(body)
     return columns
 
@@ -126,21 +130,32 @@ def payload_text(body: bytes) -> str:
 
 
 def record_headers(
-    envelope: Envelope, event_id: str | None = None, correlation_id: str | None = None
+    envelope: Envelope,
+    event_id: str | None = None,
+    correlation_id: str | None = None,
+    trace: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The Kafka headers of an event's record (also stored in its outbox row); the ids may
-    come already spelled out by a caller that needed them too."""
+    come already spelled out by a caller that needed them too. `trace`: the W3C trace context
+    of the command that appended it (chassis/telemetry.py), so its consumers join that trace."""
     return {
         "event_type": envelope.event_type,
         "schema_version": str(envelope.schema_version),
         "event_id": event_id or str(envelope.event_id),
         "correlation_id": correlation_id or str(envelope.correlation_id),
+        **(trace or {}),
     }
 
 
 async def append(
-    session: AsyncSession, envelopes: Sequence[Envelope], expected: Sequence[int], topics: Sequence[str]
+    session: AsyncSession,
+    envelopes: Sequence[Envelope],
+    expected: Sequence[int],
+    topics: Sequence[str],
+    traces: Sequence[Mapping[str, str]] | None = None,
 ) -> list[int]:
     """The positions given, in append order (raises IntegrityError on a version conflict)."""
-    result = await session.execute(APPEND, parameters(envelopes, expected, topics), execution_options=WRITE)
+    result = await session.execute(
+        APPEND, parameters(envelopes, expected, topics, traces), execution_options=WRITE
+    )
     return [int(position) for position in result.scalars()]

@@ -8,8 +8,8 @@ anything else the command writes commit together or not at all: only the boundar
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -24,6 +24,7 @@ from chassis.eventstore import pg_append
 from chassis.eventstore.group_commit import GroupCommit
 from chassis.eventstore.schema import STREAM_VERSION_KEY, events, metadata, outbox, snapshots
 from chassis.sqlutil import dialect_name, one_of, upsert
+from chassis.telemetry import trace_context
 from contracts.catalog import decode
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.base import Event
@@ -57,6 +58,8 @@ class Append:
     stream: StreamRef
     expected_version: int
     envelopes: Sequence[Envelope]
+    # the trace of the command that made them, kept in their outbox rows' record headers
+    trace: Mapping[str, str] = field(default_factory=trace_context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +168,9 @@ class EventStore:
     async def _append_postgres(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
         envelopes = [envelope for append in appends for envelope in append.envelopes]
         expected = [append.expected_version for append in appends for _ in append.envelopes]
+        traces = [append.trace for append in appends for _ in append.envelopes]
         return await pg_append.append(
-            session, envelopes, expected, [self._topic_of(envelope) for envelope in envelopes]
+            session, envelopes, expected, [self._topic_of(envelope) for envelope in envelopes], traces
         )
 
     async def _append_portable(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
@@ -176,6 +180,7 @@ class EventStore:
             if actual != append.expected_version:
                 raise ConcurrencyError(append.stream, append.expected_version, actual)
         envelopes = [envelope for append in appends for envelope in append.envelopes]
+        traces = [append.trace for append in appends for _ in append.envelopes]
         rows = [self._row(envelope) for envelope in envelopes]
         result = await session.execute(
             insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
@@ -184,8 +189,8 @@ class EventStore:
         await session.execute(
             insert(outbox),
             [
-                self.outbox_row(position, envelope, row["topic"])
-                for position, envelope, row in zip(positions, envelopes, rows, strict=True)
+                self.outbox_row(position, envelope, row["topic"], trace)
+                for position, envelope, row, trace in zip(positions, envelopes, rows, traces, strict=True)
             ],
         )
         return positions
@@ -275,13 +280,15 @@ class EventStore:
         )
 
     @staticmethod
-    def outbox_row(position: int, envelope: Envelope, topic: str) -> dict[str, Any]:
+    def outbox_row(
+        position: int, envelope: Envelope, topic: str, trace: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """The Kafka record, serialised once here so the relay only moves bytes."""
         return {
             "position": position,
             "topic": topic,
             "partition_key": envelope.key,
-            "headers": pg_append.record_headers(envelope),
+            "headers": pg_append.record_headers(envelope, trace=trace),
             "body": envelope.to_bytes(),
         }
 
