@@ -136,8 +136,8 @@ async def city(engine: AsyncEngine) -> None:
     db = await migrated(engine, SPEC)
     envelopes = [wrap(event, "registry") for event in REGISTRY_FACTS]
     await project(db, envelopes)
-    for enterprise in ENTERPRISES:
-        await project(db, await handlers.register_enterprise(unit_of_work(db, SPEC), enterprise))
+    for registration in ENTERPRISES:
+        await project(db, await handlers.register_enterprise(unit_of_work(db, SPEC), registration))
     for worker, enterprise, name in (
         ("w-li", "qz-cig", "李娜"),
         ("w-wang", "qz-cig", "王强"),
