@@ -216,7 +216,7 @@ async def _all(
             ),
         )
     if "registry" in chosen:
-        scale = min(1.0, settings["events"] / FULL_EVENTS * 10)
+        scale = min(1.0, settings["events"] / FULL_EVENTS)
         await step("registry", lambda: registry_figures.registry_figures(res, scale))
     if "e2e" in chosen:
         rate_per_s: float = settings["e2e_rate"]

@@ -22,7 +22,7 @@ import pytest
 from chassis.db import create_engine, session_factory
 from chassis.eventstore.store import EventStore, topic_of_producer
 from chassis.unit_of_work import UnitOfWork
-from contracts.vocabulary import TierRank
+from contracts.vocabulary import CertificateIssuerKind, SkillLevel, TierRank
 from demo.city import CONTEST, ENTERPRISES, DemoEnterprise, DemoWorker
 from demo.story import City, promoted
 from deploy.infra import Infrastructure, database_url
@@ -32,7 +32,9 @@ from tests.e2e.conftest import RunningCity
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
 
 JUNIOR = DemoWorker("zhou-tao", "weichai-power", "周涛 Zhou Tao", "robot operator", "junior", True, 95.0)
-VETERAN = DemoWorker("sun-hua", "kuiwen-tools", "孙华 Sun Hua", "toolmaker", "senior", True, 90.0)
+# Registered as a junior, so that the ladder does not promote him today: his senior
+# certificate and his tiers are the imported record of earlier years.
+VETERAN = DemoWorker("sun-hua", "kuiwen-tools", "孙华 Sun Hua", "toolmaker", "junior", True, 90.0)
 WEICHAI = next(e for e in ENTERPRISES if e.enterprise_id == JUNIOR.enterprise_id)
 TOOLS = DemoEnterprise("kuiwen-tools", "奎文工具厂 Kuiwen tool works", "kuiwen", "tools", {})
 
@@ -72,7 +74,7 @@ async def test_certified_scored_and_promoted_by_the_ladder_through_kafka(
 
 
 async def import_earlier_career(running_city: RunningCity, infra: Infrastructure, worker_id: str) -> None:
-    """Seed in 2023, craftsman in 2024: the worker's record from before the platform, decided
+    """Senior in 2022, seed in 2023, craftsman in 2024: the worker's record from before the platform, decided
     by the registry's own ladder rules and published by its relay like any other fact."""
     engine = create_engine(database_url(infra.postgres_url_base, running_city.databases["registry"]))
     prefix = running_city.group_prefix
@@ -80,6 +82,14 @@ async def import_earlier_career(running_city: RunningCity, infra: Infrastructure
     try:
         async with UnitOfWork(session_factory(engine), store, producer="registry") as work:
             worker = await work.require(Worker, worker_id, "registered")
+            worker.certify(
+                f"{worker_id}-senior",
+                skill_level=SkillLevel.SENIOR,
+                occupation="toolmaker",
+                issuer_id="weifang-hr-bureau",
+                issuer_kind=CertificateIssuerKind.HR_BUREAU,
+                certified_on=date(2022, 12, 1),
+            )
             for rank, since in ((TierRank.SEED, date(2023, 3, 1)), (TierRank.CRAFTSMAN, date(2024, 6, 1))):
                 worker.promote(
                     rank, label=rank.value, effective_on=since, reason="imported", points=Decimal(66)
