@@ -129,7 +129,13 @@ async def raise_objection(
     return await call.execute(steps.raise_objection, command)
 
 
-@router.post("/reviews/annual", responses=COMMAND_RESPONSES)
+SWEEP_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **COMMAND_RESPONSES,
+    200: {"model": AnnualReviewAnswer, "description": "Per worker, what was recorded (or replayed)"},
+}
+
+
+@router.post("/reviews/annual", responses=SWEEP_RESPONSES)
 async def review_annually(
     command: AnnualReview, call: Call, runtime: RuntimeDep, guard: Annotated[Guard, UNIONS]
 ) -> AnnualReviewAnswer:
