@@ -68,6 +68,7 @@ PRODUCER_OF_EVENT: Mapping[str, str] = MappingProxyType(
 
 INBOUND_HR_EVENT_TYPES: tuple[str, ...] = (
     "WorkerRegistered",  # hires
+    "WorkerLeft",  # leavers
     "WorkerNominated",  # nominations from the enterprise's own selection
     "CompetitionScored",  # results of in-house contests
 )

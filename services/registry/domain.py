@@ -36,6 +36,7 @@ from services.registry.ladder import (
     promotion_refusal,
     review_refusal,
     term_ends,
+    tier_review_due,
 )
 from services.registry.nominations import Career, Nominee, Pipeline
 from services.registry.selection import DEFAULT_SELECTION, SelectionRules, nomination_refusal
@@ -79,7 +80,7 @@ class Worker(Aggregate):
     """A worker's career: skill, tier, nominations and titles, all on one stream."""
 
     stream_type = "Worker"
-    snapshot_version = 2  # v2 added certificates, tier_since, left_on and the career
+    snapshot_version = 3  # v2 added certificates, tier_since, left_on and the career; v3 review years
 
     def __init__(self, aggregate_id: str, tenant: str = "") -> None:
         super().__init__(aggregate_id, tenant)
@@ -88,6 +89,7 @@ class Worker(Aggregate):
         self.certificates: set[str] = set()
         self.tier = TierRank.NONE
         self.tier_since: date | None = None
+        self.tier_reviewed_year: int | None = None
         self.left_on: date | None = None
         self.forgotten = False
         self.career = Career()
@@ -221,6 +223,26 @@ class Worker(Aggregate):
         )
         return False
 
+    def annual_review(
+        self,
+        on: date,
+        *,
+        points: Decimal,
+        reviewed_by: str,
+        ladder: LadderRules = DEFAULT_LADDER,
+        selection: SelectionRules = DEFAULT_SELECTION,
+    ) -> list[Event]:
+        """The yearly sweep: the tier and every title that is due on `on` is reviewed or expires.
+        Returns what it recorded; nothing when nothing is due (the sweep is idempotent)."""
+        before = len(self.pending)
+        if self.tier_since is not None and tier_review_due(
+            self.tier_since, self.tier_reviewed_year, on, ladder
+        ):
+            self.review_tier(year=on.year, on=on, points=points, rules=ladder)
+        for event in self.pipeline(selection).review_titles(on, reviewed_by=reviewed_by):
+            self.record(event)
+        return [*self.pending[before:]]
+
     def revoke_tier(self, *, on: date, reason: str, revoked_by: str) -> None:
         held = self._held_tier()
         self.record(
@@ -286,6 +308,9 @@ class Worker(Aggregate):
                     self.skill_level = event.skill_level
             case TierPromoted():
                 self.tier, self.tier_since = TierRank(event.to_rank), event.effective_on
+                self.tier_reviewed_year = None
+            case TierReviewed():
+                self.tier_reviewed_year = event.year
             case TierExpired() | TierRevoked():
                 self.tier, self.tier_since = TierRank.NONE, None
             case WorkerLeft():
@@ -301,6 +326,7 @@ class Worker(Aggregate):
             "certificates": sorted(self.certificates),
             "tier": self.tier.value,
             "tier_since": self.tier_since and self.tier_since.isoformat(),
+            "tier_reviewed_year": self.tier_reviewed_year,
             "left_on": self.left_on and self.left_on.isoformat(),
             "forgotten": self.forgotten,
             "career": self.career.to_state(),
@@ -315,6 +341,7 @@ class Worker(Aggregate):
         worker.certificates = set(state["certificates"])
         worker.tier = TierRank(state["tier"])
         worker.tier_since = state["tier_since"] and date.fromisoformat(state["tier_since"])
+        worker.tier_reviewed_year = state["tier_reviewed_year"]
         worker.left_on = state["left_on"] and date.fromisoformat(state["left_on"])
         worker.forgotten = bool(state.get("forgotten", False))
         worker.career = Career.from_state(state["career"])

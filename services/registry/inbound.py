@@ -1,4 +1,4 @@
-"""Enterprise HR facts from the inbound topics: hires and in-house nominations.
+"""Enterprise HR facts from the inbound topics: hires, leavers and in-house nominations.
 
 Each inbound record is a request from the enterprise that the registry decides like a command
 of its own, so the worker exists in the registry's event store (and its events go out on the
@@ -21,12 +21,14 @@ from chassis.service import Runtime, Subscription
 from chassis.unit_of_work import DuplicateCommand, UnitOfWorkFactory
 from contracts.envelope import Envelope
 from contracts.events.base import Event
-from contracts.events.registry import WorkerNominated, WorkerRegistered
+from contracts.events.registry import WorkerLeft, WorkerNominated, WorkerRegistered
 from contracts.ids import derived_uuid
 from contracts.topics import inbound_topic_pattern
 from services.registry.commands import NominateWorker, RegisterWorker
 from services.registry.domain import Worker
 from services.registry.handlers import nominate_worker, register_worker
+from services.registry.selection_commands import RecordLeaving
+from services.registry.selection_handlers import record_leaving
 
 
 def inbound_handlers(unit_of_work: UnitOfWorkFactory) -> dict[type[Event], Handler]:
@@ -43,11 +45,15 @@ def inbound_handlers(unit_of_work: UnitOfWorkFactory) -> dict[type[Event], Handl
         with contextlib.suppress(DuplicateCommand):  # applied before: nothing new
             await register_worker(unit_of_work(session=session), command, _command_id(envelope))
 
-    async def nominate(session: AsyncSession, envelope: Envelope, event: WorkerNominated) -> None:
+    async def own_worker(session: AsyncSession, envelope: Envelope, worker_id: str) -> None:
+        """An enterprise speaks only of its own workers."""
         async with unit_of_work(session=session) as uow:
-            worker = await uow.require(Worker, event.worker_id, f"worker {event.worker_id} is not registered")
+            worker = await uow.require(Worker, worker_id, f"worker {worker_id} is not registered")
             if worker.enterprise_id != envelope.tenant:
-                raise DomainRuleViolated(f"worker {event.worker_id} does not work for {envelope.tenant}")
+                raise DomainRuleViolated(f"worker {worker_id} does not work for {envelope.tenant}")
+
+    async def nominate(session: AsyncSession, envelope: Envelope, event: WorkerNominated) -> None:
+        await own_worker(session, envelope, event.worker_id)
         command = NominateWorker(
             worker_id=event.worker_id,
             nomination_id=event.nomination_id,
@@ -58,7 +64,13 @@ def inbound_handlers(unit_of_work: UnitOfWorkFactory) -> dict[type[Event], Handl
         with contextlib.suppress(DuplicateCommand):
             await nominate_worker(unit_of_work(session=session), command, _command_id(envelope))
 
-    return {WorkerRegistered: hire, WorkerNominated: nominate}
+    async def leave(session: AsyncSession, envelope: Envelope, event: WorkerLeft) -> None:
+        await own_worker(session, envelope, event.worker_id)
+        command = RecordLeaving(worker_id=event.worker_id, left_on=event.left_on, reason=event.reason)
+        with contextlib.suppress(DuplicateCommand):
+            await record_leaving(unit_of_work(session=session), command, _command_id(envelope))
+
+    return {WorkerRegistered: hire, WorkerNominated: nominate, WorkerLeft: leave}
 
 
 def _command_id(envelope: Envelope) -> UUID:

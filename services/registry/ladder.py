@@ -86,6 +86,21 @@ def term_ends(since: date, rules: LadderRules) -> date:
     return years_after(since, rules.term_years)
 
 
+def yearly_review_due(since: date, reviewed_year: int | None, on: date) -> bool:
+    """Whether something held since `since` is due its annual review on `on`: the year's
+    anniversary has come, and no review of that year is recorded (a second sweep finds none)."""
+    return (
+        on.year > since.year
+        and years_after(since, on.year - since.year) <= on
+        and (reviewed_year or 0) < on.year
+    )
+
+
+def tier_review_due(since: date, reviewed_year: int | None, on: date, rules: LadderRules) -> bool:
+    """A tier is due on its anniversary, and at the end of its term (when it expires)."""
+    return on >= term_ends(since, rules) or yearly_review_due(since, reviewed_year, on)
+
+
 def review_refusal(standing: Standing, on: date, rules: LadderRules) -> str | None:
     """At the annual review: why the held tier lapses (its floor is no longer met), or None."""
     if standing.tier is TierRank.NONE:

@@ -24,6 +24,7 @@ from contracts.events.registry import (
     SiteInspected,
     TitleConferred,
     TitleExpired,
+    TitleReviewed,
     TitleRevoked,
     WorkerNominated,
 )
@@ -31,11 +32,13 @@ from contracts.vocabulary import ReviewDecision, ReviewStage, TitleLevel
 from services.registry.selection import (
     SelectionRules,
     Stage,
+    TitleReview,
     conferral_refusal,
     expert_outcome,
     publicity_refusal,
     step_refusal,
     title_name,
+    title_review_due,
     title_valid_until,
 )
 
@@ -64,6 +67,7 @@ class Title:
     conferred_on: date
     valid_until: date | None
     active: bool = True
+    reviewed_year: int | None = None
 
 
 @dataclass(slots=True)
@@ -110,6 +114,9 @@ class Career:
             case TitleRevoked() | TitleExpired():
                 if event.title_id in self.titles:
                     self.titles[event.title_id].active = False
+            case TitleReviewed():
+                if event.title_id in self.titles:
+                    self.titles[event.title_id].reviewed_year = event.year
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -130,6 +137,7 @@ class Career:
                     "conferred_on": t.conferred_on.isoformat(),
                     "valid_until": t.valid_until and t.valid_until.isoformat(),
                     "active": t.active,
+                    "reviewed_year": t.reviewed_year,
                 }
                 for key, t in self.titles.items()
             },
@@ -158,6 +166,7 @@ class Career:
                     date.fromisoformat(t["conferred_on"]),
                     day(t["valid_until"]),
                     t["active"],
+                    t.get("reviewed_year"),
                 )
                 for key, t in state["titles"].items()
             },
@@ -354,6 +363,32 @@ class Pipeline:
             reason=reason,
             revoked_by=revoked_by,
         )
+
+    def review_titles(self, on: date, *, reviewed_by: str) -> list[Event]:
+        """The annual review of every title held: expired at the end of its term, else reviewed
+        once a year; nothing for a title not due (so a second sweep of the day adds nothing)."""
+        decided: list[Event] = []
+        for title_id, title in self._career.titles.items():
+            due = title.active and title_review_due(
+                title.conferred_on, title.valid_until, title.reviewed_year, on
+            )
+            if due is TitleReview.EXPIRE:
+                decided.append(
+                    TitleExpired(
+                        title_id=title_id, worker_id=self._nominee.worker_id, level=title.level, expired_on=on
+                    )
+                )
+            elif due is TitleReview.REVIEW:
+                decided.append(
+                    TitleReviewed(
+                        title_id=title_id,
+                        worker_id=self._nominee.worker_id,
+                        level=title.level,
+                        year=on.year,
+                        reviewed_by=reviewed_by,
+                    )
+                )
+        return decided
 
     def _who(self) -> dict[str, str]:
         return {"worker_id": self._nominee.worker_id, "enterprise_id": self._nominee.enterprise_id}

@@ -21,11 +21,25 @@ from contracts.events.base import Event
 from contracts.events.competitions import CompetitionScored
 from contracts.events.registry import (
     EnterpriseRegistered,
+    ExpertScoreRecorded,
+    NominationRejected,
+    NominationReviewed,
+    NominationScreened,
+    ObjectionRaised,
+    ObjectionResolved,
+    PublicityOpened,
+    SiteInspected,
     SkillLevelCertified,
     TierExpired,
     TierPromoted,
+    TierReviewed,
     TierRevoked,
+    TitleConferred,
+    TitleExpired,
+    TitleReviewed,
+    TitleRevoked,
     WorkerForgotten,
+    WorkerLeft,
     WorkerNominated,
     WorkerRegistered,
 )
@@ -98,7 +112,7 @@ async def on_worker_registered(session: AsyncSession, envelope: Envelope, event:
 
 
 async def on_worker_forgotten(session: AsyncSession, envelope: Envelope, event: WorkerForgotten) -> None:
-    await _change_profile(session, envelope, event.worker_id)
+    await _change_profile(session, envelope, event.worker_id, forgotten_on=event.forgotten_on)
     await _tell(session, envelope, event.worker_id, {"forgotten_on": event.forgotten_on.isoformat()})
 
 
@@ -173,6 +187,40 @@ async def on_competition_scored(session: AsyncSession, envelope: Envelope, event
     )
 
 
+def points_change(event: PointsAwarded | PointsExpired | PointsAdjusted) -> Decimal:
+    """What a points event does to the worker's 4+X total."""
+    match event:
+        case PointsAwarded():
+            return Decimal(event.points)
+        case PointsExpired():
+            return -Decimal(event.points)
+        case PointsAdjusted():
+            return Decimal(event.delta)
+
+
+async def on_points_changed(
+    session: AsyncSession, envelope: Envelope, event: PointsAwarded | PointsExpired | PointsAdjusted
+) -> None:
+    change = points_change(event)
+    await _change_profile(session, envelope, event.worker_id, points=worker_profiles.c.points + change)
+    await _tell(session, envelope, event.worker_id, {"category": event.category, "points": str(change)})
+
+
+async def on_worker_left(session: AsyncSession, envelope: Envelope, event: WorkerLeft) -> None:
+    await _change_profile(session, envelope, event.worker_id, left_on=event.left_on)
+    await _tell(
+        session, envelope, event.worker_id, {"left_on": event.left_on.isoformat(), "reason": event.reason}
+    )
+
+
+async def on_career_fact(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+    """A step of selection, a title's life or a review: a line in the worker's story.
+    The registry's events carry no personal data, so the facts are the event's own fields."""
+    facts = event.model_dump(mode="json", exclude={"worker_id", "enterprise_id"})
+    await _change_profile(session, envelope, event.worker_id)
+    await _tell(session, envelope, event.worker_id, facts)
+
+
 async def on_reward_granted(session: AsyncSession, envelope: Envelope, event: RewardGranted) -> None:
     await _change_profile(
         session,
@@ -201,6 +249,28 @@ PROFILE_HANDLERS: Mapping[type[Event], Handler] = {
     TrainingCompleted: on_training_completed,
     CompetitionScored: on_competition_scored,
     RewardGranted: on_reward_granted,
+    PointsAwarded: on_points_changed,
+    PointsExpired: on_points_changed,
+    PointsAdjusted: on_points_changed,
+    WorkerLeft: on_worker_left,
+    **dict.fromkeys(
+        (
+            NominationScreened,
+            ExpertScoreRecorded,
+            NominationReviewed,
+            SiteInspected,
+            PublicityOpened,
+            ObjectionRaised,
+            ObjectionResolved,
+            NominationRejected,
+            TitleConferred,
+            TitleReviewed,
+            TitleRevoked,
+            TitleExpired,
+            TierReviewed,
+        ),
+        on_career_fact,
+    ),
 }
 
 # --- the ladder policy ----------------------------------------------------------
@@ -221,11 +291,9 @@ def ladder_policy_handlers(unit_of_work: UnitOfWorkFactory) -> Mapping[type[Even
     async def points_changed(
         session: AsyncSession, envelope: Envelope, event: PointsAwarded | PointsExpired | PointsAdjusted
     ) -> None:
-        change = {PointsAwarded: "points", PointsExpired: "points", PointsAdjusted: "delta"}[type(event)]
-        sign = -1 if isinstance(event, PointsExpired) else 1
         await session.execute(
             upsert_adding(session, worker_points, key="worker_id", column="points"),
-            [{"worker_id": event.worker_id, "points": sign * getattr(event, change)}],
+            [{"worker_id": event.worker_id, "points": points_change(event)}],
         )
         await standing_changed(session, envelope, event)
 

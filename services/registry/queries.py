@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -38,8 +39,29 @@ class WorkerProfile(BaseModel):
     best_standardised_score: int | None
     grants: int
     rewards_total: str
+    points: str = Field(description="The 4+X total: awarded, less expired, with adjustments")
+    forgotten_on: date | None
+    left_on: date | None
     updated_at: datetime | None
     story: list[StoryEntry]
+
+
+RECENT = 3  # results and courses a roster line shows
+RECENT_KINDS = {"CompetitionScored": "recent_results", "TrainingCompleted": "recent_training"}
+
+
+class RecentResult(BaseModel):
+    occurred_at: datetime
+    contest_id: str
+    raw_score: float
+    medal: str
+    rank: int
+
+
+class RecentTraining(BaseModel):
+    occurred_at: datetime
+    course: str
+    hours: float
 
 
 class RosterEntry(BaseModel):
@@ -50,6 +72,13 @@ class RosterEntry(BaseModel):
     skill_level: str | None
     tier: str
     tier_label: str | None
+    points: str
+    trainings: int
+    training_hours: float
+    best_standardised_score: int | None
+    left_on: date | None
+    recent_results: list[RecentResult] = Field(description=f"The latest {RECENT} competition results")
+    recent_training: list[RecentTraining] = Field(description=f"The latest {RECENT} courses completed")
 
 
 class Roster(BaseModel):
@@ -99,6 +128,7 @@ class ProfileQueries:
                 "full_name": person.full_name if person else None,
                 "erased": bool(person and person.erased),
                 "rewards_total": str(row.rewards_total),
+                "points": str(row.points),
                 "story": [StoryEntry.model_validate(entry, from_attributes=True) for entry in story],
             }
         )
@@ -114,20 +144,54 @@ class ProfileQueries:
                 worker_profiles.c.skill_level,
                 worker_profiles.c.tier,
                 worker_profiles.c.tier_label,
+                worker_profiles.c.points,
+                worker_profiles.c.trainings,
+                worker_profiles.c.training_hours,
+                worker_profiles.c.best_standardised_score,
+                worker_profiles.c.left_on,
             )
             .where(worker_profiles.c.enterprise_id == enterprise_id)
             .order_by(worker_profiles.c.worker_id)
         )
         found = rows.all()
         people = await Vault(self._session).read_many([row.worker_id for row in found])
+        recent = await self._recent(enterprise_id)
         return Roster(
             enterprise_id=enterprise_id,
             workers=[
-                RosterEntry(
-                    **row._mapping,
-                    full_name=people[row.worker_id].full_name if row.worker_id in people else None,
-                    erased=row.worker_id in people and people[row.worker_id].erased,
+                RosterEntry.model_validate(
+                    {
+                        **row._mapping,
+                        "points": str(row.points),
+                        "full_name": people[row.worker_id].full_name if row.worker_id in people else None,
+                        "erased": row.worker_id in people and people[row.worker_id].erased,
+                        "recent_results": recent[row.worker_id]["recent_results"],
+                        "recent_training": recent[row.worker_id]["recent_training"],
+                    }
                 )
                 for row in found
             ],
         )
+
+    async def _recent(self, enterprise_id: str) -> defaultdict[str, dict[str, list[dict[str, Any]]]]:
+        """The latest results and courses of the enterprise's workers, from their stories."""
+        rows = await self._session.execute(
+            select(
+                profile_story.c.worker_id,
+                profile_story.c.event_type,
+                profile_story.c.occurred_at,
+                profile_story.c.facts,
+            )
+            .join(worker_profiles, worker_profiles.c.worker_id == profile_story.c.worker_id)
+            .where(worker_profiles.c.enterprise_id == enterprise_id)
+            .where(profile_story.c.event_type.in_(RECENT_KINDS))
+            .order_by(profile_story.c.occurred_at.desc(), profile_story.c.event_id.desc())
+        )
+        recent: defaultdict[str, dict[str, list[dict[str, Any]]]] = defaultdict(
+            lambda: {kind: [] for kind in RECENT_KINDS.values()}
+        )
+        for row in rows:
+            kept = recent[row.worker_id][RECENT_KINDS[row.event_type]]
+            if len(kept) < RECENT:
+                kept.append({**row.facts, "occurred_at": row.occurred_at})
+        return recent

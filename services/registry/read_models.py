@@ -8,6 +8,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -34,6 +35,9 @@ worker_profiles = Table(
     Column("best_standardised_score", Integer, nullable=True),
     Column("grants", Integer, nullable=False, default=0),
     Column("rewards_total", Numeric(14, 2), nullable=False, default=0),
+    Column("points", Numeric(10, 2), nullable=False, default=0, server_default="0"),  # the 4+X total
+    Column("forgotten_on", Date, nullable=True),
+    Column("left_on", Date, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=True),
 )
 
@@ -47,6 +51,7 @@ profile_story = Table(
     Column("producer", String(64), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("facts", JSON, nullable=False),
+    Index("ix_registry_profile_story_worker_type", "worker_id", "event_type"),
 )
 
 enterprises = Table(

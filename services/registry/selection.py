@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from chassis.calendar import working_days_between, years_after
 from contracts.vocabulary import TierRank, TitleLevel
+from services.registry.ladder import yearly_review_due
 
 
 class Stage(StrEnum):
@@ -161,6 +162,20 @@ def quota_refusal(level: TitleLevel, year: int, conferred: int, rules: Selection
     if quota is not None and conferred >= quota:
         return f"the {year} quota of {quota} {title_name(level)} titles is used up"
     return None
+
+
+class TitleReview(StrEnum):
+    EXPIRE = "expire"
+    REVIEW = "review"
+
+
+def title_review_due(
+    conferred_on: date, valid_until: date | None, reviewed_year: int | None, on: date
+) -> TitleReview | None:
+    """A title whose term ended expires; one held a year longer is reviewed, once a year."""
+    if valid_until is not None and on >= valid_until:
+        return TitleReview.EXPIRE
+    return TitleReview.REVIEW if yearly_review_due(conferred_on, reviewed_year, on) else None
 
 
 def title_valid_until(conferred_on: date, rules: SelectionRules) -> date:

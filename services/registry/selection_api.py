@@ -11,16 +11,20 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis import idempotency
 from chassis.auth import Role, Tenant
 from chassis.auth_http import Guard, requires
+from chassis.errors import IdempotencyKeyReused
 from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read
 from chassis.service import RuntimeDep
-from contracts.primitives import Identifier
+from contracts.primitives import Identifier, Name
 from services.registry import handlers
 from services.registry import selection_handlers as steps
 from services.registry.commands import ForgetWorker
 from services.registry.queries import ProfileQueries
+from services.registry.reviews import AnnualReviewAnswer, annual_review, holders_in_scope
 from services.registry.selection_commands import (
+    AnnualReview,
     AppointReviewer,
     CertifySkill,
     ConcludeExpertReview,
@@ -125,6 +129,39 @@ async def raise_objection(
     return await call.execute(steps.raise_objection, command)
 
 
+SWEEP_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **COMMAND_RESPONSES,
+    200: {"model": AnnualReviewAnswer, "description": "Per worker, what was recorded (or replayed)"},
+}
+
+
+@router.post("/reviews/annual", responses=SWEEP_RESPONSES)
+async def review_annually(
+    command: AnnualReview, call: Call, runtime: RuntimeDep, guard: Annotated[Guard, UNIONS]
+) -> AnnualReviewAnswer:
+    """The annual review sweep of a region (a county its own, the city any or all): every tier and
+    title due on the day is reviewed or expires. Run twice on one day, it records nothing new;
+    with the same Idempotency-Key, it answers what the first run answered."""
+    guard.check(Tenant(region_id=command.region_id))
+    seen = idempotency.fingerprint(call.request.method, call.request.url.path, await call.request.body())
+    if call.key is not None:
+        first = await read(runtime, partial(idempotency.recorded, key=call.key))
+        if first is not None:
+            if first.fingerprint != seen:
+                raise IdempotencyKeyReused(f"the Idempotency-Key {call.key} was used for another request")
+            call.response.status_code = status.HTTP_200_OK
+            return AnnualReviewAnswer.model_validate(first.answer)
+    holders = await read(runtime, lambda session: holders_in_scope(session, command.region_id))
+    answer = await annual_review(runtime.unit_of_work, holders, command)
+    if call.key is not None:
+        # Each worker commits on its own, so the answer is kept after them: a retry after a
+        # crash in between runs the sweep again, which records only what is still due.
+        async with runtime.sessions() as session, session.begin():
+            recorded = idempotency.Recorded(seen, status.HTTP_200_OK, answer.model_dump(mode="json"))
+            await idempotency.record(session, call.key, recorded)
+    return answer
+
+
 class Held(BaseModel):
     worker_id: str
     enterprise_id: str
@@ -148,7 +185,9 @@ class PyramidCell(BaseModel):
 
 class Pyramid(BaseModel):
     as_of: date
+    year: int
     region_id: str | None
+    industry: str | None
     bands: dict[str, int]
     cells: list[PyramidCell]
 
@@ -163,13 +202,27 @@ async def talent_pyramid(
     guard: Annotated[Guard, UNIONS],
     as_of: Annotated[date | None, Query(description="The day to count on (default today)")] = None,
     region_id: Annotated[Identifier | None, Query(description="A region and everything under it")] = None,
+    industry: Annotated[Name | None, Query(description="Only enterprises of this industry")] = None,
+    year: Annotated[
+        int | None, Query(ge=1949, le=9999, description="Count at the year's end (today for this year)")
+    ] = None,
 ) -> Pyramid:
-    """Workers by the highest band held (enterprise, county, city and above), by region and industry."""
+    """Workers by the highest band held (enterprise, county, city and above), by region,
+    industry and year."""
     guard.check(Tenant(region_id=region_id))
-    day = as_of or date.today()
+    day = as_of or _year_end(year)
     return Pyramid.model_validate(
-        await read(runtime, lambda session: TalentQueries(session).pyramid(day, region_id=region_id))
+        await read(
+            runtime,
+            lambda session: TalentQueries(session).pyramid(day, region_id=region_id, industry=industry),
+        )
     )
+
+
+def _year_end(year: int | None) -> date:
+    """The day a year is counted on: its last day, or today while it runs."""
+    today = date.today()
+    return today if year is None or year >= today.year else date(year, 12, 31)
 
 
 @router.get("/talent/holders", responses=READ_RESPONSES)

@@ -120,3 +120,13 @@ class RevokeTitle(Command):
     revoked_on: date
     reason: Text
     revoked_by: Identifier
+
+
+class AnnualReview(Command):
+    """Review every tier and title due on a day: expired at the end of its term, else reviewed."""
+
+    reviewed_on: date
+    reviewed_by: Identifier
+    region_id: Identifier | None = Field(
+        default=None, description="A region and everything under it; the city's whole register if none"
+    )

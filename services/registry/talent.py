@@ -153,7 +153,9 @@ class TalentQueries:
             frontier.extend(children)
         return found
 
-    async def pyramid(self, day: date, *, region_id: str | None = None) -> dict[str, Any]:
+    async def pyramid(
+        self, day: date, *, region_id: str | None = None, industry: str | None = None
+    ) -> dict[str, Any]:
         """Workers by the highest band held on `day`, by region and industry of their enterprise."""
         statement = (
             select(
@@ -168,6 +170,8 @@ class TalentQueries:
         )
         if region_id is not None:
             statement = statement.where(enterprises.c.region_id.in_(await self.region_and_below(region_id)))
+        if industry is not None:
+            statement = statement.where(enterprises.c.industry == industry)
         highest: dict[str, tuple[int, str, str]] = {}
         for row in await self._session.execute(statement):
             band = band_of(row.kind, row.level)
@@ -177,7 +181,9 @@ class TalentQueries:
         totals = Counter(band for band, _, _ in highest.values())
         return {
             "as_of": day.isoformat(),
+            "year": day.year,
             "region_id": region_id,
+            "industry": industry,
             "bands": {BANDS[band]: totals.get(band, 0) for band in range(len(BANDS))},
             "cells": [
                 {"band": BANDS[band], "region_id": region, "industry": industry, "workers": count}

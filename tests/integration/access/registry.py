@@ -160,6 +160,22 @@ SELECTION_CASES = {
         own=UNIONS,
         foreign=CITYWIDE,
     ),
+    ("POST", "/reviews/annual"): Case(
+        post(
+            "/reviews/annual",
+            lambda t, _, __: {"reviewed_on": "2026-11-25", "reviewed_by": "group", "region_id": t["region"]},
+        ),
+        own=UNIONS,
+        foreign=CITYWIDE,
+    ),
+    ("GET", "/public/craftsmen/{worker_id}"): Case(
+        get("/public/craftsmen/{worker}-published"), EVERYONE, EVERYONE
+    ),
+    ("GET", "/public/craftsmen"): Case(
+        lambda t, _, __: {"method": "GET", "url": "/public/craftsmen", "params": {"region_id": t["region"]}},
+        own=EVERYONE,
+        foreign=EVERYONE,
+    ),
     ("GET", "/talent/holders"): Case(get("/talent/holders", level="seed"), own=CITYWIDE, foreign=CITYWIDE),
     ("GET", "/workers/{worker_id}/held"): Case(
         get("/workers/{worker}/held"), own=READERS, foreign=CITYWIDE_AND_SERVICES, hide=True
@@ -247,5 +263,10 @@ async def seed(db: AsyncEngine) -> None:
     await rows(
         db,
         registry_models.worker_profiles,
-        [{"worker_id": t["worker"], "enterprise_id": t["enterprise"], "tier": "none"} for t in tenants],
+        [
+            {"worker_id": worker, "enterprise_id": t["enterprise"], "tier": "craftsman"}
+            for t in tenants
+            # the second one stays published: the first is forgotten by the matrix's /forgettings
+            for worker in (t["worker"], f"{t['worker']}-published")
+        ],
     )
