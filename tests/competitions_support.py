@@ -98,3 +98,71 @@ def marking_contest(
     contest.start(DAY)
     contest.start_marking(DAY)
     return contest
+
+
+CONTEST_BODY: dict[str, Any] = {
+    "title": "Industrial robot system operation",
+    "level": "city",
+    "organiser_id": "wf-federation",
+    "region_id": "weifang",
+    "starts_on": "2026-06-01",
+    "ends_on": "2026-06-03",
+}
+
+Scores = tuple[float, float, tuple[int, int, int]]
+"""One entrant's marks in the small scheme: M1 (met 1 / not 0), M2 (deviation), J1 by each judge."""
+
+
+def mark_items(entrant: str, scores: Scores) -> list[dict[str, Any]]:
+    m1, m2, judged = scores
+    return [
+        {"entrant_id": entrant, "aspect_id": "M1", "judge_id": "judge-a", "score": m1},
+        {"entrant_id": entrant, "aspect_id": "M2", "judge_id": "judge-b", "score": m2},
+        *(
+            {"entrant_id": entrant, "aspect_id": "J1", "judge_id": j, "score": s}
+            for j, s in zip(JUDGES, judged, strict=True)
+        ),
+    ]
+
+
+async def expect(client: Any, path: str, body: dict[str, Any], status: int = 201) -> Any:
+    answer = await client.post(path, json=body)
+    assert answer.status_code == status, (path, answer.status_code, answer.text)
+    return answer.json()
+
+
+async def prepare_over_http(
+    client: Any,
+    contest_id: str,
+    entrants: Sequence[str],
+    *,
+    trade: str = "fitter",
+    judge_enterprise: str | None = None,
+) -> None:
+    """Open a city contest of the small scheme, register the entrants, start marking (HTTP)."""
+    base = f"/contests/{contest_id}"
+    await expect(client, "/contests", {**CONTEST_BODY, "contest_id": contest_id, "trade": trade})
+    await expect(client, f"{base}/scheme", {"criteria": scheme_json()})
+    for judge in JUDGES:
+        enterprise = judge_enterprise if judge == "judge-a" else None
+        await expect(client, f"{base}/judges", {"judge_id": judge, "enterprise_id": enterprise})
+    await expect(client, f"{base}/registration", {"on": "2026-05-01"})
+    for worker in entrants:
+        await expect(client, f"{base}/entrants", {"worker_ids": [worker]})
+    await expect(client, f"{base}/start", {"on": "2026-06-01"})
+    await expect(client, f"{base}/marking", {"on": "2026-06-03"})
+
+
+async def finish_over_http(client: Any, contest_id: str, marks: dict[str, Scores]) -> Any:
+    """Import every mark, lock, standardise, publicise, ratify; the standardisation's answer."""
+    base = f"/contests/{contest_id}"
+    items = [item for entrant, scores in marks.items() for item in mark_items(entrant, scores)]
+    imported = await expect(client, f"{base}/marks/import", {"items": items}, 200)
+    assert imported["refused"] == 0, imported
+    await expect(client, f"{base}/marks/lock", {"on": "2026-06-03"})
+    standardised = await expect(client, f"{base}/standardisation", {"prize_money": {"1": "5000"}})
+    await expect(
+        client, f"{base}/publicity", {"publicised_on": "2026-06-04", "objections_until": "2026-06-10"}
+    )
+    await expect(client, f"{base}/ratification", {"on": "2026-06-11"})
+    return standardised

@@ -169,7 +169,8 @@ def test_a_mark_names_the_rule_it_breaks() -> None:
     with pytest.raises(DomainRuleViolated, match="judge not assigned: judge-z"):
         entry.record_mark(contest, "J1", "judge-z", 1)
     with pytest.raises(
-        DomainRuleViolated, match=r"mark out of range: a judgement score on J1 is a whole number 0\.\.3, not 4"
+        DomainRuleViolated,
+        match=r"mark out of range: a judgement score on J1 is a whole number 0\.\.3, not 4",
     ):
         entry.record_mark(contest, "J1", "judge-a", 4)
     with pytest.raises(DomainRuleViolated, match="mark out of range"):
