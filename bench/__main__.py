@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from bench import append_figures, e2e, kafka_figures, machine, store_figures, workload
+from bench import append_figures, competitions_figures, e2e, kafka_figures, machine, store_figures, workload
 from bench.report import Measurement, build_results, figures_table, headline_table, write_results
 from bench.resources import Resources
 from chassis.logging import configure_logging
@@ -37,6 +37,7 @@ FIGURES = (
     "store",
     "append",
     "e2e",
+    "contest",
 )
 # a figure never goes without its baseline
 IMPLIES = {
@@ -113,6 +114,7 @@ def main(
         "e2e_low_rate": e2e_low_rate,
         "replay_events": replay_events or 5 * events,
         "split_roles": split_roles,
+        "contest_entrants": max(20, round(1_000 * min(1.0, events / FULL_EVENTS))),  # 1,000 in a full run
     }
     failed = asyncio.run(run(settings, out=out, save=save))
     raise typer.Exit(1 if failed else 0)
@@ -230,6 +232,13 @@ async def _all(
                 log_dir=log_dir,
                 split_roles=split,
             ),
+        )
+
+    if "contest" in chosen:
+        entrants: int = settings["contest_entrants"]
+        await step(
+            "contest at scale",
+            lambda: competitions_figures.contest_at_scale(res, entrants_count=entrants, log_dir=log_dir),
         )
 
 

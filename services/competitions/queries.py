@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
 from chassis.keyed_rows import KeyedRows
 from contracts.events.competitions import Aspect
+from contracts.primitives import Identifier
+from contracts.vocabulary import ContestLevel
 from services.competitions import marking
 from services.competitions.read_models import (
     aspects,
@@ -132,9 +134,9 @@ class ExportRow(BaseModel):
 
 
 class ResultsQuery(BaseModel):
-    level: str | None = None
-    region_id: str | None = None
-    year: int | None = None
+    level: ContestLevel | None = None
+    region_id: Identifier | None = None
+    year: int | None = Field(default=None, ge=1900, le=2999, description="the year the contest started")
 
 
 class CompetitionsQueries:
@@ -287,7 +289,7 @@ class CompetitionsQueries:
             .where(results.c.standardised_score.is_not(None))
         )
         if query.level is not None:
-            statement = statement.where(contests.c.level == query.level)
+            statement = statement.where(contests.c.level == query.level.value)
         if query.region_id is not None:
             statement = statement.where(contests.c.region_id == query.region_id)
         if query.year is not None:
