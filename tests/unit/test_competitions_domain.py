@@ -343,3 +343,19 @@ def test_an_entry_id_fits_an_identifier() -> None:
     long = entry_id("c" * 100, "w" * 100)
     assert len(long) <= 128
     assert long != entry_id("c" * 100, "w" * 99 + "x")
+
+
+def test_a_contest_stream_from_before_the_lifecycle_still_loads_as_ratified() -> None:
+    from importlib.resources import files
+
+    from contracts.catalog import parse_record
+
+    golden = files("contracts") / "golden"
+    contest = Contest("contest-2025-robot")
+    for name in ("ContestOpened.v1", "MarkRecorded.v1", "CompetitionScored.v1", "ContestConcluded.v1"):
+        _, event = parse_record((golden / f"{name}.json").read_bytes())  # upcast to today's shapes
+        contest.apply(event)
+    assert (contest.phase, contest.level, contest.team_entry) == (Phase.RATIFIED, ContestLevel.CITY, False)
+    assert set(contest.placements) == {"w-000042"}
+    with pytest.raises(DomainRuleViolated, match="ratified"):
+        contest.open_registration(DAY)
