@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from chassis.auth import Tenant
@@ -20,7 +20,6 @@ from contracts.events.competitions import OrganiserKind
 from services.competitions.awards import DEFAULT_AWARD_RULES, AwardRules
 from services.competitions.commands import (
     AssignJudge,
-    ContestCommand,
     LockMarks,
     LockScheme,
     OpenContest,
@@ -40,7 +39,7 @@ from services.competitions.queries import find_known_workers, unknown_worker
 from services.competitions.scoring import WORLDSKILLS
 
 Allowed = Callable[[Tenant], None]
-C = TypeVar("C", bound=ContestCommand)
+C = TypeVar("C")
 Handler = Callable[[UnitOfWork, C, UUID | None], Awaitable[list[Envelope]]]
 
 
@@ -159,28 +158,42 @@ async def entries(uow: UnitOfWork, contest: Contest, entrant_ids: Sequence[str])
     return found
 
 
-def record_mark(contest_id: str, allowed: Allowed) -> Handler[RecordMark]:
-    async def handle(uow: UnitOfWork, command: RecordMark, command_id: UUID | None = None) -> list[Envelope]:
-        async with uow:
-            contest = await load_contest(uow, contest_id, allowed)
-            (entry,) = (await entries(uow, contest, [command.entrant_id])).values()
-            entry.record_mark(contest, command.aspect_id, command.judge_id, command.score)
-            return await uow.commit(command_id=command_id)
-
-    return handle
+class ForAnEntrant(Protocol):
+    @property
+    def entrant_id(self) -> str: ...
 
 
-def resolve_discrepancy(contest_id: str, allowed: Allowed) -> Handler[ResolveDiscrepancy]:
-    async def handle(
-        uow: UnitOfWork, command: ResolveDiscrepancy, command_id: UUID | None = None
-    ) -> list[Envelope]:
-        async with uow:
-            contest = await load_contest(uow, contest_id, allowed)
-            (entry,) = (await entries(uow, contest, [command.entrant_id])).values()
-            entry.resolve(contest, command.aspect_id, command.scores, command.resolved_by)
-            return await uow.commit(command_id=command_id)
+E = TypeVar("E", bound=ForAnEntrant)
 
-    return handle
+
+def entry_step(kind: type[E], decide: Callable[[ContestEntry, Contest, E], None]) -> StepHandler[E]:
+    """The handler of a step on one entrant's marks, decided with the contest's state."""
+
+    def bound(contest_id: str, allowed: Allowed) -> Handler[E]:
+        async def handle(uow: UnitOfWork, command: E, command_id: UUID | None = None) -> list[Envelope]:
+            async with uow:
+                contest = await load_contest(uow, contest_id, allowed)
+                (entry,) = (await entries(uow, contest, [command.entrant_id])).values()
+                decide(entry, contest, command)
+                return await uow.commit(command_id=command_id)
+
+        return handle
+
+    return bound
+
+
+record_mark = entry_step(
+    RecordMark,
+    lambda entry, contest, command: entry.record_mark(
+        contest, command.aspect_id, command.judge_id, command.score
+    ),
+)
+resolve_discrepancy = entry_step(
+    ResolveDiscrepancy,
+    lambda entry, contest, command: entry.resolve(
+        contest, command.aspect_id, command.scores, command.resolved_by
+    ),
+)
 
 
 def lock_marks(contest_id: str, allowed: Allowed) -> Handler[LockMarks]:
