@@ -19,7 +19,16 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from bench import append_figures, e2e, kafka_figures, machine, registry_figures, store_figures, workload
+from bench import (
+    append_figures,
+    competitions_figures,
+    e2e,
+    kafka_figures,
+    machine,
+    registry_figures,
+    store_figures,
+    workload,
+)
 from bench.report import Measurement, build_results, figures_table, headline_table, write_results
 from bench.resources import Resources
 from chassis.logging import configure_logging
@@ -38,6 +47,7 @@ FIGURES = (
     "append",
     "e2e",
     "registry",  # measures its baselines itself
+    "contest",
 )
 # a figure never goes without its baseline
 IMPLIES = {
@@ -114,6 +124,7 @@ def main(
         "e2e_low_rate": e2e_low_rate,
         "replay_events": replay_events or 5 * events,
         "split_roles": split_roles,
+        "contest_entrants": max(20, round(1_000 * min(1.0, events / FULL_EVENTS))),  # 1,000 in a full run
     }
     failed = asyncio.run(run(settings, out=out, save=save))
     raise typer.Exit(1 if failed else 0)
@@ -234,6 +245,13 @@ async def _all(
                 log_dir=log_dir,
                 split_roles=split,
             ),
+        )
+
+    if "contest" in chosen:
+        entrants: int = settings["contest_entrants"]
+        await step(
+            "contest at scale",
+            lambda: competitions_figures.contest_at_scale(res, entrants_count=entrants, log_dir=log_dir),
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
@@ -24,7 +25,17 @@ MAX_ITEMS = 10_000
 
 C = TypeVar("C", bound=BaseModel)
 
-Decision = Aggregate | str
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """An aggregate an item changed with its last `events` pending events: for batches where
+    several items change one aggregate (the count cannot be told from the aggregate afterwards)."""
+
+    aggregate: Aggregate
+    events: int
+
+
+Decision = Aggregate | Changed | str
 """What a batch decision says of one command: the aggregate it changed, or why it is refused."""
 
 BatchDecide = Callable[[UnitOfWork, Sequence[C]], Awaitable[list[Decision]]]
@@ -74,6 +85,11 @@ async def import_batch(
         for (index, _), decision in zip(valid, decisions, strict=True):
             if isinstance(decision, str):
                 answers[index] = ItemAnswer(index=index, status="refused", reason=decision)
+                continue
+            if isinstance(decision, Changed):
+                stream = (decision.aggregate.stream_type, decision.aggregate.id)
+                uow.track(decision.aggregate)
+                accepted.append((index, stream, decision.events))
                 continue
             stream = (decision.stream_type, decision.id)
             uow.track(decision)

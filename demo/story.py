@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
 
 from demo.city import COURSE, DemoEnterprise, DemoWorker
+from demo.contest import contest_of_trade, hold
 
 
 class Narrator(Protocol):
@@ -42,6 +43,7 @@ class City:
     clients: Mapping[str, httpx.AsyncClient]
     narrator: Narrator
     run: str  # suffix that keeps this run's ids apart from earlier runs'
+    contests: dict[str, tuple[Mapping[str, Any], list[DemoWorker]]] = field(default_factory=dict)
 
     def id(self, base: str) -> str:
         return f"{base}-{self.run}"
@@ -141,20 +143,23 @@ class City:
         await self.command("training", "/certificates", body, f"certify {worker.full_name} {skill_level}")
 
     async def open_contest(self, contest: Mapping[str, Any]) -> str:
+        """The contest is held when it concludes (demo/contest.py): one per trade of its entrants."""
         contest_id = self.id("robot-contest")
-        await self.command("competitions", "/contests", {"contest_id": contest_id, **contest}, "open contest")
+        self.contests[contest_id] = (contest, [])
         return contest_id
 
     async def record_mark(self, contest_id: str, worker: DemoWorker) -> None:
-        body = {"worker_id": self.id(worker.worker_id), "raw_score": worker.raw_score}
-        await self.command(
-            "competitions", f"/contests/{contest_id}/results", body, f"mark {worker.full_name}"
-        )
+        self.contests[contest_id][1].append(worker)
 
     async def conclude_contest(self, contest_id: str) -> None:
-        await self.command(
-            "competitions", f"/contests/{contest_id}/conclusion", {}, "conclude the contest, publish results"
-        )
+        contest, workers = self.contests.pop(contest_id)
+
+        async def send(path: str, body: dict[str, Any], what: str) -> dict[str, Any]:
+            return await self.command("competitions", path, body, what)
+
+        for trade in sorted({worker.trade for worker in workers}):
+            entrants = [(self.id(w.worker_id), w) for w in workers if w.trade == trade]
+            await hold(send, contest_of_trade(contest_id, trade), {**contest, "trade": trade}, entrants)
 
     async def profile(self, worker: DemoWorker) -> dict[str, Any] | None:
         return await self.read("registry", f"/workers/{self.id(worker.worker_id)}/profile")

@@ -1,26 +1,62 @@
-"""Consumers of the competitions service: the workers it knows and the leaderboards.
+"""Consumers of the competitions service: the workers it knows, contests, their schemes,
+entrants, judges, marks, discrepancies, results and entitlements.
 
-Each handler runs inside the inbox consumer's transaction; none of them commits.
+Each handler runs inside the inbox consumer's transaction; none of them commits. Each is
+idempotent on its own (inserts ignore duplicates, upserts set the event's facts).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.inbox import Handler
 from chassis.keyed_rows import update_from, upsert_from
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates, upsert
 from contracts.envelope import Envelope
-from contracts.events.competitions import CompetitionScored, ContestConcluded, ContestOpened, MarkRecorded
+from contracts.events.base import Event
+from contracts.events.competitions import (
+    CompetitionScored,
+    ContestConcluded,
+    ContestOpened,
+    ContestStarted,
+    EntrantRegistered,
+    EntrantWithdrawn,
+    JudgeAssigned,
+    JudgementDiscrepancyFlagged,
+    JudgementDiscrepancyResolved,
+    MarkingSchemeLocked,
+    MarkingStarted,
+    MarkRecorded,
+    MarksLocked,
+    PromotionEntitlementGranted,
+    RegistrationOpened,
+    ResultsPublicised,
+    ResultsStandardised,
+)
 from contracts.events.registry import WorkerForgotten, WorkerRegistered
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS
+from services.competitions.domain import Phase
 from services.competitions.inbound import inbound_subscription
-from services.competitions.read_models import contests, known_workers, results
+from services.competitions.read_models import (
+    aspects,
+    contests,
+    discrepancies,
+    entitlements,
+    entrants,
+    judges,
+    known_workers,
+    marks,
+    results,
+)
 
 
 def worker_facts(event: WorkerRegistered) -> dict[str, str]:
-    return {"worker_id": event.worker_id, "enterprise_id": event.enterprise_id}
+    return {"worker_id": event.worker_id, "enterprise_id": event.enterprise_id, "trade": event.trade}
 
 
 on_worker_registered = upsert_from(known_workers, worker_facts)
@@ -43,28 +79,126 @@ async def on_contest_opened(session: AsyncSession, envelope: Envelope, event: Co
             region_id=event.region_id,
             starts_on=event.starts_on,
             ends_on=event.ends_on,
+            organiser_id=event.organiser_id,
+            organiser_kind=event.organiser_kind.value,
+            team_entry=event.team_entry,
+            theory_weight=event.theory_weight,
+            phase=Phase.DRAFT.label,
+        )
+    )
+
+
+def phase_reached(phase: Phase, **also: Callable[[Any], object]) -> Handler:
+    """The handler of a lifecycle event: the contest's row shows the phase it reached."""
+
+    async def reached(session: AsyncSession, envelope: Envelope, event: Event) -> None:
+        values = {"phase": phase.label, **{column: fact(event) for column, fact in also.items()}}
+        contest_id = getattr(event, "contest_id")  # noqa: B009 - every lifecycle event names its contest
+        await session.execute(update(contests).where(contests.c.contest_id == contest_id).values(values))
+
+    return reached
+
+
+async def on_scheme_locked(session: AsyncSession, envelope: Envelope, event: MarkingSchemeLocked) -> None:
+    rows = [
+        {
+            "contest_id": event.contest_id,
+            "aspect_id": aspect.aspect_id,
+            "definition": aspect.model_dump(mode="json"),
+        }
+        for criterion in event.criteria
+        for aspect in criterion.aspects
+    ]
+    await session.execute(insert_ignoring_duplicates(session, aspects), rows)
+
+
+async def on_entrant_registered(session: AsyncSession, envelope: Envelope, event: EntrantRegistered) -> None:
+    await session.execute(
+        insert_ignoring_duplicates(session, entrants).values(
+            contest_id=event.contest_id,
+            entrant_id=event.entrant_id,
+            enterprise_id=event.enterprise_id,
+            worker_ids=list(event.worker_ids),
+            withdrawn=False,
+        )
+    )
+
+
+async def on_entrant_withdrawn(session: AsyncSession, envelope: Envelope, event: EntrantWithdrawn) -> None:
+    await session.execute(
+        update(entrants)
+        .where(entrants.c.contest_id == event.contest_id, entrants.c.entrant_id == event.entrant_id)
+        .values(withdrawn=True)
+    )
+
+
+async def on_judge_assigned(session: AsyncSession, envelope: Envelope, event: JudgeAssigned) -> None:
+    await session.execute(
+        insert_ignoring_duplicates(session, judges).values(
+            contest_id=event.contest_id,
+            judge_id=event.judge_id,
+            enterprise_id=event.enterprise_id,
+            aspect_ids=list(event.aspect_ids),
         )
     )
 
 
 async def on_mark_recorded(session: AsyncSession, envelope: Envelope, event: MarkRecorded) -> None:
-    """The entrant joins the board with a raw score; a redelivery never blanks a published result."""
     await session.execute(
-        insert_ignoring_duplicates(session, results).values(
+        insert_ignoring_duplicates(session, marks).values(
             contest_id=event.contest_id,
-            worker_id=event.worker_id,
-            enterprise_id=event.enterprise_id,
-            raw_score=event.raw_score,
-            standardised_score=None,
-            rank=None,
-            medal=None,
-            event_id=str(envelope.event_id),
+            entrant_id=event.entrant_id,
+            aspect_id=event.aspect_id,
+            judge_id=event.judge_id,
+            score=event.score,
         )
     )
 
 
+async def _discrepancy(
+    session: AsyncSession, event: JudgementDiscrepancyFlagged | JudgementDiscrepancyResolved, *, is_open: bool
+) -> None:
+    key = {"contest_id": event.contest_id, "entrant_id": event.entrant_id, "aspect_id": event.aspect_id}
+    await session.execute(
+        upsert(
+            session,
+            discrepancies,
+            {**key, "scores": dict(event.scores), "open": is_open},
+            keys=("contest_id", "entrant_id", "aspect_id"),
+        )
+    )
+
+
+async def on_discrepancy_flagged(
+    session: AsyncSession, envelope: Envelope, event: JudgementDiscrepancyFlagged
+) -> None:
+    await _discrepancy(session, event, is_open=True)
+
+
+async def on_discrepancy_resolved(
+    session: AsyncSession, envelope: Envelope, event: JudgementDiscrepancyResolved
+) -> None:
+    """The flag closes and the agreed scores replace the judges' scores of the aspect."""
+    await _discrepancy(session, event, is_open=False)
+    for judge, score in event.scores.items():
+        await session.execute(
+            upsert(
+                session,
+                marks,
+                {
+                    "contest_id": event.contest_id,
+                    "entrant_id": event.entrant_id,
+                    "aspect_id": event.aspect_id,
+                    "judge_id": judge,
+                    "score": float(score),
+                },
+                keys=("contest_id", "entrant_id", "aspect_id", "judge_id"),
+            )
+        )
+
+
 async def on_competition_scored(session: AsyncSession, envelope: Envelope, event: CompetitionScored) -> None:
-    """The entrant's final result fills in (or, before its mark is seen, creates) the row."""
+    """The worker's result in the contest: the row of the final board."""
     await session.execute(
         upsert(
             session,
@@ -77,6 +211,8 @@ async def on_competition_scored(session: AsyncSession, envelope: Envelope, event
                 "standardised_score": event.standardised_score,
                 "rank": event.rank,
                 "medal": event.medal.value,
+                "prize": event.prize.value,
+                "prize_money": None if event.prize_money is None else str(event.prize_money),
                 "event_id": str(envelope.event_id),
             },
             keys=("contest_id", "worker_id"),
@@ -84,12 +220,39 @@ async def on_competition_scored(session: AsyncSession, envelope: Envelope, event
     )
 
 
-async def on_contest_concluded(session: AsyncSession, envelope: Envelope, event: ContestConcluded) -> None:
+async def on_entitlement_granted(
+    session: AsyncSession, envelope: Envelope, event: PromotionEntitlementGranted
+) -> None:
     await session.execute(
-        update(contests)
-        .where(contests.c.contest_id == event.contest_id)
-        .values(concluded_on=event.concluded_on)
+        insert_ignoring_duplicates(session, entitlements).values(
+            contest_id=event.contest_id,
+            worker_id=event.worker_id,
+            kind=event.kind.value,
+            levels_up=event.levels_up,
+            cap=None if event.cap is None else event.cap.value,
+        )
     )
+
+
+LEADERBOARD_HANDLERS: dict[type[Event], Handler] = {
+    ContestOpened: on_contest_opened,
+    RegistrationOpened: phase_reached(Phase.REGISTRATION),
+    ContestStarted: phase_reached(Phase.IN_PROGRESS),
+    MarkingStarted: phase_reached(Phase.MARKING),
+    MarksLocked: phase_reached(Phase.MARKS_LOCKED),
+    ResultsStandardised: phase_reached(Phase.STANDARDISED),
+    ResultsPublicised: phase_reached(Phase.PUBLICISED),
+    ContestConcluded: phase_reached(Phase.RATIFIED, concluded_on=lambda event: event.concluded_on),
+    MarkingSchemeLocked: on_scheme_locked,
+    EntrantRegistered: on_entrant_registered,
+    EntrantWithdrawn: on_entrant_withdrawn,
+    JudgeAssigned: on_judge_assigned,
+    MarkRecorded: on_mark_recorded,
+    JudgementDiscrepancyFlagged: on_discrepancy_flagged,
+    JudgementDiscrepancyResolved: on_discrepancy_resolved,
+    CompetitionScored: on_competition_scored,
+    PromotionEntitlementGranted: on_entitlement_granted,
+}
 
 
 def subscriptions(runtime: Runtime) -> list[Subscription]:
@@ -99,15 +262,6 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             topics=(REGISTRY_EVENTS,),
             handlers={WorkerRegistered: on_worker_registered, WorkerForgotten: on_worker_forgotten},
         ),
-        Subscription(
-            name="leaderboards",
-            topics=(COMPETITIONS_EVENTS,),
-            handlers={
-                ContestOpened: on_contest_opened,
-                MarkRecorded: on_mark_recorded,
-                CompetitionScored: on_competition_scored,
-                ContestConcluded: on_contest_concluded,
-            },
-        ),
+        Subscription(name="leaderboards", topics=(COMPETITIONS_EVENTS,), handlers=LEADERBOARD_HANDLERS),
         inbound_subscription(runtime),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Float, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, MetaData, String, Table
 
 metadata = MetaData()
 
@@ -13,6 +13,7 @@ known_workers = Table(
     Column("worker_id", String(128), primary_key=True),
     Column("enterprise_id", String(128), nullable=False),
     Column("erased", Boolean, nullable=False, default=False),  # WorkerForgotten: no person to show
+    Column("trade", String(200), nullable=True),  # entrants must work in the contest's occupation
 )
 
 contests = Table(
@@ -26,6 +27,11 @@ contests = Table(
     Column("starts_on", Date, nullable=False),
     Column("ends_on", Date, nullable=False),
     Column("concluded_on", Date, nullable=True),
+    Column("organiser_id", String(128), nullable=True),
+    Column("organiser_kind", String(16), nullable=False, default="region"),
+    Column("team_entry", Boolean, nullable=False, default=False),
+    Column("theory_weight", Float, nullable=False, default=0.0),
+    Column("phase", String(32), nullable=False, default="draft"),
 )
 
 # One row per marked entrant: the leaderboard of each contest. The raw score shows as soon as
@@ -41,4 +47,65 @@ results = Table(
     Column("rank", Integer, nullable=True),
     Column("medal", String(16), nullable=True),
     Column("event_id", String(36), nullable=False),
+    Column("prize", String(16), nullable=True),
+    Column("prize_money", String(32), nullable=True),  # yuan as the event spells it ("5000.00")
+)
+
+# The locked marking scheme, one row per aspect: what the provisional leaderboard totals over.
+aspects = Table(
+    "competitions_aspects",
+    metadata,
+    Column("contest_id", String(128), primary_key=True),
+    Column("aspect_id", String(128), primary_key=True),
+    Column("definition", JSON, nullable=False),  # the Aspect as the event carries it
+)
+
+entrants = Table(
+    "competitions_entrants",
+    metadata,
+    Column("contest_id", String(128), primary_key=True),
+    Column("entrant_id", String(128), primary_key=True),
+    Column("enterprise_id", String(128), nullable=False),
+    Column("worker_ids", JSON, nullable=False),
+    Column("withdrawn", Boolean, nullable=False, default=False),
+)
+
+judges = Table(
+    "competitions_judges",
+    metadata,
+    Column("contest_id", String(128), primary_key=True),
+    Column("judge_id", String(128), primary_key=True),
+    Column("enterprise_id", String(128), nullable=True),
+    Column("aspect_ids", JSON, nullable=False),
+)
+
+# Every judge's score (the live board and judges' workloads); a resolution overwrites scores.
+marks = Table(
+    "competitions_marks",
+    metadata,
+    Column("contest_id", String(128), primary_key=True),
+    Column("entrant_id", String(128), primary_key=True),
+    Column("aspect_id", String(128), primary_key=True),
+    Column("judge_id", String(128), primary_key=True),
+    Column("score", Float, nullable=False),
+)
+
+discrepancies = Table(
+    "competitions_discrepancies",
+    metadata,
+    Column("contest_id", String(128), primary_key=True),
+    Column("entrant_id", String(128), primary_key=True),
+    Column("aspect_id", String(128), primary_key=True),
+    Column("scores", JSON, nullable=False),
+    Column("open", Boolean, nullable=False),
+)
+
+entitlements = Table(
+    "competitions_entitlements",
+    metadata,
+    Column("contest_id", String(128), primary_key=True),
+    Column("worker_id", String(128), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("levels_up", Integer, nullable=False),
+    Column("cap", String(32), nullable=True),
 )

@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contracts.events.competitions import Prize
 from contracts.vocabulary import Medal
 
 
@@ -22,6 +23,13 @@ class ScoringScheme:
     ceiling: float = 1000.0
     excellence_at: int = 700  # medallion for excellence from this standardised score
     medals_by_rank: tuple[Medal, ...] = (Medal.GOLD, Medal.SILVER, Medal.BRONZE)
+    tie_margin: float = 0.0  # raw scores this close (or closer) share a rank
+    # Optional prize classes: cumulative shares of the entrants (1st 10%, 2nd the next 20%, 3rd the next 30%).
+    prize_shares: tuple[tuple[Prize, float], ...] = (
+        (Prize.FIRST, 0.1),
+        (Prize.SECOND, 0.2),
+        (Prize.THIRD, 0.3),
+    )
 
 
 WORLDSKILLS = ScoringScheme()
@@ -65,9 +73,27 @@ def standardised_score(raw: float, field: Sequence[float], scheme: ScoringScheme
     return round_half_up(clamp(ws, scheme.floor, scheme.ceiling))
 
 
-def rank(raw: float, field: Sequence[float]) -> int:
-    """1 + the number of strictly higher scores: tied entrants share a rank, the next skips."""
-    return 1 + sum(1 for other in field if other > raw)
+def rank(raw: float, field: Sequence[float], tie_margin: float = 0.0) -> int:
+    """1 + the number of scores higher by more than `tie_margin`: tied entrants share a rank,
+    the next skips. Monotone: a higher raw score never gets a worse rank."""
+    if tie_margin < 0:
+        raise ValueError(f"a tie margin cannot be negative ({tie_margin})")
+    return 1 + sum(1 for other in field if other - raw > tie_margin)
+
+
+def prize(place: int, entrants: int, scheme: ScoringScheme = WORLDSKILLS) -> Prize:
+    """The prize class of a rank: the best `share` of the entrants take the first class, and so on.
+
+    The places of a class are round_half_up(entrants x cumulative share); tied entrants share
+    their rank and so their class."""
+    if place < 1:
+        raise ValueError(f"ranks start at 1, not {place}")
+    cumulative = 0.0
+    for prize_class, share in scheme.prize_shares:
+        cumulative += share
+        if place <= round_half_up(entrants * cumulative):
+            return prize_class
+    return Prize.NONE
 
 
 def medal(place: int, standardised: int, scheme: ScoringScheme = WORLDSKILLS) -> Medal:
@@ -91,5 +117,5 @@ def score(raw: float, field: Sequence[float], scheme: ScoringScheme = WORLDSKILL
     if raw not in field:
         raise ValueError("the field must include the score being standardised")
     standardised = standardised_score(raw, field, scheme)
-    place = rank(raw, field)
+    place = rank(raw, field, scheme.tie_margin)
     return Score(standardised=standardised, rank=place, medal=medal(place, standardised, scheme))

@@ -20,7 +20,7 @@ from services.registry import handlers
 from services.registry.commands import RegisterWorker
 from services.registry.imports import register_workers
 from services.registry.service import SPEC
-from tests.service_support import event_of, http_client, migrated, registered, unit_of_work
+from tests.service_support import event_of, http_client, migrated, registered
 
 pytestmark = pytest.mark.postgres
 
@@ -144,26 +144,30 @@ async def test_completions_in_bulk(engine: AsyncEngine) -> None:
 
 
 async def test_marks_in_bulk(engine: AsyncEngine) -> None:
-    from services.competitions.handlers import open_contest
     from services.competitions.projections import on_worker_registered
     from services.competitions.service import SPEC as COMPETITIONS
-    from tests.integration.test_competitions_service import contest
+    from tests.competitions_support import mark_items, prepare_over_http
 
     db = await migrated(engine, COMPETITIONS)
-    await known(db, on_worker_registered, *(f"w-{n}" for n in range(50)))
-    await open_contest(unit_of_work(db, COMPETITIONS), contest())
-    items = [{"contest_id": "c-robots", "worker_id": f"w-{n}", "raw_score": 50 + n % 40} for n in range(50)]
-    items += [
-        {"contest_id": "c-robots", "worker_id": "w-3", "raw_score": 60},
-        {"contest_id": "c-none", "worker_id": "w-4", "raw_score": 60},
-        {"contest_id": "c-robots", "worker_id": "w-99", "raw_score": 60},
-    ]
+    entrants = [f"w-{n}" for n in range(10)]
+    await known(db, on_worker_registered, *entrants)
     async with http_client(db, COMPETITIONS) as client:
-        answer = await client.post("/marks/import", json={"items": items})
+        await prepare_over_http(client, "c-robots", entrants)
+        before = await count(db, events)
+        items = [item for n, w in enumerate(entrants) for item in mark_items(w, (1, 0.0, (n % 2, n % 2, 1)))]
+        items += [
+            {"entrant_id": "w-3", "aspect_id": "M1", "judge_id": "judge-a", "score": 1},
+            {"entrant_id": "w-4", "aspect_id": "M9", "judge_id": "judge-a", "score": 1},
+            {"entrant_id": "w-99", "aspect_id": "M1", "judge_id": "judge-a", "score": 1},
+        ]
+        answer = await client.post("/contests/c-robots/marks/import", json={"items": items})
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert (body["accepted"], body["refused"]) == (50, 3)
     reasons = [item["reason"] for item in body["items"][50:]]
-    assert "marked already" in reasons[0]
-    assert reasons[1:] == ["contest c-none is not open", "worker w-99 is not known to competitions yet"]
-    assert await count(db, events) == 51
+    assert "marked aspect M1 of w-3 already" in reasons[0]
+    assert reasons[1:] == [
+        "unknown aspect M9 in contest c-robots",
+        "w-99 is not an entrant of contest c-robots",
+    ]
+    assert await count(db, events) == before + 50

@@ -12,23 +12,22 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.auth_http import PUBLIC
-from chassis.db import session_factory
 from chassis.eventstore.schema import events, idempotency
 from chassis.service import ServiceSpec, http_app
 from chassis.settings import ServiceSettings
 from contracts.vocabulary import ContestLevel, SkillLevel
 from services.competitions.commands import OpenContest
-from services.competitions.domain import Contest
+from services.competitions.domain import Competitor, Contest
 from services.competitions.handlers import open_contest
-from services.competitions.read_models import known_workers
 from services.competitions.service import SPEC as COMPETITIONS
 from services.registry.commands import RegisterEnterprise, RegisterWorker
 from services.registry.handlers import register_enterprise, register_worker
 from services.registry.service import SPEC
+from tests.competitions_support import small_scheme
 from tests.service_support import http_client, http_service, migrated, unit_of_work
 
 pytestmark = pytest.mark.postgres
@@ -191,7 +190,7 @@ async def test_an_idempotency_key_must_be_a_uuid(engine: AsyncEngine, key: str) 
 
 
 async def test_a_command_of_a_thousand_events_replays_whole(engine: AsyncEngine) -> None:
-    """Concluding a contest of 1,000 entrants stores 1,001 events; its key replays all of them."""
+    """Standardising a contest of 1,000 entrants stores 1,001 events; its key replays all of them."""
     db = await migrated(engine, COMPETITIONS)
     await open_contest(
         unit_of_work(db, COMPETITIONS),
@@ -207,22 +206,29 @@ async def test_a_command_of_a_thousand_events_replays_whole(engine: AsyncEngine)
         ),
     )
     entrants = [f"w-{n:04}" for n in range(1000)]
-    async with session_factory(db)() as session, session.begin():
-        await session.execute(
-            insert(known_workers),
-            [{"worker_id": w, "enterprise_id": "weichai"} for w in entrants],
-        )
-    async with unit_of_work(db, COMPETITIONS) as uow:  # every mark in one command, to be quick
+    day = date(2026, 6, 1)
+    async with unit_of_work(db, COMPETITIONS) as uow:  # the contest up to its locked marks, in one command
         contest = await uow.require(Contest, "c-big", "no contest")
-        for n, worker_id in enumerate(entrants):
-            contest.record_mark(worker_id, enterprise_id="weichai", raw_score=40 + (n % 600) / 10)
+        contest.lock_scheme(small_scheme())
+        for judge in ("judge-a", "judge-b", "judge-c"):
+            contest.assign_judge(judge, enterprise_id=None, aspect_ids=[])
+        contest.open_registration(day)
+        for worker_id in entrants:
+            contest.register(worker_id, [Competitor(worker_id, "weichai", "welding")], day)
+        contest.start(day)
+        contest.start_marking(day)
+        contest.lock_marks(day, mark_count=0, open_discrepancies=0)
         await uow.commit()
 
     key = str(uuid.uuid4())
-    body = {"concluded_on": "2026-06-03"}
+    body = {"tie_margin": 0}
     async with http_client(db, COMPETITIONS) as client:
-        first = await client.post("/contests/c-big/conclusion", json=body, headers={"Idempotency-Key": key})
-        again = await client.post("/contests/c-big/conclusion", json=body, headers={"Idempotency-Key": key})
+        first = await client.post(
+            "/contests/c-big/standardisation", json=body, headers={"Idempotency-Key": key}
+        )
+        again = await client.post(
+            "/contests/c-big/standardisation", json=body, headers={"Idempotency-Key": key}
+        )
     assert first.status_code == 201, first.text
     assert len(first.json()["events"]) == 1001
     assert again.status_code == 200, again.text

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from contracts.events.competitions import Prize
 from contracts.vocabulary import Medal
 from services.competitions.scoring import (
     WORLDSKILLS,
@@ -12,6 +15,7 @@ from services.competitions.scoring import (
     medal,
     median,
     median_absolute_deviation,
+    prize,
     rank,
     round_half_up,
     score,
@@ -123,3 +127,54 @@ def test_score_combines_the_rules() -> None:
 def test_score_needs_the_field_to_include_the_entrant() -> None:
     with pytest.raises(ValueError, match="must include"):
         score(99.0, FIELD)
+
+
+RAW = st.floats(min_value=0, max_value=100, allow_nan=False)
+
+
+@given(st.lists(RAW, min_size=1, max_size=60), st.data())
+def test_the_standardised_score_always_lies_on_the_scale(field: list[float], data: st.DataObject) -> None:
+    raw = data.draw(st.sampled_from(field))
+    assert 0 <= standardised_score(raw, field) <= 1000
+
+
+@given(st.lists(RAW, min_size=2, max_size=60), st.floats(min_value=0, max_value=5))
+def test_rank_order_follows_raw_order(field: list[float], margin: float) -> None:
+    scheme = ScoringScheme(tie_margin=margin)
+    results = [(raw, score(raw, field, scheme)) for raw in field]
+    for raw, result in results:
+        for other, other_result in results:
+            if raw > other:
+                assert result.rank <= other_result.rank
+                assert result.standardised >= other_result.standardised
+            if raw == other:
+                assert result == other_result
+
+
+@given(st.integers(min_value=1, max_value=500), st.data())
+def test_prize_classes_follow_rank_and_never_exceed_their_shares(entrants: int, data: st.DataObject) -> None:
+    place = data.draw(st.integers(min_value=1, max_value=entrants))
+    order = [Prize.FIRST, Prize.SECOND, Prize.THIRD, Prize.NONE]
+    assert order.index(prize(place, entrants)) >= order.index(prize(max(1, place - 1), entrants))
+    firsts = sum(1 for p in range(1, entrants + 1) if prize(p, entrants) is Prize.FIRST)
+    assert firsts == round_half_up(entrants * 0.1)
+
+
+def test_prize_shares_by_hand() -> None:
+    assert [prize(p, 20) for p in (1, 2, 3, 6, 7, 12, 13)] == [
+        Prize.FIRST,
+        Prize.FIRST,
+        Prize.SECOND,
+        Prize.SECOND,
+        Prize.THIRD,
+        Prize.THIRD,
+        Prize.NONE,
+    ]
+
+
+def test_rank_with_a_tie_margin_by_hand() -> None:
+    field = [90.0, 89.8, 89.0, 80.0]
+    assert [rank(raw, field, 0.25) for raw in field] == [1, 1, 3, 4]
+    assert [rank(raw, field) for raw in field] == [1, 2, 3, 4]
+    with pytest.raises(ValueError, match="negative"):
+        rank(90.0, field, -1)

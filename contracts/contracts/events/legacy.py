@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field
 
 from contracts.events.base import Event
 from contracts.primitives import Identifier, Name, Points, RawScore, Slug, StandardisedScore
-from contracts.vocabulary import Medal, SkillLevel
+from contracts.vocabulary import ContestLevel, Medal, SkillLevel
 
 
 class WorkerRegisteredV1(Event, event_type="WorkerRegistered", schema_version=1):
@@ -50,6 +50,43 @@ class CompetitionScoredV1(Event, event_type="CompetitionScored", schema_version=
     medal: Medal
 
 
+class CompetitionScoredV2(Event, event_type="CompetitionScored", schema_version=2):
+    model_config = ConfigDict(title="CompetitionScoredV2")
+
+    contest_id: Identifier
+    level: ContestLevel
+    worker_id: Identifier
+    enterprise_id: Identifier
+    raw_score: RawScore
+    standardised_score: StandardisedScore
+    rank: int = Field(ge=1)
+    medal: Medal
+
+
+class ContestOpenedV1(Event, event_type="ContestOpened", schema_version=1):
+    model_config = ConfigDict(title="ContestOpenedV1")
+
+    contest_id: Identifier
+    title: Name
+    trade: Name
+    level: ContestLevel
+    organiser_id: Identifier
+    region_id: Identifier
+    starts_on: date
+    ends_on: date
+    theory_weight: float = Field(default=0.0, ge=0, le=1)
+
+
+class MarkRecordedV1(Event, event_type="MarkRecorded", schema_version=1):
+    model_config = ConfigDict(title="MarkRecordedV1")
+
+    contest_id: Identifier
+    worker_id: Identifier
+    enterprise_id: Identifier
+    raw_score: RawScore
+    judged_by: Identifier | None = None
+
+
 class PointsAwardedV1(Event, event_type="PointsAwarded", schema_version=1):
     model_config = ConfigDict(title="PointsAwardedV1")
 
@@ -63,5 +100,8 @@ LEGACY_EVENTS: tuple[type[Event], ...] = (
     WorkerRegisteredV1,
     WorkerRegisteredV2,
     CompetitionScoredV1,
+    CompetitionScoredV2,
+    ContestOpenedV1,
+    MarkRecordedV1,
     PointsAwardedV1,
 )

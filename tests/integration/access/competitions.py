@@ -1,4 +1,8 @@
-"""The competitions service's endpoints: who reaches what."""
+"""The competitions service's endpoints: who reaches what.
+
+The seeded contests are enterprise-level contests of each tenant's enterprise in its region,
+so the city union (everywhere), the county union (its region) and the enterprise's HR (its
+own contest) reach the own one, and only the city union the foreign one."""
 
 from __future__ import annotations
 
@@ -7,21 +11,23 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from contracts.events.competitions import OrganiserKind
 from contracts.vocabulary import ContestLevel
 from services.competitions import handlers as competitions_handlers
 from services.competitions import read_models as competitions_models
 from services.competitions.commands import OpenContest
 from services.competitions.service import SPEC as COMPETITIONS
+from tests.competitions_support import scheme_json
 from tests.integration.access.common import (
     CITYWIDE,
     CITYWIDE_AND_SERVICES,
     EVERYONE,
     OPERATIONS,
     RECORDERS,
+    REGISTRARS,
     TENANTS,
     Case,
     Tenant,
-    callers,
     get,
     post,
     rows,
@@ -34,45 +40,64 @@ def contest_body(t: Tenant, _: str, n: int) -> dict[str, Any]:
         "contest_id": f"c-new-{n}",
         "title": "Welding",
         "trade": "welding",
-        "level": "city",
-        "organiser_id": "federation",
+        "level": "enterprise",
+        "organiser_id": t["enterprise"],
+        "organiser_kind": "enterprise",
         "region_id": t["region"],
         "starts_on": "2026-06-01",
         "ends_on": "2026-06-03",
     }
 
 
+MARK = {"entrant_id": "w-1", "aspect_id": "J1", "judge_id": "judge-1", "score": 2}
+ORGANISERS = REGISTRARS  # city, county (its region), hr (its own enterprise contest)
+
+
+def step(path: str, body: dict[str, Any]) -> Case:
+    """A step of a seeded contest: its organisers reach it (in draft, most steps are refused by rule)."""
+    return Case(post("/contests/{contest}" + path, lambda _, __, ___: body), own=ORGANISERS, foreign=CITYWIDE)
+
+
 CASES: dict[tuple[str, str], Case] = {
     **OPERATIONS,
-    ("POST", "/contests"): Case(
-        post("/contests", contest_body), own=callers("city", "county"), foreign=CITYWIDE
-    ),
-    ("POST", "/contests/{contest_id}/results"): Case(
-        post(
-            "/contests/{contest}/results",
-            lambda _, __, n: {"worker_id": f"w-{n}", "raw_score": 50 + n % 50},
-        ),
-        own=callers("city", "county"),
-        foreign=CITYWIDE,
-    ),
-    ("POST", "/marks/import"): Case(
-        post(
-            "/marks/import",
-            lambda t, _, n: {"items": [{"contest_id": t["contest"], "worker_id": f"w-{n}", "raw_score": 60}]},
-        ),
-        own=callers("city", "county"),
-        foreign=CITYWIDE,
-    ),
-    ("POST", "/contests/{contest_id}/conclusion"): Case(
-        post("/contests/{contest}/conclusion", lambda _, __, ___: {"concluded_on": "2026-06-03"}),
-        own=callers("city", "county"),
-        foreign=CITYWIDE,
-    ),
+    ("POST", "/contests"): Case(post("/contests", contest_body), own=ORGANISERS, foreign=CITYWIDE),
+    **{
+        ("POST", f"/contests/{{contest_id}}{path}"): step(path, body)
+        for path, body in (
+            ("/registration", {"on": "2026-05-01"}),
+            ("/entrants", {"worker_ids": ["w-1"]}),
+            ("/withdrawals", {"entrant_id": "w-1"}),
+            ("/scheme", {"criteria": scheme_json()}),
+            ("/judges", {"judge_id": "judge-2"}),
+            ("/start", {}),
+            ("/marking", {}),
+            ("/marks", MARK),
+            (
+                "/discrepancy-resolutions",
+                {"entrant_id": "w-1", "aspect_id": "J1", "scores": {"judge-1": 2}, "resolved_by": "chief"},
+            ),
+            ("/marks/lock", {}),
+            ("/standardisation", {}),
+            ("/publicity", {"objections_until": "2026-06-10"}),
+            ("/ratification", {}),
+            ("/marks/import", {"items": [MARK]}),
+        )
+    },
     ("GET", "/contests/{contest_id}/leaderboard"): Case(
         get("/contests/{contest}/leaderboard"), own=EVERYONE, foreign=EVERYONE
     ),
+    ("GET", "/contests/{contest_id}/export"): Case(
+        get("/contests/{contest}/export", format="csv"), own=EVERYONE, foreign=EVERYONE
+    ),
+    ("GET", "/results"): Case(get("/results", level="enterprise", year=2026), own=EVERYONE, foreign=EVERYONE),
+    ("GET", "/contests/{contest_id}/judges/{judge_id}/workload"): Case(
+        get("/contests/{contest}/judges/judge-1/workload"), own=ORGANISERS, foreign=CITYWIDE
+    ),
     ("GET", "/workers/{worker_id}"): Case(
         get("/workers/{worker}"), own=RECORDERS, foreign=CITYWIDE_AND_SERVICES, hide=True
+    ),
+    ("GET", "/workers/{worker_id}/competitions"): Case(
+        get("/workers/{worker}/competitions"), own=RECORDERS, foreign=CITYWIDE_AND_SERVICES, hide=True
     ),
 }
 
@@ -83,8 +108,9 @@ async def seed(db: AsyncEngine) -> None:
             contest_id=t["contest"],
             title="Welding",
             trade="welding",
-            level=ContestLevel.CITY,
-            organiser_id="federation",
+            level=ContestLevel.ENTERPRISE,
+            organiser_id=t["enterprise"],
+            organiser_kind=OrganiserKind.ENTERPRISE,
             region_id=t["region"],
             starts_on=date(2026, 6, 1),
             ends_on=date(2026, 6, 3),
@@ -98,18 +124,25 @@ async def seed(db: AsyncEngine) -> None:
                 "contest_id": t["contest"],
                 "title": "Welding",
                 "trade": "welding",
-                "level": "city",
+                "level": "enterprise",
                 "region_id": t["region"],
+                "organiser_id": t["enterprise"],
+                "organiser_kind": "enterprise",
                 "starts_on": date(2026, 6, 1),
                 "ends_on": date(2026, 6, 3),
             }
             for t in TENANTS.values()
         ],
     )
+    await rows(
+        db,
+        competitions_models.judges,
+        [{"contest_id": t["contest"], "judge_id": "judge-1", "aspect_ids": []} for t in TENANTS.values()],
+    )
     known = [(t["worker"], t["enterprise"]) for t in TENANTS.values()]
-    known += [(f"w-{n}", "weichai") for n in range(200)]  # entrants to mark
+    known += [(f"w-{n}", "weichai") for n in range(200)]  # entrants
     await rows(
         db,
         competitions_models.known_workers,
-        [{"worker_id": w, "enterprise_id": e} for w, e in known],
+        [{"worker_id": w, "enterprise_id": e, "trade": "welding"} for w, e in known],
     )
