@@ -27,10 +27,8 @@ from contracts.events import (
     ProgrammeOpened,
     RewardGranted,
     RewardRevoked,
-    SkillServiceDelivered,
     TierPromoted,
     TitleConferred,
-    TrainingCompleted,
     WorkerNominated,
     WorkerRegistered,
 )
@@ -38,6 +36,8 @@ from contracts.events.base import Event
 from contracts.events.legacy import (
     CompetitionScoredV1,
     PointsAwardedV1,
+    SkillServiceDeliveredV1,
+    TrainingCompletedV1,
     WorkerRegisteredV1,
     WorkerRegisteredV2,
 )
@@ -281,7 +281,7 @@ SAMPLES: tuple[Sample, ...] = (
         stream_version=75,
     ),
     Sample(
-        TrainingCompleted(
+        TrainingCompletedV1(
             enrolment_id="enr-88311",
             worker_id=WORKER,
             course_id="course-plc-advanced",
@@ -319,7 +319,7 @@ SAMPLES: tuple[Sample, ...] = (
         stream_version=2,
     ),
     Sample(
-        SkillServiceDelivered(
+        SkillServiceDeliveredV1(
             visit_id="visit-2025-0186",
             worker_id=WORKER,
             host_enterprise_id="ent-weichai-power",
@@ -622,6 +622,11 @@ SAMPLES: tuple[Sample, ...] = (
         stream_version=4,
     ),
 )
+
+
+from contracts.training_samples import TRAINING_SAMPLES  # noqa: E402  (built on Sample above)
+
+SAMPLES += TRAINING_SAMPLES
 
 
 def sample_envelope(sample: Sample) -> Envelope:
