@@ -13,7 +13,7 @@ from chassis.auth_http import Guard, requires
 from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read, read_or_404
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
-from services.training import handlers, imports
+from services.training import command_api, handlers, imports, read_api
 from services.training.commands import AwardCertificate, RecordCompletion
 from services.training.queries import CompletionAnswer, KnownWorkerAnswer, LearningRecord, TrainingQueries
 from services.training.xapi import statement
@@ -23,6 +23,8 @@ CITY, HR, SERVICE = Role.CITY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 RECORDERS = requires(CITY, HR, SERVICE)
 READERS = requires(CITY, HR, SERVICE, hide=True)
 router.include_router(imports.router)
+router.include_router(command_api.router)
+router.include_router(read_api.router)
 
 
 async def _check_worker(

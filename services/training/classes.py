@@ -8,6 +8,7 @@ from datetime import date
 from typing import Self
 
 from chassis.aggregate import Aggregate
+from chassis.auth import Tenant
 from chassis.errors import DomainRuleViolated
 from contracts.events.base import Event
 from contracts.events.training import (
@@ -35,6 +36,7 @@ class School(Aggregate):
         super().__init__(aggregate_id, tenant)
         self.name = ""
         self.majors: tuple[str, ...] = ()
+        self.scope = Tenant()
 
     @classmethod
     def register(
@@ -69,6 +71,8 @@ class School(Aggregate):
     def apply(self, event: Event) -> None:
         if isinstance(event, SchoolRegistered):
             self.name, self.majors = event.name, tuple(event.majors)
+            # Who acts for it: its enterprise's HR (a school), the unions above its region.
+            self.scope = Tenant(enterprise_id=event.enterprise_id, region_id=event.region_id)
 
 
 class Issuer(Aggregate):

@@ -25,6 +25,9 @@ class KnownWorker:
     enterprise_id: str
     skill_level: str
     erased: bool = False  # forgotten: no person to show (names stay sealed in the registry)
+    level_since: date | None = None
+    tier: str = "none"
+    city_titles: int = 0
 
 
 KNOWN_WORKERS = KeyedRows(
@@ -53,6 +56,8 @@ class CompletionAnswer(BaseModel):
     hours: float
     completed_on: date
     provider: str
+    class_id: str | None = None
+    score: float | None = None
     xapi: dict[str, Any]
 
 
