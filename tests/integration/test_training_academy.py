@@ -489,3 +489,141 @@ async def test_rosters_follow_the_class_events(db: AsyncEngine, client: httpx.As
         "completed",
         77.5,
     )
+
+
+async def project_everything(db: AsyncEngine) -> None:
+    """Every stored training event through the inbox, as the learning-records consumer takes it."""
+    consumer = inbox_consumer(
+        db, "training.learning-records", {TrainingCompleted: on_training_completed, **HANDLERS}
+    )
+    async with db.connect() as connection:
+        streams = (
+            await connection.execute(select(events.c.stream_type, events.c.stream_id).distinct())
+        ).all()
+    envelopes = [e for row in streams for e in await stored_envelopes(db, row.stream_type, row.stream_id)]
+    await consumer.process([record_of(envelope, offset=n) for n, envelope in enumerate(envelopes)])
+
+
+async def test_the_exports_and_reports(db: AsyncEngine, client: httpx.AsyncClient) -> None:
+    await a_class(client, capacity=4)
+    for worker in ("w-senior", "w-senior2"):
+        await accepted(client, "/enrolments", enrolment(worker))
+    await accepted(
+        client,
+        "/attendances",
+        {"class_id": "class-1", "enrolment_id": "enr-w-senior-0", "session_no": 1, "attended_on": DAY},
+    )
+    for worker, result, score in (("w-senior", "pass", 90), ("w-senior2", "fail", 30)):
+        await accepted(
+            client,
+            "/assessments",
+            {
+                "class_id": "class-1",
+                "enrolment_id": f"enr-{worker}-0",
+                "result": result,
+                "score": score,
+                "assessed_on": DAY,
+            },
+        )
+    await accepted(
+        client, "/certificates", {**CERTIFICATE, "issuer_id": "bureau", "issuer_kind": "hr_bureau"}
+    )
+    await accepted(
+        client,
+        "/certificate-revocations",
+        {"certificate_id": "cert-1", "revoked_on": DAY, "reason": "forged", "revoked_by": "bureau"},
+    )
+    await accepted(
+        client,
+        "/mentorships",
+        {"mentorship_id": "m-1", "master_id": "w-senior", "apprentice_id": "w-senior3", "proposed_on": DAY},
+    )
+    await accepted(client, "/mentorships/start", {"mentorship_id": "m-1", "on": DAY})
+    await accepted(
+        client, "/mentorships/advances", {"mentorship_id": "m-1", "on": DAY, "skill_level": "technician"}
+    )
+    for n, kind in enumerate(("invention_patent", "invention_patent", "operating_method")):
+        await accepted(
+            client,
+            "/achievements",
+            {
+                "achievement_id": f"a-{n}",
+                "worker_id": "w-senior",
+                "region_id": "370700",
+                "kind": kind,
+                "title": "t",
+                "year": 2026,
+                "recorded_on": DAY,
+                "economic_benefit": "1000.50",
+            },
+        )
+    for n in range(2):
+        await accepted(
+            client,
+            "/visits",
+            {
+                "visit_id": f"v-{n}",
+                "worker_id": "w-senior",
+                "team_ids": ["w-senior2"],
+                "host_enterprise_id": ENTERPRISE,
+                "services": ["training", "exchange"],
+                "delivered_on": DAY,
+                "workers_reached": 30,
+                "problems_solved": 2,
+            },
+        )
+    await project_everything(db)
+
+    from tests.contract.test_training_interchange import (
+        OPEN_BADGE_CREDENTIAL,
+        XAPI_STATEMENT_RESULT,
+        problems,
+    )
+
+    mine = (await client.get("/workers/w-senior/xapi")).json()
+    assert problems(XAPI_STATEMENT_RESULT, mine) == []
+    assert sorted(s["verb"]["display"]["en-US"] for s in mine["statements"]) == ["attended", "passed"]
+    everything = await client.get("/xapi/statements")
+    assert everything.status_code == 200
+    assert problems(XAPI_STATEMENT_RESULT, everything.json()) == []
+    assert len(everything.json()["statements"]) == 3  # passed, failed, attended
+
+    credential = (await client.get("/certificates/cert-1/credential")).json()
+    assert problems(OPEN_BADGE_CREDENTIAL, credential) == []
+    status = (
+        await client.get(credential["credentialStatus"]["id"].removeprefix("https://craftsman.example.org"))
+    ).json()
+    assert [revoked["id"] for revoked in status["revokedCredentials"]] == [credential["id"]]
+
+    roster = (await client.get("/classes/class-1/roster")).json()
+    assert [(e["worker_id"], e["status"], e["sessions_attended"]) for e in roster["entries"]] == [
+        ("w-senior", "completed", 1),
+        ("w-senior2", "failed", 0),
+    ]
+    assert (await client.get("/fill-rates")).json() == [
+        {
+            "school_id": "academy",
+            "major": "mechatronics",
+            "classes": 1,
+            "places": 4,
+            "enrolled": 2,
+            "fill_rate": 0.5,
+        }
+    ]
+    apprentices = (await client.get("/masters/w-senior/apprentices")).json()
+    (pair,) = apprentices["apprentices"]
+    assert (pair["apprentice_id"], pair["state"], pair["outcomes"][0]["skill_level"]) == (
+        "w-senior3",
+        "active",
+        "technician",
+    )
+    counters = (await client.get("/innovation-counters", params={"year": 2026, "region_id": "370700"})).json()
+    assert [(c["kind"], c["count"], str(c["economic_benefit"])) for c in counters] == [
+        ("invention_patent", 2, "2001.00"),
+        ("operating_method", 1, "1000.50"),
+    ]
+    assert (await client.get("/visit-statistics")).json() == {
+        "visits": 2,
+        "problems_solved": 4,
+        "workers_reached": 60,
+    }
