@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from bench import append_figures, e2e, kafka_figures, machine, store_figures, workload
+from bench import append_figures, e2e, kafka_figures, machine, store_figures, training_figures, workload
 from bench.report import Measurement, build_results, figures_table, headline_table, write_results
 from bench.resources import Resources
 from chassis.logging import configure_logging
@@ -37,6 +37,7 @@ FIGURES = (
     "store",
     "append",
     "e2e",
+    "training",  # with its baselines in the same figure: bulk append, plain JSON
 )
 # a figure never goes without its baseline
 IMPLIES = {
@@ -212,6 +213,17 @@ async def _all(
                 warmup_seconds=warmup,
                 log_dir=log_dir,
                 split_roles=split,
+            ),
+        )
+    if "training" in chosen:
+        classes, statements = (
+            max(2, min(20, settings["events"] // 10_000)),
+            int(100_000 * scaled(None, 1, 0.02, settings["events"])),
+        )
+        await step(
+            "training batches, xAPI export",
+            lambda: training_figures.batch_figures(
+                res, classes=classes, statements=statements, log_dir=log_dir
             ),
         )
     if "e2e" in chosen:
