@@ -29,6 +29,7 @@ from services.training.reports import (
 from services.training.xapi import statement
 
 router = APIRouter(tags=["training reads"])
+STATEMENTS_PER_CHUNK = 500
 CITY, COUNTY, HR, SERVICE = Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 OWN_RECORDS = requires(CITY, HR, SERVICE, hide=True)  # the record's enterprise, or citywide
 UNIONS_AND_SERVICES = requires(CITY, COUNTY, SERVICE)  # a county union: its region's figures
@@ -60,13 +61,19 @@ async def all_statements(runtime: RuntimeDep, guard: Annotated[Guard, CITYWIDE])
     guard.check(Tenant())
 
     async def body() -> AsyncIterator[bytes]:
+        # Statements go out in chunks of a few hundred: one write per statement costs more
+        # than the statement.
+        chunk: list[str] = []
+        separator = ""
         yield b'{"statements":['
-        first = True
         async with runtime.readers() as session:
             async for entry in Reports(session).stream_learning_entries():
-                yield (b"" if first else b",") + json.dumps(statement(entry), ensure_ascii=False).encode()
-                first = False
-        yield b'],"more":""}'
+                chunk.append(separator + json.dumps(statement(entry), ensure_ascii=False))
+                separator = ","
+                if len(chunk) >= STATEMENTS_PER_CHUNK:
+                    yield "".join(chunk).encode()
+                    chunk.clear()
+        yield ("".join(chunk) + '],"more":""}').encode()
 
     return StreamingResponse(body(), media_type="application/json")
 
