@@ -189,6 +189,6 @@ class RecordVisit(Command):
     host_enterprise_id: Identifier
     services: list[SkillService] = Field(min_length=1, max_length=4)
     delivered_on: date
-    workers_reached: Count
-    problems_solved: Count
+    workers_reached: Count = Field(le=1_000_000)  # bounded so the statistics' integers hold them
+    problems_solved: Count = Field(le=1_000_000)
     summary: Text | None = None

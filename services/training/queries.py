@@ -61,10 +61,32 @@ class CompletionAnswer(BaseModel):
     xapi: dict[str, Any]
 
 
+class FailureAnswer(BaseModel):
+    enrolment_id: str
+    course_id: str
+    class_id: str
+    assessed_on: date
+    score: float
+
+
+class CertificateAnswer(BaseModel):
+    certificate_id: str
+    occupation: str
+    skill_level: str
+    issuer_id: str
+    issued_on: date
+    revoked_on: date | None = None
+
+
 class LearningRecord(BaseModel):
+    """A worker's learning record: courses completed (with their xAPI statement), assessments
+    failed, certificates held or revoked."""
+
     worker_id: str
     total_hours: float
     completions: list[CompletionAnswer]
+    failures: list[FailureAnswer] = []
+    certificates: list[CertificateAnswer] = []
 
 
 class TrainingQueries:

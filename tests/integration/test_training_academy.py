@@ -595,6 +595,11 @@ async def test_the_exports_and_reports(db: AsyncEngine, client: httpx.AsyncClien
     ).json()
     assert [revoked["id"] for revoked in status["revokedCredentials"]] == [credential["id"]]
 
+    record = (await client.get("/workers/w-senior2/learning-record")).json()
+    assert [(f["enrolment_id"], f["score"]) for f in record["failures"]] == [("enr-w-senior2-0", 30)]
+    held = (await client.get("/workers/w-senior/learning-record")).json()["certificates"]
+    assert [(c["certificate_id"], c["revoked_on"]) for c in held] == [("cert-1", DAY)]
+
     roster = (await client.get("/classes/class-1/roster")).json()
     assert [(e["worker_id"], e["status"], e["sessions_attended"]) for e in roster["entries"]] == [
         ("w-senior", "completed", 1),
