@@ -57,46 +57,60 @@ async def propose_mentorship(
         return await uow.commit(command_id=command_id)
 
 
-MentorshipAct = Callable[[Mentorship, MentorshipStep], None]
+async def _pairing_step(
+    uow: UnitOfWork,
+    command: MentorshipStep,
+    command_id: UUID | None,
+    check: ScopeCheck,
+    act: Callable[[Mentorship], None],
+) -> list[Envelope]:
+    """Load the pairing, check the caller's scope, take one step."""
+    async with uow:
+        pairing = await uow.require(
+            Mentorship, command.mentorship_id, f"mentorship {command.mentorship_id} was never proposed"
+        )
+        check(Tenant(enterprise_id=pairing.tenant))
+        act(pairing)
+        return await uow.commit(command_id=command_id)
 
 
-def mentorship_step(act: MentorshipAct) -> Callable[..., object]:
-    """A handler that loads the pairing, checks the caller's scope, and takes one step."""
-
-    async def handle(
-        uow: UnitOfWork, command: MentorshipStep, command_id: UUID | None = None, *, check: ScopeCheck
-    ) -> list[Envelope]:
-        async with uow:
-            pairing = await uow.require(
-                Mentorship, command.mentorship_id, f"mentorship {command.mentorship_id} was never proposed"
-            )
-            check(Tenant(enterprise_id=pairing.tenant))
-            act(pairing, command)
-            return await uow.commit(command_id=command_id)
-
-    return handle
+async def start_mentorship(
+    uow: UnitOfWork, command: MentorshipStep, command_id: UUID | None = None, *, check: ScopeCheck
+) -> list[Envelope]:
+    return await _pairing_step(uow, command, command_id, check, lambda pairing: pairing.start(command.on))
 
 
-def _assess(pairing: Mentorship, command: MentorshipStep) -> None:
-    assert isinstance(command, AssessMentorship)
-    pairing.assess(command.on, passed=command.passed, comment=command.comment)
+async def assess_mentorship(
+    uow: UnitOfWork, command: AssessMentorship, command_id: UUID | None = None, *, check: ScopeCheck
+) -> list[Envelope]:
+    def assess(pairing: Mentorship) -> None:
+        pairing.assess(command.on, passed=command.passed, comment=command.comment)
+
+    return await _pairing_step(uow, command, command_id, check, assess)
 
 
-def _advance(pairing: Mentorship, command: MentorshipStep) -> None:
-    assert isinstance(command, RecordApprenticeAdvance)
-    pairing.advance(command.on, skill_level=command.skill_level, honour=command.honour)
+async def record_advance(
+    uow: UnitOfWork, command: RecordApprenticeAdvance, command_id: UUID | None = None, *, check: ScopeCheck
+) -> list[Envelope]:
+    def advance(pairing: Mentorship) -> None:
+        pairing.advance(command.on, skill_level=command.skill_level, honour=command.honour)
+
+    return await _pairing_step(uow, command, command_id, check, advance)
 
 
-def _terminate(pairing: Mentorship, command: MentorshipStep) -> None:
-    assert isinstance(command, TerminateMentorship)
-    pairing.terminate(command.on, reason=command.reason)
+async def complete_mentorship(
+    uow: UnitOfWork, command: MentorshipStep, command_id: UUID | None = None, *, check: ScopeCheck
+) -> list[Envelope]:
+    return await _pairing_step(uow, command, command_id, check, lambda pairing: pairing.complete(command.on))
 
 
-start_mentorship = mentorship_step(lambda pairing, command: pairing.start(command.on))
-assess_mentorship = mentorship_step(_assess)
-record_advance = mentorship_step(_advance)
-complete_mentorship = mentorship_step(lambda pairing, command: pairing.complete(command.on))
-terminate_mentorship = mentorship_step(_terminate)
+async def terminate_mentorship(
+    uow: UnitOfWork, command: TerminateMentorship, command_id: UUID | None = None, *, check: ScopeCheck
+) -> list[Envelope]:
+    def terminate(pairing: Mentorship) -> None:
+        pairing.terminate(command.on, reason=command.reason)
+
+    return await _pairing_step(uow, command, command_id, check, terminate)
 
 
 async def apply_for_studio(
