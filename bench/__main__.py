@@ -27,6 +27,7 @@ from bench import (
     machine,
     registry_figures,
     store_figures,
+    training_figures,
     workload,
 )
 from bench.report import Measurement, build_results, figures_table, headline_table, write_results
@@ -48,6 +49,7 @@ FIGURES = (
     "e2e",
     "registry",  # measures its baselines itself
     "contest",
+    "training",  # with its baselines in the same figure: bulk append, plain JSON
 )
 # a figure never goes without its baseline
 IMPLIES = {
@@ -229,6 +231,17 @@ async def _all(
     if "registry" in chosen:
         scale = min(1.0, settings["events"] / FULL_EVENTS)
         await step("registry", lambda: registry_figures.registry_figures(res, scale))
+    if "training" in chosen:
+        classes, statements = (
+            max(2, min(20, settings["events"] // 10_000)),
+            int(100_000 * scaled(None, 1, 0.02, settings["events"])),
+        )
+        await step(
+            "training batches, xAPI export",
+            lambda: training_figures.batch_figures(
+                res, classes=classes, statements=statements, log_dir=log_dir
+            ),
+        )
     if "e2e" in chosen:
         rate_per_s: float = settings["e2e_rate"]
         e2e_seconds: float = settings["e2e_seconds"]

@@ -84,6 +84,10 @@ async def play(run: str, bootstrap: str) -> bool:
             )
             for worker in WORKERS:
                 await city.complete_training(worker)
+            for enterprise_id in sorted(
+                {worker.enterprise_id for worker in WORKERS if worker.skill_level == "junior"}
+            ):
+                await city.qualify_issuer(enterprise_id)  # a certificate needs a qualified issuer
             for worker in WORKERS:
                 if worker.skill_level == "junior":  # the academy's assessment lifts them to 中级工
                     await city.certify(worker, "intermediate", issuer_id=worker.enterprise_id)

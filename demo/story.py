@@ -130,6 +130,16 @@ class City:
         }
         await self.command("training", "/completions", body, f"record course completed by {worker.full_name}")
 
+    async def qualify_issuer(self, enterprise_id: str) -> None:
+        body = {
+            "issuer_id": self.id(enterprise_id),
+            "issuer_kind": "enterprise",
+            "qualified_on": "2026-01-01",
+        }
+        await self.command(
+            "training", "/issuers", body, f"qualify {enterprise_id} to self-evaluate skill levels"
+        )
+
     async def certify(self, worker: DemoWorker, skill_level: str, issuer_id: str) -> None:
         body = {
             "certificate_id": self.id(f"cert-{worker.worker_id}-{skill_level}"),

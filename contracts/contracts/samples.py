@@ -27,10 +27,8 @@ from contracts.events import (
     ProgrammeOpened,
     RewardGranted,
     RewardRevoked,
-    SkillServiceDelivered,
     TierPromoted,
     TitleConferred,
-    TrainingCompleted,
     WorkerNominated,
     WorkerRegistered,
 )
@@ -62,6 +60,8 @@ from contracts.events.legacy import (
     ContestOpenedV1,
     MarkRecordedV1,
     PointsAwardedV1,
+    SkillServiceDeliveredV1,
+    TrainingCompletedV1,
     WorkerRegisteredV1,
     WorkerRegisteredV2,
 )
@@ -516,7 +516,7 @@ SAMPLES: tuple[Sample, ...] = (
         caused_by="ContestConcluded.v1",
     ),
     Sample(
-        TrainingCompleted(
+        TrainingCompletedV1(
             enrolment_id="enr-88311",
             worker_id=WORKER,
             course_id="course-plc-advanced",
@@ -554,7 +554,7 @@ SAMPLES: tuple[Sample, ...] = (
         stream_version=2,
     ),
     Sample(
-        SkillServiceDelivered(
+        SkillServiceDeliveredV1(
             visit_id="visit-2025-0186",
             worker_id=WORKER,
             host_enterprise_id="ent-weichai-power",
@@ -857,6 +857,11 @@ SAMPLES: tuple[Sample, ...] = (
         stream_version=4,
     ),
 )
+
+
+from contracts.training_samples import TRAINING_SAMPLES  # noqa: E402  (built on Sample above)
+
+SAMPLES += TRAINING_SAMPLES
 
 
 def sample_envelope(sample: Sample) -> Envelope:

@@ -69,3 +69,18 @@ def mark_recorded_v1_to_v2(payload: Payload) -> Payload:
         "judge_id": payload.get("judged_by") or "panel",
         "score": payload["raw_score"],
     }
+
+
+@upcaster("TrainingCompleted", from_version=1)
+def training_completed_v1_to_v2(payload: Payload) -> Payload:
+    """v2 added the class and the assessment's score; a v1 completion was reported without
+    either (it passed: a failure was never a TrainingCompleted)."""
+    return {**payload, "class_id": None, "score": None}
+
+
+@upcaster("SkillServiceDelivered", from_version=1)
+def skill_service_delivered_v1_to_v2(payload: Payload) -> Payload:
+    """v2: a visit delivers a list of services and is made by a team; a v1 visit delivered
+    its one service, and its craftsman came alone."""
+    lifted = {field: value for field, value in payload.items() if field != "service"}
+    return {**lifted, "services": [payload["service"]], "team_ids": []}

@@ -13,9 +13,17 @@ from chassis.auth_http import Guard, requires
 from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read, read_or_404
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
-from services.training import handlers, imports
+from services.training import command_api, handlers, imports, read_api
 from services.training.commands import AwardCertificate, RecordCompletion
-from services.training.queries import CompletionAnswer, KnownWorkerAnswer, LearningRecord, TrainingQueries
+from services.training.queries import (
+    CertificateAnswer,
+    CompletionAnswer,
+    FailureAnswer,
+    KnownWorkerAnswer,
+    LearningRecord,
+    TrainingQueries,
+)
+from services.training.reports import Reports
 from services.training.xapi import statement
 
 router = APIRouter(tags=["training"])
@@ -23,6 +31,8 @@ CITY, HR, SERVICE = Role.CITY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 RECORDERS = requires(CITY, HR, SERVICE)
 READERS = requires(CITY, HR, SERVICE, hide=True)
 router.include_router(imports.router)
+router.include_router(command_api.router)
+router.include_router(read_api.router)
 
 
 async def _check_worker(
@@ -68,10 +78,14 @@ async def learning_record(
     await _check_worker(runtime, guard, worker_id, missing)
     await read_or_404(runtime, lambda session: TrainingQueries(session).known_worker(worker_id), missing)
     completions = await read(runtime, lambda session: TrainingQueries(session).completions(worker_id))
+    failures = await read(runtime, lambda session: Reports(session).failures(worker_id))
+    certificates = await read(runtime, lambda session: Reports(session).certificates_of(worker_id))
     return LearningRecord(
         worker_id=worker_id,
         total_hours=sum(completion.hours for completion in completions),
         completions=[
             CompletionAnswer(**asdict(completion), xapi=statement(completion)) for completion in completions
         ],
+        failures=[FailureAnswer.model_validate(failure, from_attributes=True) for failure in failures],
+        certificates=[CertificateAnswer.model_validate(held, from_attributes=True) for held in certificates],
     )

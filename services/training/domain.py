@@ -1,4 +1,5 @@
-"""The training service's domain: enrolments that complete, certificates awarded. Pure: no I/O."""
+"""The training service's domain: completions reported by a provider, certificates awarded and
+revoked. Pure: no I/O. Classes are in `classes`, mentoring in `mentoring`, studios in `studios`."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Self
 from chassis.aggregate import Aggregate
 from chassis.errors import DomainRuleViolated
 from contracts.events.base import Event
-from contracts.events.training import CertificateAwarded, TrainingCompleted
+from contracts.events.training import CertificateAwarded, CertificateRevoked, TrainingCompleted
 from contracts.vocabulary import CertificateIssuerKind, SkillLevel
+from services.training.rules import CERTIFICATE_REVOKED, refuse
 
 
 class Enrolment(Aggregate):
@@ -66,6 +68,7 @@ class Certificate(Aggregate):
         super().__init__(aggregate_id, tenant)
         self.worker_id = ""
         self.skill_level: SkillLevel | None = None
+        self.revoked_on: date | None = None
 
     @classmethod
     def award(
@@ -94,7 +97,24 @@ class Certificate(Aggregate):
         )
         return certificate
 
+    def revoke(self, *, revoked_on: date, reason: str, revoked_by: str) -> None:
+        if self.revoked_on is not None:
+            raise refuse(
+                CERTIFICATE_REVOKED, f"certificate {self.id} was revoked on {self.revoked_on} already"
+            )
+        self.record(
+            CertificateRevoked(
+                certificate_id=self.id,
+                worker_id=self.worker_id,
+                revoked_on=revoked_on,
+                reason=reason,
+                revoked_by=revoked_by,
+            )
+        )
+
     def apply(self, event: Event) -> None:
         if isinstance(event, CertificateAwarded):
             self.worker_id = event.worker_id
             self.skill_level = event.skill_level
+        elif isinstance(event, CertificateRevoked):
+            self.revoked_on = event.revoked_on

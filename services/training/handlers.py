@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from chassis.auth import Tenant
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
-from services.training.commands import AwardCertificate, RecordCompletion
+from contracts.vocabulary import SkillLevel
+from services.training.class_handlers import ScopeCheck
+from services.training.classes import Issuer
+from services.training.commands import AwardCertificate, RecordCompletion, RevokeCertificate
 from services.training.domain import Certificate, Enrolment
 from services.training.queries import require_known_worker
+from services.training.rules import DEFAULT_RULES, TrainingRules, check_certificate
 
 
 async def record_completion(
@@ -32,10 +37,26 @@ async def record_completion(
 
 
 async def award_certificate(
-    uow: UnitOfWork, command: AwardCertificate, command_id: UUID | None = None
+    uow: UnitOfWork,
+    command: AwardCertificate,
+    command_id: UUID | None = None,
+    rules: TrainingRules = DEFAULT_RULES,
 ) -> list[Envelope]:
+    """A qualified issuer certifies a worker who held the level below long enough."""
     async with uow:
         worker = await require_known_worker(uow.active, command.worker_id)
+        check_certificate(
+            worker_id=worker.worker_id,
+            occupation=command.occupation,
+            level=command.skill_level,
+            issued_on=command.issued_on,
+            worker_level=SkillLevel(worker.skill_level),
+            level_since=worker.level_since,
+            issuer_id=command.issuer_id,
+            issuer_kind=command.issuer_kind,
+            issuer_qualified=await uow.get(Issuer, command.issuer_id) is not None,
+            rules=rules,
+        )
         await uow.ensure_new(
             Certificate, command.certificate_id, f"certificate {command.certificate_id} is awarded already"
         )
@@ -50,5 +71,19 @@ async def award_certificate(
                 issuer_kind=command.issuer_kind,
                 issued_on=command.issued_on,
             )
+        )
+        return await uow.commit(command_id=command_id)
+
+
+async def revoke_certificate(
+    uow: UnitOfWork, command: RevokeCertificate, command_id: UUID | None = None, *, check: ScopeCheck
+) -> list[Envelope]:
+    async with uow:
+        certificate = await uow.require(
+            Certificate, command.certificate_id, f"certificate {command.certificate_id} was never awarded"
+        )
+        check(Tenant(enterprise_id=certificate.tenant))
+        certificate.revoke(
+            revoked_on=command.revoked_on, reason=command.reason, revoked_by=command.revoked_by
         )
         return await uow.commit(command_id=command_id)

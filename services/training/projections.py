@@ -5,16 +5,31 @@ Each handler runs inside the inbox consumer's transaction; none of them commits.
 
 from __future__ import annotations
 
+from sqlalchemy import case, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.inbox import Handler
 from chassis.keyed_rows import update_from, upsert_from
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates
 from contracts.envelope import Envelope
-from contracts.events.registry import WorkerForgotten, WorkerRegistered
+from contracts.events.registry import (
+    SkillLevelCertified,
+    TierExpired,
+    TierPromoted,
+    TierRevoked,
+    TitleConferred,
+    TitleExpired,
+    TitleRevoked,
+    WorkerForgotten,
+    WorkerRegistered,
+)
 from contracts.events.training import TrainingCompleted
 from contracts.topics import REGISTRY_EVENTS, TRAINING_EVENTS
-from services.training.read_models import known_workers, learning_records
+from contracts.vocabulary import TierRank
+from services.training.activity_projections import HANDLERS as ACTIVITY_HANDLERS
+from services.training.read_models import known_workers, learning_records, rosters
+from services.training.rules import CITY_TITLES
 
 
 def worker_facts(event: WorkerRegistered) -> dict[str, str]:
@@ -35,6 +50,47 @@ def erased(event: WorkerForgotten) -> dict[str, object]:
 on_worker_forgotten = update_from(known_workers, erased)
 
 
+def level_facts(event: SkillLevelCertified) -> dict[str, object]:
+    return {
+        "worker_id": event.worker_id,
+        "skill_level": event.skill_level.value,
+        "level_since": event.certified_on,
+    }
+
+
+def tier_facts(event: TierPromoted) -> dict[str, object]:
+    return {"worker_id": event.worker_id, "tier": event.to_rank.value}
+
+
+def tier_ended(event: TierExpired | TierRevoked) -> dict[str, object]:
+    # A lapsed or withdrawn tier leaves the worker in none, as in the registry.
+    return {"worker_id": event.worker_id, "tier": TierRank.NONE.value}
+
+
+on_level_certified = update_from(known_workers, level_facts)
+on_tier_promoted = update_from(known_workers, tier_facts)
+on_tier_ended = update_from(known_workers, tier_ended)
+
+
+def counting_city_titles(step: int) -> Handler:
+    """+1 when a city-level title (or higher) is conferred, -1 when one is revoked or expires;
+    the inbox applies each event once, and a worker's events arrive in order (one partition)."""
+
+    async def count(
+        session: AsyncSession, envelope: Envelope, event: TitleConferred | TitleRevoked | TitleExpired
+    ) -> None:
+        if event.level not in CITY_TITLES:
+            return
+        titles = known_workers.c.city_titles
+        await session.execute(
+            update(known_workers)
+            .where(known_workers.c.worker_id == event.worker_id)
+            .values(city_titles=case((titles + step < 0, 0), else_=titles + step))
+        )
+
+    return count
+
+
 async def on_training_completed(session: AsyncSession, envelope: Envelope, event: TrainingCompleted) -> None:
     await session.execute(
         insert_ignoring_duplicates(session, learning_records).values(
@@ -46,8 +102,16 @@ async def on_training_completed(session: AsyncSession, envelope: Envelope, event
             hours=event.hours,
             completed_on=event.completed_on,
             provider=event.provider,
+            class_id=event.class_id,
+            score=event.score,
         )
     )
+    if event.class_id is not None:
+        await session.execute(
+            update(rosters)
+            .where(rosters.c.enrolment_id == event.enrolment_id)
+            .values(status="completed", score=event.score)
+        )
 
 
 def subscriptions(_: Runtime) -> list[Subscription]:
@@ -55,11 +119,21 @@ def subscriptions(_: Runtime) -> list[Subscription]:
         Subscription(
             name="workers",
             topics=(REGISTRY_EVENTS,),
-            handlers={WorkerRegistered: on_worker_registered, WorkerForgotten: on_worker_forgotten},
+            handlers={
+                WorkerRegistered: on_worker_registered,
+                WorkerForgotten: on_worker_forgotten,
+                SkillLevelCertified: on_level_certified,
+                TierPromoted: on_tier_promoted,
+                TierExpired: on_tier_ended,
+                TierRevoked: on_tier_ended,
+                TitleConferred: counting_city_titles(+1),
+                TitleRevoked: counting_city_titles(-1),
+                TitleExpired: counting_city_titles(-1),
+            },
         ),
         Subscription(
             name="learning-records",
             topics=(TRAINING_EVENTS,),
-            handlers={TrainingCompleted: on_training_completed},
+            handlers={TrainingCompleted: on_training_completed, **ACTIVITY_HANDLERS},
         ),
     ]

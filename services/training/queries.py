@@ -25,6 +25,9 @@ class KnownWorker:
     enterprise_id: str
     skill_level: str
     erased: bool = False  # forgotten: no person to show (names stay sealed in the registry)
+    level_since: date | None = None
+    tier: str = "none"
+    city_titles: int = 0
 
 
 KNOWN_WORKERS = KeyedRows(
@@ -53,13 +56,37 @@ class CompletionAnswer(BaseModel):
     hours: float
     completed_on: date
     provider: str
+    class_id: str | None = None
+    score: float | None = None
     xapi: dict[str, Any]
 
 
+class FailureAnswer(BaseModel):
+    enrolment_id: str
+    course_id: str
+    class_id: str
+    assessed_on: date
+    score: float
+
+
+class CertificateAnswer(BaseModel):
+    certificate_id: str
+    occupation: str
+    skill_level: str
+    issuer_id: str
+    issued_on: date
+    revoked_on: date | None = None
+
+
 class LearningRecord(BaseModel):
+    """A worker's learning record: courses completed (with their xAPI statement), assessments
+    failed, certificates held or revoked."""
+
     worker_id: str
     total_hours: float
     completions: list[CompletionAnswer]
+    failures: list[FailureAnswer] = []
+    certificates: list[CertificateAnswer] = []
 
 
 class TrainingQueries:

@@ -43,6 +43,7 @@ async def test_a_workers_story_survives_a_rewards_crash_and_a_redelivery(
     rewards.stop(kill=True)  # SIGKILL: no graceful anything
 
     await city.complete_training(WORKER)
+    await city.qualify_issuer(WORKER.enterprise_id)
     await city.certify(WORKER, "intermediate", issuer_id=WORKER.enterprise_id)
     contest_id = await city.open_contest(CONTEST)
     await city.record_mark(contest_id, WORKER)

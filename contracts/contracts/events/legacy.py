@@ -14,8 +14,18 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from contracts.events.base import Event
-from contracts.primitives import Identifier, Name, Points, RawScore, Slug, StandardisedScore
-from contracts.vocabulary import ContestLevel, Medal, SkillLevel
+from contracts.primitives import (
+    Count,
+    Hours,
+    Identifier,
+    Name,
+    Points,
+    RawScore,
+    Slug,
+    StandardisedScore,
+    Text,
+)
+from contracts.vocabulary import ContestLevel, Medal, SkillLevel, SkillService
 
 
 class WorkerRegisteredV1(Event, event_type="WorkerRegistered", schema_version=1):
@@ -96,6 +106,31 @@ class PointsAwardedV1(Event, event_type="PointsAwarded", schema_version=1):
     source_event_id: UUID
 
 
+class TrainingCompletedV1(Event, event_type="TrainingCompleted", schema_version=1):
+    model_config = ConfigDict(title="TrainingCompletedV1")
+
+    enrolment_id: Identifier
+    worker_id: Identifier
+    course_id: Identifier
+    course_title: Name
+    hours: Hours
+    completed_on: date
+    provider: Name
+
+
+class SkillServiceDeliveredV1(Event, event_type="SkillServiceDelivered", schema_version=1):
+    model_config = ConfigDict(title="SkillServiceDeliveredV1")
+
+    visit_id: Identifier
+    worker_id: Identifier
+    host_enterprise_id: Identifier
+    service: SkillService
+    delivered_on: date
+    workers_reached: Count
+    problems_solved: Count
+    summary: Text | None = None
+
+
 LEGACY_EVENTS: tuple[type[Event], ...] = (
     WorkerRegisteredV1,
     WorkerRegisteredV2,
@@ -104,4 +139,6 @@ LEGACY_EVENTS: tuple[type[Event], ...] = (
     ContestOpenedV1,
     MarkRecordedV1,
     PointsAwardedV1,
+    TrainingCompletedV1,
+    SkillServiceDeliveredV1,
 )
