@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -78,6 +78,9 @@ class Subscription:
     topics: tuple[str, ...]
     handlers: Mapping[type[Event], Handler]
     pattern: str | None = None  # a regular expression of topics instead (the run's prefix goes in front)
+    # The read model's tables, when this subscription is a projection whose handlers write only
+    # these: what `craftsman rebuild` builds anew beside the live ones. Empty for a policy.
+    tables: tuple[Table, ...] = ()
 
 
 @dataclass(frozen=True)

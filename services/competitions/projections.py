@@ -98,6 +98,7 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             name="workers",
             topics=(REGISTRY_EVENTS,),
             handlers={WorkerRegistered: on_worker_registered, WorkerForgotten: on_worker_forgotten},
+            tables=(known_workers,),
         ),
         Subscription(
             name="leaderboards",
@@ -108,6 +109,7 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
                 CompetitionScored: on_competition_scored,
                 ContestConcluded: on_contest_concluded,
             },
+            tables=(contests, results),
         ),
         inbound_subscription(runtime),
     ]

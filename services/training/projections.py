@@ -56,10 +56,12 @@ def subscriptions(_: Runtime) -> list[Subscription]:
             name="workers",
             topics=(REGISTRY_EVENTS,),
             handlers={WorkerRegistered: on_worker_registered, WorkerForgotten: on_worker_forgotten},
+            tables=(known_workers,),
         ),
         Subscription(
             name="learning-records",
             topics=(TRAINING_EVENTS,),
             handlers={TrainingCompleted: on_training_completed},
+            tables=(learning_records,),
         ),
     ]
