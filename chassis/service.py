@@ -145,6 +145,11 @@ def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
     return Runtime(settings, engine, session_factory(engine), store, producer, broker, relay)
 
 
+def consumer_group(settings: ServiceSettings, subscription: Subscription) -> str:
+    """The consumer group of a subscription, which is also its inbox's consumer name."""
+    return f"{settings.consumer_group_prefix}{settings.service_name}.{subscription.name}"
+
+
 def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) -> list[str]:
     """Declare the service's FastStream router on its broker: a typed batch subscriber per
     subscription, a dead-letter publisher per topic read, and the publisher of its own
@@ -153,7 +158,7 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
     router = KafkaRouter()
     topics: list[str] = []
     for subscription in subscriptions:
-        group = f"{settings.consumer_group_prefix}{settings.service_name}.{subscription.name}"
+        group = consumer_group(settings, subscription)
         topics_of_run = [settings.topic_prefix + topic for topic in subscription.topics]
         dead_letters = DeadLetterTopics.declare(router, topics_of_run, consumer=group, broker=runtime.broker)
         consumer = InboxConsumer(
