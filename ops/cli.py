@@ -44,7 +44,7 @@ dlq_app = typer.Typer(
 schema_app = typer.Typer(help="Documents for integrators.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(schema_app, name="schema")
-console = Console()
+console = Console(width=max(Console().width, 160))  # topic and group names are long
 
 REFUSED = 2
 

@@ -103,15 +103,19 @@ class DeadLetters:
         return sorted(name for name in names if name.endswith(DLQ_SUFFIX) and name.startswith(prefix))
 
     async def summaries(self, prefix: str = "") -> list[QueueSummary]:
-        summaries = []
-        for topic in await self.topics(prefix):
-            summary = QueueSummary(topic)
-            for letter in await self.pending(topic):
-                summary.pending += 1
-                summary.reasons[letter.reason] += 1
-            summary.total = sum(end - start for start, end in (await self._bounds(topic)).values())
-            summaries.append(summary)
-        return summaries
+        topics = await self.topics(prefix)
+        if not topics:
+            return []
+        bounds = await self._bounds(*topics)
+        cursors = await self._cursors(bounds)
+        summaries = {topic: QueueSummary(topic) for topic in topics}
+        for tp, (start, end) in bounds.items():
+            summaries[tp.topic].total += end - start
+            summaries[tp.topic].pending += end - cursors[tp]
+        for summary in summaries.values():
+            if summary.pending:  # only queues with pending letters are read, for their reasons
+                summary.reasons.update(letter.reason for letter in await self.pending(summary.topic))
+        return list(summaries.values())
 
     async def pending(self, topic: str) -> list[Letter]:
         """The letters after the cursor, in offset order per partition (partitions one after another)."""
@@ -141,7 +145,9 @@ class DeadLetters:
 
     async def cursors(self, topic: str) -> dict[TopicPartition, int]:
         """Per partition, the first letter not yet dealt with."""
-        bounds = await self._bounds(topic)
+        return await self._cursors(await self._bounds(topic))
+
+    async def _cursors(self, bounds: dict[TopicPartition, tuple[int, int]]) -> dict[TopicPartition, int]:
         async with admin_client(self.bus) as admin:
             committed = await admin.list_consumer_group_offsets(self.group, partitions=list(bounds))
         cursors = {}
@@ -210,11 +216,11 @@ class DeadLetters:
             consumer.assign([tp])
             await consumer.commit({tp: OffsetAndMetadata(letter.offset + 1, "")})
 
-    async def _bounds(self, topic: str) -> dict[TopicPartition, tuple[int, int]]:
+    async def _bounds(self, *topics: str) -> dict[TopicPartition, tuple[int, int]]:
         async with admin_client(self.bus) as admin:
-            partitions = await partitions_of(admin, [topic])
+            partitions = await partitions_of(admin, topics)
         if not partitions:
-            raise DeadLetterError(f"no topic {topic}")
+            raise DeadLetterError(f"no topic {', '.join(topics)}")
         async with reader(self.bus) as consumer:
             starts = await consumer.beginning_offsets(partitions)
             ends = await consumer.end_offsets(partitions)
