@@ -15,7 +15,7 @@ class Ran:
     output: str
 
 
-async def craftsman(*args: str, timeout: float = 120.0) -> Ran:
+async def craftsman(*args: str, timeout: float = 120.0, env: dict[str, str] | None = None) -> Ran:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -23,7 +23,7 @@ async def craftsman(*args: str, timeout: float = 120.0) -> Ran:
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
-        env={**os.environ, "COLUMNS": "250"},
+        env={**os.environ, "COLUMNS": "250", **(env or {})},
     )
     output, _ = await asyncio.wait_for(process.communicate(), timeout)
     assert process.returncode is not None

@@ -4,6 +4,7 @@ while the live consumer keeps applying new events."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -12,11 +13,13 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.service import Runtime
+from contracts.topics import REGISTRY_EVENTS
 from ops.bus import Bus
 from ops.read_models import ReadModel, UnknownReadModel, find_read_model, read_model_of
 from ops.rebuild import Rebuild
 from services.training.read_models import known_workers
 from services.training.service import SPEC
+from tests.cli_support import craftsman
 from tests.service_support import count_rows, eventually, live_runtime, migrated, registered
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
@@ -118,6 +121,30 @@ async def test_a_corrupted_live_row_is_found_by_the_check_and_only_a_repair_swit
     assert ("w-7", "ent-0", False, "junior") in still_corrupted  # nothing switched
     assert repaired.switched and len(repaired.differences) == 1
     assert after_repair == expected
+
+
+async def test_the_command_finds_the_read_model_as_the_service_wires_it_and_switches(
+    db: AsyncEngine, kafka_bootstrap: str
+) -> None:
+    prefix = f"test.{uuid.uuid4().hex[:8]}."
+    topic = prefix + REGISTRY_EVENTS  # the topic training's `workers` reads in a run with this prefix
+    async with live_runtime(db, SPEC, kafka_bootstrap, topic) as runtime:
+        await register(runtime, topic, range(30))
+        await has_rows(db, 30)
+        env = {
+            "CRAFTSMAN_TOPIC_PREFIX": prefix,
+            "CRAFTSMAN_CONSUMER_GROUP_PREFIX": runtime.settings.consumer_group_prefix,
+        }
+        url = db.url.render_as_string(hide_password=False)
+        ran = await craftsman("rebuild", "training", "workers", "--database-url", url, env=env)
+        refused = await craftsman("rebuild", "rewards", "tier-policy", "--database-url", url, env=env)
+        on_sqlite = await craftsman("rebuild", "training", "workers", "--database-url", "sqlite+aiosqlite://")
+
+    assert ran.code == 0, ran.output
+    assert "the new version equals the live one" in ran.output and "switched" in ran.output
+    assert "30 records replayed" in ran.output
+    assert refused.code == 2 and "is not a projection" in refused.output, refused.output
+    assert on_sqlite.code == 2 and "needs PostgreSQL" in on_sqlite.output, on_sqlite.output
 
 
 async def test_a_policy_is_not_a_read_model() -> None:
