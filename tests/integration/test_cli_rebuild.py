@@ -9,14 +9,16 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from chassis.kafka_security import aiokafka_kwargs
 from chassis.service import Runtime
 from contracts.topics import REGISTRY_EVENTS
 from ops.bus import Bus
 from ops.read_models import ReadModel, UnknownReadModel, find_read_model, read_model_of
-from ops.rebuild import Rebuild
+from ops.rebuild import Rebuild, RebuildRefused
 from services.training.read_models import known_workers
 from services.training.service import SPEC
 from tests.cli_support import craftsman
@@ -145,6 +147,33 @@ async def test_the_command_finds_the_read_model_as_the_service_wires_it_and_swit
     assert "30 records replayed" in ran.output
     assert refused.code == 2 and "is not a projection" in refused.output, refused.output
     assert on_sqlite.code == 2 and "needs PostgreSQL" in on_sqlite.output, on_sqlite.output
+
+
+async def test_no_switch_while_the_live_consumer_is_behind_the_log(
+    db: AsyncEngine, kafka_bootstrap: str, topic: str
+) -> None:
+    async with live_runtime(db, SPEC, kafka_bootstrap, topic) as runtime:
+        await register(runtime, topic, range(20))
+        await has_rows(db, 20)
+        model = workers_model(runtime, topic)
+    # The live consumer is gone; the log goes on without it.
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", **aiokafka_kwargs())
+    await producer.start()
+    try:
+        for number in range(20, 25):
+            envelope = registered(f"w-{number}")
+            await producer.send_and_wait(topic, envelope.to_bytes(), key=envelope.key.encode())
+    finally:
+        await producer.stop()
+
+    with pytest.raises(RebuildRefused, match="stayed behind the log"):
+        await Rebuild(model, db, bus(kafka_bootstrap), wait_for_live_seconds=2).run()
+    assert len(await rows(db)) == 20  # the live version, untouched
+    async with db.connect() as connection:
+        retired = await connection.scalar(
+            text("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'retired_%'")
+        )
+    assert retired == 0
 
 
 async def test_a_policy_is_not_a_read_model() -> None:
