@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -31,7 +32,16 @@ from rich.text import Text
 
 from contracts.topics import TOPIC_OF_PRODUCER
 from ops.bus import Bus, service_settings
-from ops.dlq import DLQ_SUFFIX, DeadLetterError, DeadLetters, Letter, contract_verdict, decoded
+from ops.dlq import (
+    DLQ_SUFFIX,
+    DeadLetterError,
+    DeadLetters,
+    Letter,
+    QueueSummary,
+    contract_verdict,
+    dead_letters,
+    decoded,
+)
 from ops.lag import consumer_lag
 
 if TYPE_CHECKING:
@@ -207,14 +217,14 @@ def dlq_topic(topic: str) -> str:
     return topic if topic.endswith(DLQ_SUFFIX) else topic + DLQ_SUFFIX
 
 
-def letters() -> DeadLetters:
-    return DeadLetters(Bus.from_environment())
+def letters() -> AbstractAsyncContextManager[DeadLetters]:
+    return dead_letters(Bus.from_environment())
 
 
 @dlq_app.command("list")
 def dlq_list(prefix: Annotated[str, typer.Option(help="only topics starting with this")] = "") -> None:
     """Every dead-letter topic: letters in all, pending ones and their reasons."""
-    summaries = asyncio.run(letters().summaries(prefix))
+    summaries = asyncio.run(_summaries(prefix))
     table = Table("topic", "letters", "pending", "reasons (pending)", title="dead letters")
     for summary in summaries:
         reasons = ", ".join(f"{reason} {count}" for reason, count in summary.reasons.most_common())
@@ -222,14 +232,24 @@ def dlq_list(prefix: Annotated[str, typer.Option(help="only topics starting with
     console.print(table)
 
 
+async def _summaries(prefix: str) -> list[QueueSummary]:
+    async with letters() as queue:
+        return await queue.summaries(prefix)
+
+
 @dlq_app.command("show")
 def dlq_show(topic: TopicArg, partition: PartitionOpt = None, offset: OffsetOpt = None) -> None:
     """One letter: where it came from, why, its headers and its value (decoded, or raw)."""
     try:
-        letter = asyncio.run(letters().find(dlq_topic(topic), partition, offset))
+        letter = asyncio.run(_find(dlq_topic(topic), partition, offset))
     except DeadLetterError as error:
         raise refuse(str(error)) from error
     show_letter(letter)
+
+
+async def _find(topic: str, partition: int | None, offset: int | None) -> Letter:
+    async with letters() as queue:
+        return await queue.find(topic, partition, offset)
 
 
 def show_letter(letter: Letter) -> None:
@@ -286,11 +306,11 @@ def dlq_replay(
 async def _replay(
     topic: str, partition: int | None, offset: int | None, patch: Any, every: bool, force: bool
 ) -> list[Letter]:
-    queue = letters()
-    chosen = await queue.pending(topic) if every else [await queue.find(topic, partition, offset)]
-    for letter in chosen:
-        await queue.replay(letter, patch=patch, force=force)
-    return chosen
+    async with letters() as queue:
+        chosen = await queue.pending(topic) if every else [await queue.find(topic, partition, offset)]
+        for letter in chosen:
+            await queue.replay(letter, patch=patch, force=force)
+        return chosen
 
 
 @dlq_app.command("discard")
@@ -310,11 +330,11 @@ def dlq_discard(
 
 
 async def _discard(topic: str, partition: int | None, offset: int | None, every: bool) -> list[Letter]:
-    queue = letters()
-    chosen = await queue.pending(topic) if every else [await queue.find(topic, partition, offset)]
-    for letter in chosen:
-        await queue.discard(letter)
-    return chosen
+    async with letters() as queue:
+        chosen = await queue.pending(topic) if every else [await queue.find(topic, partition, offset)]
+        for letter in chosen:
+            await queue.discard(letter)
+        return chosen
 
 
 # --- schemas and the demo -----------------------------------------------------------------------

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 
 from chassis.kafka import create_producer
@@ -92,14 +95,35 @@ def patched(value: bytes, patch: Any) -> bytes:
     return json.dumps(merge_patch(document, patch), ensure_ascii=False, separators=(",", ":")).encode()
 
 
+@asynccontextmanager
+async def dead_letters(bus: Bus, *, group: str | None = None) -> AsyncIterator[DeadLetters]:
+    """The dead letters through one admin client and one reader for the whole command."""
+    async with AsyncExitStack() as stack:
+        admin = await stack.enter_async_context(admin_client(bus))
+        consumer = await stack.enter_async_context(reader(bus))
+        yield DeadLetters(bus, admin, consumer, stack, group=group)
+
+
 class DeadLetters:
-    def __init__(self, bus: Bus, *, group: str | None = None) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        admin: AIOKafkaAdminClient,
+        consumer: AIOKafkaConsumer,
+        stack: AsyncExitStack,
+        *,
+        group: str | None = None,
+    ) -> None:
         self.bus = bus
         self.group = group or f"{bus.group_prefix}{OPS_GROUP}"
+        self._admin = admin
+        self._consumer = consumer
+        self._stack = stack  # closes the producer and the committer, opened when first needed
+        self._producer: AIOKafkaProducer | None = None
+        self._committer: AIOKafkaConsumer | None = None
 
     async def topics(self, prefix: str = "") -> list[str]:
-        async with admin_client(self.bus) as admin:
-            names = await admin.list_topics()
+        names = await self._admin.list_topics()
         return sorted(name for name in names if name.endswith(DLQ_SUFFIX) and name.startswith(prefix))
 
     async def summaries(self, prefix: str = "") -> list[QueueSummary]:
@@ -125,22 +149,22 @@ class DeadLetters:
         letters: list[Letter] = []
         if not targets:
             return letters
-        async with reader(self.bus) as consumer:
-            consumer.assign(sorted(targets))
-            for tp in targets:
-                consumer.seek(tp, cursors[tp])
-            waiting = set(targets)
-            while waiting:
-                fetched = await consumer.getmany(*waiting, timeout_ms=1000, max_records=1000)
-                for tp, records in fetched.items():
-                    letters.extend(
-                        Letter(r.topic, r.partition, r.offset, r.key, r.value or b"", tuple(r.headers))
-                        for r in records
-                        if r.offset < targets[tp]
-                    )
-                for tp in list(waiting):
-                    if await consumer.position(tp) >= targets[tp]:
-                        waiting.discard(tp)
+        consumer = self._consumer
+        consumer.assign(sorted(targets))
+        for tp in targets:
+            consumer.seek(tp, cursors[tp])
+        waiting = set(targets)
+        while waiting:
+            fetched = await consumer.getmany(*waiting, timeout_ms=1000, max_records=1000)
+            for tp, records in fetched.items():
+                letters.extend(
+                    Letter(r.topic, r.partition, r.offset, r.key, r.value or b"", tuple(r.headers))
+                    for r in records
+                    if r.offset < targets[tp]
+                )
+            for tp in list(waiting):
+                if await consumer.position(tp) >= targets[tp]:
+                    waiting.discard(tp)
         return sorted(letters, key=lambda letter: (letter.partition, letter.offset))
 
     async def cursors(self, topic: str) -> dict[TopicPartition, int]:
@@ -148,8 +172,7 @@ class DeadLetters:
         return await self._cursors(await self._bounds(topic))
 
     async def _cursors(self, bounds: dict[TopicPartition, tuple[int, int]]) -> dict[TopicPartition, int]:
-        async with admin_client(self.bus) as admin:
-            committed = await admin.list_consumer_group_offsets(self.group, partitions=list(bounds))
+        committed = await self._admin.list_consumer_group_offsets(self.group, partitions=list(bounds))
         cursors = {}
         for tp, (start, _) in bounds.items():
             mark = committed.get(tp)
@@ -186,14 +209,13 @@ class DeadLetters:
                 ) from error
         headers = [(name, data) for name, data in letter.headers if not name.startswith("dlq.")]
         headers.append(("ops.replayed_from", letter.where.encode()))
-        producer = create_producer(
-            self.bus.bootstrap, client_id="craftsman-ops", credentials=self.bus.credentials
-        )
-        await producer.start()
-        try:
-            await producer.send_and_wait(letter.original_topic, value, key=letter.key, headers=headers)
-        finally:
-            await producer.stop()
+        if self._producer is None:
+            self._producer = create_producer(
+                self.bus.bootstrap, client_id="craftsman-ops", credentials=self.bus.credentials
+            )
+            await self._producer.start()
+            self._stack.push_async_callback(self._producer.stop)
+        await self._producer.send_and_wait(letter.original_topic, value, key=letter.key, headers=headers)
         await self._mark_done(letter)
         return value
 
@@ -211,19 +233,22 @@ class DeadLetters:
             )
 
     async def _mark_done(self, letter: Letter) -> None:
-        async with reader(self.bus, group_id=self.group) as consumer:
-            tp = TopicPartition(letter.topic, letter.partition)
-            consumer.assign([tp])
-            await consumer.commit({tp: OffsetAndMetadata(letter.offset + 1, "")})
+        committer = self._committer or await self._open_committer()
+        tp = TopicPartition(letter.topic, letter.partition)
+        committer.assign([tp])
+        await committer.commit({tp: OffsetAndMetadata(letter.offset + 1, "")})
+
+    async def _open_committer(self) -> AIOKafkaConsumer:
+        """A member of the ops group: only it can move the group's committed offsets."""
+        self._committer = await self._stack.enter_async_context(reader(self.bus, group_id=self.group))
+        return self._committer
 
     async def _bounds(self, *topics: str) -> dict[TopicPartition, tuple[int, int]]:
-        async with admin_client(self.bus) as admin:
-            partitions = await partitions_of(admin, topics)
+        partitions = await partitions_of(self._admin, topics)
         if not partitions:
             raise DeadLetterError(f"no topic {', '.join(topics)}")
-        async with reader(self.bus) as consumer:
-            starts = await consumer.beginning_offsets(partitions)
-            ends = await consumer.end_offsets(partitions)
+        starts = await self._consumer.beginning_offsets(partitions)
+        ends = await self._consumer.end_offsets(partitions)
         return {tp: (starts[tp], ends[tp]) for tp in partitions}
 
 

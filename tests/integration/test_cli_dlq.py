@@ -15,7 +15,7 @@ from chassis.kafka_security import aiokafka_kwargs
 from contracts.envelope import StreamRef
 from contracts.topics import dead_letter_topic
 from ops.bus import Bus
-from ops.dlq import DeadLetters
+from ops.dlq import Letter, dead_letters
 from ops.kafka_admin import admin_client, partitions_of, reader
 from tests.cli_support import craftsman
 from tests.consumer_harness import POISON_WORKER, running_consumer, wait_until
@@ -55,14 +55,17 @@ async def test_a_dead_letter_fixed_and_replayed_is_applied_once_and_never_replay
     broken = fixable.model_copy(update={"payload": {**fixable.payload, "hours": "a whole day"}})
     (poison,) = envelopes_for(StreamRef(type="Worker", id=POISON_WORKER), 1, 1)
     url = pg_engine.url.render_as_string(hide_password=False)
-    letters = DeadLetters(Bus.from_environment())
 
-    async def dead_letters(count: int) -> bool:
-        return len(await letters.pending(dlq)) == count
+    async def pending() -> list[Letter]:
+        async with dead_letters(Bus.from_environment()) as letters:
+            return await letters.pending(dlq)
+
+    async def parked(count: int) -> bool:
+        return len(await pending()) == count
 
     async with running_consumer(url, kafka_bootstrap, topic, f"group-{topic}") as running:
         await produce(kafka_bootstrap, topic, good.to_bytes(), broken.to_bytes())
-        await wait_until(lambda: dead_letters(1))
+        await wait_until(lambda: parked(1))
         listed = await craftsman("dlq", "list", "--prefix", topic)
         shown = await craftsman("dlq", "show", topic)
         unfixed = await craftsman("dlq", "replay", dlq)
@@ -73,12 +76,12 @@ async def test_a_dead_letter_fixed_and_replayed_is_applied_once_and_never_replay
 
         await wait_until(both_applied)
         records_after_replay = len(await offsets_of(topic))
-        pending_after_replay = await letters.pending(dlq)
+        pending_after_replay = await pending()
         again = await craftsman("dlq", "replay", dlq)
         ((partition, offset),) = await offsets_of(dlq)
         named = await craftsman("dlq", "replay", dlq, "--partition", str(partition), "--offset", str(offset))
         await produce(kafka_bootstrap, topic, poison.to_bytes())  # its handler always fails
-        await wait_until(lambda: dead_letters(1))
+        await wait_until(lambda: parked(1))
         discarded = await craftsman("dlq", "discard", dlq)
         await asyncio.sleep(1.0)  # time for a second application to show, were there one
         counts = await read_counts(running.engine)
