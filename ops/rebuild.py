@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from chassis import migrate
@@ -44,6 +45,7 @@ from ops.kafka_admin import admin_client, partitions_of, reader
 from ops.read_models import ReadModel
 
 Positions = dict[TopicPartition, int]
+RETRY_LOCK = {"40P01", "55P03"}  # deadlock detected, lock not available (lock_timeout)
 
 
 class RebuildRefused(RuntimeError):
@@ -218,19 +220,17 @@ class Rebuild:
         while True:
             async with self.live.connect() as connection:
                 transaction = await connection.begin()
-                await connection.execute(text("SET LOCAL lock_timeout = '60s'"))
+                await connection.execute(text("SET LOCAL lock_timeout = '10s'"))
                 live_tables = ", ".join(self._table(live_schema, table.name) for table in self.model.tables)
-                await connection.execute(text(f"LOCK TABLE {live_tables} IN ACCESS EXCLUSIVE MODE"))
+                if not await self._locked(connection, live_tables):
+                    await transaction.rollback()
+                    await self._pause(deadline, "could not lock the live tables")
+                    continue
                 live_at = await self._applied(connection, live_schema)
                 new_at = await self._applied(connection, self.report.schema)
                 if any(offset > live_at.get(tp, -1) for tp, offset in new_at.items()):
                     await transaction.rollback()  # the live consumer is behind the new version
-                    if time.monotonic() > deadline:
-                        raise RebuildRefused(
-                            f"the live consumer group {self.model.group} stayed behind the log for "
-                            f"{self.wait_for_live_seconds:.0f}s (is the service running?): nothing switched"
-                        )
-                    await asyncio.sleep(0.5)
+                    await self._pause(deadline, "stayed behind the log")
                     continue
                 targets = {tp: max(position, live_at.get(tp, -1) + 1) for tp, position in positions.items()}
                 self.progress.start("catch up", sum(targets[tp] - positions[tp] for tp in targets))
@@ -248,6 +248,25 @@ class Rebuild:
             async with self.live.begin() as cleanup:  # only the new version's own inbox is left there
                 await cleanup.execute(text(f"DROP SCHEMA {self._quote(self.report.schema)} CASCADE"))
             return
+
+    async def _locked(self, connection: AsyncConnection, tables: str) -> bool:
+        """Locks the live tables; False on a deadlock with a live batch (it took them in another
+        order) or the lock timeout: the caller rolls back and tries again."""
+        try:
+            await connection.execute(text(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE"))
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) in RETRY_LOCK:
+                return False
+            raise
+        return True
+
+    async def _pause(self, deadline: float, what: str) -> None:
+        if time.monotonic() > deadline:
+            raise RebuildRefused(
+                f"the live consumer group {self.model.group} {what} for {self.wait_for_live_seconds:.0f}s "
+                "(is the service running?): nothing switched"
+            )
+        await asyncio.sleep(0.5)
 
     def _table(self, schema: str, table: str) -> str:
         return f"{self._quote(schema)}.{self._quote(table)}"
