@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -78,6 +78,9 @@ class Subscription:
     topics: tuple[str, ...]
     handlers: Mapping[type[Event], Handler]
     pattern: str | None = None  # a regular expression of topics instead (the run's prefix goes in front)
+    # The read model's tables, when this subscription is a projection whose handlers write only
+    # these: what `craftsman rebuild` builds anew beside the live ones. Empty for a policy.
+    tables: tuple[Table, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,11 @@ def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
     return Runtime(settings, engine, session_factory(engine), store, producer, broker, relay)
 
 
+def consumer_group(settings: ServiceSettings, subscription: Subscription) -> str:
+    """The consumer group of a subscription, which is also its inbox's consumer name."""
+    return f"{settings.consumer_group_prefix}{settings.service_name}.{subscription.name}"
+
+
 def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) -> list[str]:
     """Declare the service's FastStream router on its broker: a typed batch subscriber per
     subscription, a dead-letter publisher per topic read, and the publisher of its own
@@ -150,7 +158,7 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
     router = KafkaRouter()
     topics: list[str] = []
     for subscription in subscriptions:
-        group = f"{settings.consumer_group_prefix}{settings.service_name}.{subscription.name}"
+        group = consumer_group(settings, subscription)
         topics_of_run = [settings.topic_prefix + topic for topic in subscription.topics]
         dead_letters = DeadLetterTopics.declare(router, topics_of_run, consumer=group, broker=runtime.broker)
         consumer = InboxConsumer(

@@ -261,7 +261,13 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             name="workers",
             topics=(REGISTRY_EVENTS,),
             handlers={WorkerRegistered: on_worker_registered, WorkerForgotten: on_worker_forgotten},
+            tables=(known_workers,),
         ),
-        Subscription(name="leaderboards", topics=(COMPETITIONS_EVENTS,), handlers=LEADERBOARD_HANDLERS),
+        Subscription(
+            name="leaderboards",
+            topics=(COMPETITIONS_EVENTS,),
+            handlers=LEADERBOARD_HANDLERS,
+            tables=(contests, aspects, entrants, judges, marks, discrepancies, results, entitlements),
+        ),
         inbound_subscription(runtime),
     ]

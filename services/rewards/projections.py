@@ -133,9 +133,17 @@ def rewards_subscriptions(uow_on: UnitOfWorkOn) -> list[Subscription]:
     rebuilding the read model never runs the policy again."""
     return [
         Subscription(
-            name="ledger", topics=(REWARDS_EVENTS,), handlers={**LEDGER_HANDLERS, **POINTS_STATEMENT_HANDLERS}
+            name="ledger",
+            topics=(REWARDS_EVENTS,),
+            handlers={**LEDGER_HANDLERS, **POINTS_STATEMENT_HANDLERS},
+            tables=(programmes, grants, points_entries),
         ),
-        Subscription(name="worker-tiers", topics=(REGISTRY_EVENTS,), handlers=WORKER_TIER_HANDLERS),
+        Subscription(
+            name="worker-tiers",
+            topics=(REGISTRY_EVENTS,),
+            handlers=WORKER_TIER_HANDLERS,
+            tables=(worker_tiers,),
+        ),
         Subscription(name="tier-policy", topics=(REGISTRY_EVENTS,), handlers=tier_policy_handlers(uow_on)),
         Subscription(
             name="points-policy",

@@ -28,7 +28,7 @@ from contracts.events.training import TrainingCompleted
 from contracts.topics import REGISTRY_EVENTS, TRAINING_EVENTS
 from contracts.vocabulary import TierRank
 from services.training.activity_projections import HANDLERS as ACTIVITY_HANDLERS
-from services.training.read_models import known_workers, learning_records, rosters
+from services.training.read_models import ACTIVITY_TABLES, known_workers, learning_records, rosters
 from services.training.rules import CITY_TITLES
 
 
@@ -130,10 +130,12 @@ def subscriptions(_: Runtime) -> list[Subscription]:
                 TitleRevoked: counting_city_titles(-1),
                 TitleExpired: counting_city_titles(-1),
             },
+            tables=(known_workers,),
         ),
         Subscription(
             name="learning-records",
             topics=(TRAINING_EVENTS,),
             handlers={TrainingCompleted: on_training_completed, **ACTIVITY_HANDLERS},
+            tables=ACTIVITY_TABLES,
         ),
     ]

@@ -172,3 +172,19 @@ visits = Table(
     Column("workers_reached", Integer, nullable=False),
     Column("problems_solved", Integer, nullable=False),
 )
+
+ACTIVITY_TABLES = (
+    learning_records,
+    schools,
+    courses,
+    classes,
+    rosters,
+    attendances,
+    failures,
+    certificates,
+    mentorships,
+    apprentice_outcomes,
+    achievements,
+    visits,
+)
+"""What the projection of training's own events writes (one read model, rebuilt as one)."""

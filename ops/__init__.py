@@ -1,0 +1,1 @@
+"""The operator's `craftsman` command: rebuilds, dead letters, lag, schemas, the demo."""
