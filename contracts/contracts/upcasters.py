@@ -39,3 +39,17 @@ def worker_registered_v2_to_v3(payload: Payload) -> Payload:
     sealed), so no reader of an old record holds a name a forgotten worker could not erase."""
     lifted = {field: value for field, value in payload.items() if field != "full_name"}
     return {**lifted, "post": None, "front_line": True}
+
+
+@upcaster("ProgrammeOpened", from_version=1)
+def programme_opened_v1_to_v2(payload: Payload) -> Payload:
+    """v2 added prize money by place, the allowance flag, eligibility, the period's end and
+    the credit-support flag. A v1 programme had none: one amount for anyone, open-ended."""
+    return {
+        **payload,
+        "closes_on": None,
+        "amounts_by_place": {},
+        "recurring": False,
+        "eligible_enterprises": [],
+        "credit_support": False,
+    }

@@ -10,11 +10,18 @@ from fastapi import APIRouter, Query, status
 
 from chassis.auth import Role, Tenant
 from chassis.auth_http import PUBLIC, Guard, requires
-from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read, read_or_404
+from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, Command, CommandAccepted, read, read_or_404
 from chassis.service import RuntimeDep
-from contracts.primitives import Identifier
+from contracts.primitives import Identifier, Text
 from services.rewards import handlers
-from services.rewards.commands import OpenProgramme
+from services.rewards.commands import (
+    ApplyForGrant,
+    ApproveApplication,
+    OpenProgramme,
+    RevokeGrant,
+    RunAllowances,
+)
+from services.rewards.domain import BudgetExhausted
 from services.rewards.queries import GrantLedger, Programme, RewardQueries, WorkerTier
 
 router = APIRouter(tags=["rewards"])
@@ -27,6 +34,72 @@ async def open_programme(
 ) -> CommandAccepted:
     guard.check(Tenant(enterprise_id=command.sponsor_id, region_id=command.sponsor_id))
     return await call.execute(handlers.open_programme, command)
+
+
+async def _check_sponsor(runtime: RuntimeDep, guard: Guard, programme_id: str) -> None:
+    """A programme's commands belong to its sponsor (a region or an enterprise)."""
+    sponsor = await read_or_404(
+        runtime,
+        lambda session: RewardQueries(session).sponsor(programme_id),
+        f"no programme {programme_id} (yet)",
+    )
+    guard.check(Tenant(enterprise_id=sponsor, region_id=sponsor))
+
+
+@router.post("/applications", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
+async def apply_for_grant(
+    command: ApplyForGrant, call: Call, guard: Annotated[Guard, requires(CITY, HR)]
+) -> CommandAccepted:
+    """A worker's application to a programme that grants by application (its enterprise's HR)."""
+    guard.check(Tenant(enterprise_id=command.enterprise_id))
+    return await call.execute(handlers.apply_for_grant, command)
+
+
+@router.post("/approvals", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
+async def approve_application(
+    command: ApproveApplication,
+    call: Call,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
+) -> CommandAccepted:
+    """The sponsor approves an application: the grant is paid, within the budget, once."""
+    await _check_sponsor(runtime, guard, command.programme_id)
+    try:
+        return await call.execute(handlers.approve_application, command)
+    except BudgetExhausted as refused:
+        await handlers.note_exhausted(runtime.unit_of_work, refused)
+        raise
+
+
+class RevokeRequest(Command):
+    programme_id: Identifier
+    grant_id: Identifier
+    reason: Text
+
+
+@router.post("/revocations", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
+async def revoke_grant(
+    request: RevokeRequest,
+    call: Call,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
+) -> CommandAccepted:
+    """The sponsor withdraws a grant, with a reason; its amount returns to the budget."""
+    await _check_sponsor(runtime, guard, request.programme_id)
+    command = RevokeGrant(**request.model_dump(), revoked_by=guard.principal.subject)
+    return await call.execute(handlers.revoke_grant, command)
+
+
+@router.post("/allowance-runs", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
+async def run_allowances(
+    command: RunAllowances,
+    call: Call,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
+) -> CommandAccepted:
+    """Pay a year's allowances (once per worker and year, however often it runs)."""
+    await _check_sponsor(runtime, guard, command.programme_id)
+    return await call.execute(handlers.run_allowances, command)
 
 
 @router.get("/programmes/{programme_id}", responses=READ_RESPONSES, dependencies=[PUBLIC])

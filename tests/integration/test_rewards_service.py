@@ -280,6 +280,12 @@ async def test_http_api(rewards: Rewards) -> None:
         "granted_total": "0.00",
         "remaining": "300000.00",
         "grants": 0,
+        "closes_on": None,
+        "amounts_by_place": {},
+        "recurring": False,
+        "credit_support": False,
+        "eligible_enterprises": [],
+        "exhausted_at": None,
     }
     assert ledger.json() == {"grants": []}
     assert no_tier.status_code == 404

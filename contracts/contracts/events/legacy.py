@@ -14,7 +14,8 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from contracts.events.base import Event
-from contracts.primitives import Identifier, Name, Points, RawScore, Slug, StandardisedScore
+from contracts.events.rewards import Trigger
+from contracts.primitives import Currency, Identifier, Money, Name, Points, RawScore, Slug, StandardisedScore
 from contracts.vocabulary import Medal, SkillLevel
 
 
@@ -59,9 +60,23 @@ class PointsAwardedV1(Event, event_type="PointsAwarded", schema_version=1):
     source_event_id: UUID
 
 
+class ProgrammeOpenedV1(Event, event_type="ProgrammeOpened", schema_version=1):
+    model_config = ConfigDict(title="ProgrammeOpenedV1")
+
+    programme_id: Identifier
+    name: Name
+    sponsor_id: Identifier
+    budget: Money
+    grant_amount: Money
+    currency: Currency = "CNY"
+    trigger: Trigger
+    opened_on: date
+
+
 LEGACY_EVENTS: tuple[type[Event], ...] = (
     WorkerRegisteredV1,
     WorkerRegisteredV2,
     CompetitionScoredV1,
     PointsAwardedV1,
+    ProgrammeOpenedV1,
 )
