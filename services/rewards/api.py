@@ -22,9 +22,11 @@ from services.rewards.commands import (
     RunAllowances,
 )
 from services.rewards.domain import BudgetExhausted
-from services.rewards.queries import GrantLedger, Programme, RewardQueries, WorkerTier
+from services.rewards.points_api import router as points_router
+from services.rewards.queries import BudgetUse, GrantLedger, Programme, RewardQueries, WorkerTier
 
 router = APIRouter(tags=["rewards"])
+router.include_router(points_router)
 CITY, COUNTY, HR, SERVICE = Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 
 
@@ -112,6 +114,17 @@ async def programme(programme_id: Identifier, runtime: RuntimeDep) -> Programme:
     return Programme.model_validate(found)
 
 
+@router.get("/programmes/{programme_id}/budget", responses=READ_RESPONSES, dependencies=[PUBLIC])
+async def budget_use(programme_id: Identifier, runtime: RuntimeDep) -> BudgetUse:
+    """What the programme has committed (grants not revoked) and what is left."""
+    found = await read_or_404(
+        runtime,
+        lambda session: RewardQueries(session).budget_use(programme_id),
+        f"no programme {programme_id} (yet)",
+    )
+    return BudgetUse.model_validate(found)
+
+
 @router.get("/grants", responses=READ_RESPONSES)
 async def grant_ledger(
     runtime: RuntimeDep,
@@ -119,13 +132,18 @@ async def grant_ledger(
     worker_id: Identifier | None = None,
     enterprise_id: Annotated[Identifier | None, Query(description="Required for an enterprise's HR")] = None,
     programme_id: Identifier | None = None,
+    year: Annotated[int | None, Query(ge=2000, le=9999, description="The year granted")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> GrantLedger:
     guard.check(Tenant(enterprise_id=enterprise_id))
     found = await read(
         runtime,
         lambda session: RewardQueries(session).grants(
-            worker_id=worker_id, enterprise_id=enterprise_id, programme_id=programme_id, limit=limit
+            worker_id=worker_id,
+            enterprise_id=enterprise_id,
+            programme_id=programme_id,
+            year=year,
+            limit=limit,
         ),
     )
     return GrantLedger.model_validate({"grants": found})

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
 from pydantic import Field
 
 from chassis.http import Command
 from contracts.events.rewards import Trigger
-from contracts.primitives import Identifier, Money, Name, Text
+from contracts.primitives import Identifier, Money, Name, Points, Slug, Text
 
 
 class OpenProgramme(Command):
@@ -63,3 +64,24 @@ class RunAllowances(Command):
     programme_id: Identifier
     year: int = Field(ge=2000, le=9999)
     run_on: date | None = Field(default=None, description="Defaults to today (UTC)")
+
+
+class DeclareCategory(Command):
+    enterprise_id: Identifier
+    category: Slug = Field(description="e.g. patents, advanced_methods, hard_problems")
+    name: Name
+    cap: Points | None = Field(default=None, description="The most a worker holds in it; none: uncapped")
+
+
+class AdjustPoints(Command):
+    worker_id: Identifier
+    enterprise_id: Identifier = Field(description="The worker's enterprise: whose X categories apply")
+    category: Slug
+    delta: Decimal = Field(max_digits=8, decimal_places=2, description="Positive adds, negative takes away")
+    reason: Text
+    approved_by: Identifier
+    adjusted_on: date | None = Field(default=None, description="Defaults to today (UTC)")
+
+
+class SweepExpiries(Command):
+    on: date | None = Field(default=None, description="Close the windows that end by this day; today (UTC)")

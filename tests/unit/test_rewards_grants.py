@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -25,7 +26,7 @@ from services.rewards.terms import Cause, Ineligible, Terms, allowance_cause, am
 OPENED = date(2026, 1, 1)
 
 
-def programme(trigger: str, budget: str = "100000", amount: str = "8000", **terms: object) -> Programme:
+def programme(trigger: str, budget: str = "100000", amount: str = "8000", **terms: Any) -> Programme:
     opened = Programme.open(
         "prog",
         name="Programme",
@@ -34,7 +35,7 @@ def programme(trigger: str, budget: str = "100000", amount: str = "8000", **term
         grant_amount=Decimal(amount),
         trigger=trigger,
         opened_on=OPENED,
-        **terms,  # type: ignore[arg-type]
+        **terms,
     )
     opened.pending.clear()
     return opened
@@ -227,7 +228,7 @@ def test_allowances_stop_when_the_programme_closes() -> None:
     ],
 )
 def test_terms_that_cannot_work_are_refused_when_opening(
-    trigger: str, terms: dict[str, object], rule: str
+    trigger: str, terms: dict[str, Any], rule: str
 ) -> None:
     with pytest.raises(DomainRuleViolated) as refused:
         programme(trigger, **terms)
