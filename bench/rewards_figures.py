@@ -18,16 +18,20 @@ from contracts.events.base import Event
 from contracts.events.competitions import CompetitionScored
 from contracts.events.registry import EnterpriseRegistered, TierPromoted, TitleConferred, WorkerRegistered
 from contracts.events.training import (
+    AchievementKind,
+    AchievementRecorded,
+    AdvanceKind,
+    ApprenticeAdvanced,
     CertificateAwarded,
-    MentorshipConcluded,
+    MentorshipCompleted,
     SkillServiceDelivered,
+    StudioNamed,
     TrainingCompleted,
 )
 from contracts.vocabulary import (
     CertificateIssuerKind,
     ContestLevel,
     Medal,
-    MentorshipOutcome,
     SkillLevel,
     SkillService,
     TierRank,
@@ -124,23 +128,44 @@ def _facts(events: int, *, workers: int, enterprises: int, seed: int) -> Iterato
                 issued_on=day,
             )
             yield wrap(certificate, "training", "Worker", worker, enterprise)
-        elif kind < 0.91:
-            mentorship = MentorshipConcluded(
+        elif kind < 0.88:
+            mentorship = MentorshipCompleted(
                 mentorship_id=f"m-{made}",
                 worker_id=worker,
                 apprentice_id=rng.choice(ids),
                 enterprise_id=enterprise,
                 started_on=day - timedelta(days=365),
-                ended_on=day,
-                outcome=MentorshipOutcome.COMPLETED if rng.random() < 0.9 else MentorshipOutcome.DISCONTINUED,
+                completed_on=day,
             )
             yield wrap(mentorship, "training", "Mentorship", f"m-{made}", enterprise)
+        elif kind < 0.91:
+            advanced = ApprenticeAdvanced(
+                mentorship_id=f"m-{made}",
+                worker_id=worker,
+                apprentice_id=rng.choice(ids),
+                kind=AdvanceKind.SKILL_LEVEL,
+                skill_level=rng.choice((SkillLevel.SENIOR, SkillLevel.TECHNICIAN)),
+                advanced_on=day,
+            )
+            yield wrap(advanced, "training", "Mentorship", f"m-{made}", enterprise)
+        elif kind < 0.94:
+            achievement = AchievementRecorded(
+                achievement_id=f"ach-{made}",
+                worker_id=worker,
+                enterprise_id=enterprise,
+                region_id=REGIONS[int(enterprise.split("-")[1]) % len(REGIONS)],
+                kind=rng.choice(list(AchievementKind)),
+                title="数控刀具寿命提升",
+                year=day.year,
+                recorded_on=day,
+            )
+            yield wrap(achievement, "training", "Achievement", f"ach-{made}", enterprise)
         elif kind < 0.97:
             visit = SkillServiceDelivered(
                 visit_id=f"v-{made}",
                 worker_id=worker,
                 host_enterprise_id=f"ent-{rng.randrange(enterprises)}",
-                service=rng.choice(list(SkillService)),
+                services=[rng.choice(list(SkillService))],
                 delivered_on=day,
                 workers_reached=rng.randint(5, 60),
                 problems_solved=rng.randint(0, 4),
@@ -157,7 +182,7 @@ def _facts(events: int, *, workers: int, enterprises: int, seed: int) -> Iterato
                 reason="nominated, trained and placed",
             )
             yield wrap(promoted, "registry", "Worker", worker, enterprise)
-        else:
+        elif kind < 0.995:
             conferred = TitleConferred(
                 title_id=f"t-{made}",
                 nomination_id=f"n-{made}",
@@ -169,3 +194,12 @@ def _facts(events: int, *, workers: int, enterprises: int, seed: int) -> Iterato
                 conferred_on=day,
             )
             yield wrap(conferred, "registry", "Worker", worker, enterprise)
+        else:
+            studio = StudioNamed(
+                studio_id=f"studio-{made}",
+                worker_id=worker,
+                enterprise_id=enterprise,
+                name="王磊劳模创新工作室",
+                named_on=day,
+            )
+            yield wrap(studio, "training", "Studio", f"studio-{made}", enterprise)

@@ -27,18 +27,42 @@ from contracts.events import (
     ProgrammeOpened,
     RewardGranted,
     RewardRevoked,
-    SkillServiceDelivered,
     TierPromoted,
     TitleConferred,
-    TrainingCompleted,
     WorkerNominated,
     WorkerRegistered,
 )
 from contracts.events.base import Event
+from contracts.events.competitions import (
+    Aspect,
+    AspectKind,
+    ContestStarted,
+    Criterion,
+    EntrantRegistered,
+    EntrantWithdrawn,
+    JudgeAssigned,
+    JudgementDiscrepancyFlagged,
+    JudgementDiscrepancyResolved,
+    MarkingSchemeLocked,
+    MarkingStarted,
+    MarksLocked,
+    OrganiserKind,
+    Prize,
+    PromotionEntitlementGranted,
+    PromotionKind,
+    RegistrationOpened,
+    ResultsPublicised,
+    ResultsStandardised,
+)
 from contracts.events.legacy import (
     CompetitionScoredV1,
+    CompetitionScoredV2,
+    ContestOpenedV1,
+    MarkRecordedV1,
     PointsAwardedV1,
     ProgrammeOpenedV1,
+    SkillServiceDeliveredV1,
+    TrainingCompletedV1,
     WorkerRegisteredV1,
     WorkerRegisteredV2,
 )
@@ -116,6 +140,14 @@ class Sample:
 
 def _worker_stream() -> StreamRef:
     return StreamRef(type="Worker", id=WORKER)
+
+
+def _contest_stream() -> StreamRef:
+    return StreamRef(type="Contest", id="contest-2025-robot")
+
+
+def _entry_stream() -> StreamRef:
+    return StreamRef(type="ContestEntry", id=f"contest-2025-robot:{WORKER}")
 
 
 SAMPLES: tuple[Sample, ...] = (
@@ -222,7 +254,7 @@ SAMPLES: tuple[Sample, ...] = (
         stream_version=6,
     ),
     Sample(
-        ContestOpened(
+        ContestOpenedV1(
             contest_id="contest-2025-robot",
             title="潍坊市工业机器人系统操作职业技能竞赛",
             trade="工业机器人系统操作",
@@ -233,18 +265,178 @@ SAMPLES: tuple[Sample, ...] = (
             ends_on=date(2025, 5, 22),
             theory_weight=0.3,
         ),
-        StreamRef(type="Contest", id="contest-2025-robot"),
+        _contest_stream(),
         tenant=REGION,
     ),
     Sample(
-        MarkRecorded(
+        ContestOpened(
+            contest_id="contest-2025-robot",
+            title="潍坊市工业机器人系统操作职业技能竞赛",
+            trade="工业机器人系统操作",
+            level=ContestLevel.CITY,
+            organiser_id="weifang-federation-of-trade-unions",
+            organiser_kind=OrganiserKind.REGION,
+            region_id=REGION,
+            starts_on=date(2025, 5, 20),
+            ends_on=date(2025, 5, 22),
+            theory_weight=0.3,
+            team_entry=False,
+        ),
+        _contest_stream(),
+        tenant=REGION,
+    ),
+    Sample(
+        RegistrationOpened(contest_id="contest-2025-robot", opened_on=date(2025, 4, 1)),
+        _contest_stream(),
+        tenant=REGION,
+        stream_version=3,
+    ),
+    Sample(
+        EntrantRegistered(
+            contest_id="contest-2025-robot",
+            entrant_id=WORKER,
+            worker_ids=[WORKER],
+            enterprise_id=ENTERPRISE,
+            registered_on=date(2025, 4, 10),
+        ),
+        _entry_stream(),
+        tenant=REGION,
+    ),
+    Sample(
+        EntrantWithdrawn(contest_id="contest-2025-robot", entrant_id=APPRENTICE, reason="因病退赛"),
+        StreamRef(type="ContestEntry", id=f"contest-2025-robot:{APPRENTICE}"),
+        tenant=REGION,
+        stream_version=2,
+    ),
+    Sample(
+        ContestStarted(contest_id="contest-2025-robot", entrant_count=36, started_on=date(2025, 5, 20)),
+        _contest_stream(),
+        tenant=REGION,
+        stream_version=9,
+    ),
+    Sample(
+        MarkingSchemeLocked(
+            contest_id="contest-2025-robot",
+            theory_weight=0.3,
+            criteria=[
+                Criterion(
+                    criterion_id="A",
+                    title="工作站安装与调试",
+                    aspects=[
+                        Aspect(
+                            aspect_id="A1",
+                            description="夹具定位误差",
+                            kind=AspectKind.MEASUREMENT,
+                            max_mark=40,
+                            tolerance=0.05,
+                            zero_at=0.2,
+                        ),
+                        Aspect(
+                            aspect_id="A2",
+                            description="程序结构与可读性",
+                            kind=AspectKind.JUDGEMENT,
+                            max_mark=30,
+                            descriptors=["不合格", "基本达到", "良好", "优秀"],
+                        ),
+                    ],
+                ),
+                Criterion(
+                    criterion_id="T",
+                    title="理论知识",
+                    aspects=[
+                        Aspect(
+                            aspect_id="T1",
+                            description="理论笔试",
+                            kind=AspectKind.MEASUREMENT,
+                            max_mark=30,
+                            theory=True,
+                        )
+                    ],
+                ),
+            ],
+        ),
+        _contest_stream(),
+        tenant=REGION,
+        stream_version=5,
+    ),
+    Sample(
+        JudgeAssigned(
+            contest_id="contest-2025-robot",
+            judge_id="judge-li",
+            enterprise_id="ent-weichai",
+            aspect_ids=["A1", "A2"],
+        ),
+        _contest_stream(),
+        tenant=REGION,
+        stream_version=6,
+    ),
+    Sample(
+        MarkingStarted(contest_id="contest-2025-robot", started_on=date(2025, 5, 22)),
+        _contest_stream(),
+        tenant=REGION,
+        stream_version=10,
+    ),
+    Sample(
+        MarkRecordedV1(
             contest_id="contest-2025-robot",
             worker_id=WORKER,
             enterprise_id=ENTERPRISE,
             raw_score=91.25,
             judged_by="judge-panel-a",
         ),
-        StreamRef(type="Contest", id="contest-2025-robot"),
+        _contest_stream(),
+        tenant=REGION,
+        stream_version=12,
+    ),
+    Sample(
+        MarkRecorded(
+            contest_id="contest-2025-robot",
+            entrant_id=WORKER,
+            aspect_id="A2",
+            judge_id="judge-li",
+            score=2,
+        ),
+        _entry_stream(),
+        tenant=REGION,
+        stream_version=5,
+    ),
+    Sample(
+        JudgementDiscrepancyFlagged(
+            contest_id="contest-2025-robot",
+            entrant_id=WORKER,
+            aspect_id="A2",
+            scores={"judge-li": 3, "judge-wang": 1, "judge-zhao": 2},
+        ),
+        _entry_stream(),
+        tenant=REGION,
+        stream_version=7,
+    ),
+    Sample(
+        JudgementDiscrepancyResolved(
+            contest_id="contest-2025-robot",
+            entrant_id=WORKER,
+            aspect_id="A2",
+            scores={"judge-li": 2, "judge-wang": 2, "judge-zhao": 2},
+            resolved_by="chief-expert-sun",
+        ),
+        _entry_stream(),
+        tenant=REGION,
+        stream_version=8,
+    ),
+    Sample(
+        MarksLocked(contest_id="contest-2025-robot", mark_count=3780, locked_on=date(2025, 5, 23)),
+        _contest_stream(),
+        tenant=REGION,
+        stream_version=11,
+    ),
+    Sample(
+        ResultsStandardised(
+            contest_id="contest-2025-robot",
+            entrant_count=35,
+            median_raw=78.5,
+            median_absolute_deviation=6.25,
+        ),
+        _contest_stream(),
         tenant=REGION,
         stream_version=12,
     ),
@@ -258,7 +450,22 @@ SAMPLES: tuple[Sample, ...] = (
             rank=1,
             medal=Medal.GOLD,
         ),
-        StreamRef(type="Contest", id="contest-2025-robot"),
+        _contest_stream(),
+        tenant=REGION,
+        stream_version=40,
+    ),
+    Sample(
+        CompetitionScoredV2(
+            contest_id="contest-2025-robot",
+            level=ContestLevel.CITY,
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            raw_score=91.25,
+            standardised_score=788,
+            rank=1,
+            medal=Medal.GOLD,
+        ),
+        _contest_stream(),
         tenant=REGION,
         stream_version=40,
     ),
@@ -272,10 +479,22 @@ SAMPLES: tuple[Sample, ...] = (
             standardised_score=788,
             rank=1,
             medal=Medal.GOLD,
+            prize=Prize.FIRST,
+            prize_money=Decimal("5000"),
         ),
-        StreamRef(type="Contest", id="contest-2025-robot"),
+        _contest_stream(),
         tenant=REGION,
-        stream_version=40,
+        stream_version=13,
+    ),
+    Sample(
+        ResultsPublicised(
+            contest_id="contest-2025-robot",
+            publicised_on=date(2025, 5, 24),
+            objections_until=date(2025, 5, 31),
+        ),
+        _contest_stream(),
+        tenant=REGION,
+        stream_version=49,
     ),
     Sample(
         ContestConcluded(
@@ -283,14 +502,30 @@ SAMPLES: tuple[Sample, ...] = (
             level=ContestLevel.CITY,
             entrant_count=36,
             scored_count=35,
-            concluded_on=date(2025, 5, 23),
+            concluded_on=date(2025, 6, 1),
         ),
-        StreamRef(type="Contest", id="contest-2025-robot"),
+        _contest_stream(),
         tenant=REGION,
         stream_version=75,
     ),
     Sample(
-        TrainingCompleted(
+        PromotionEntitlementGranted(
+            contest_id="contest-2025-robot",
+            level=ContestLevel.CITY,
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            rank=1,
+            kind=PromotionKind.SKILL_LEVEL,
+            levels_up=1,
+            cap=SkillLevel.TECHNICIAN,
+        ),
+        _contest_stream(),
+        tenant=REGION,
+        stream_version=76,
+        caused_by="ContestConcluded.v1",
+    ),
+    Sample(
+        TrainingCompletedV1(
             enrolment_id="enr-88311",
             worker_id=WORKER,
             course_id="course-plc-advanced",
@@ -328,7 +563,7 @@ SAMPLES: tuple[Sample, ...] = (
         stream_version=2,
     ),
     Sample(
-        SkillServiceDelivered(
+        SkillServiceDeliveredV1(
             visit_id="visit-2025-0186",
             worker_id=WORKER,
             host_enterprise_id="ent-weichai-power",
@@ -698,6 +933,11 @@ SAMPLES: tuple[Sample, ...] = (
         stream_version=4,
     ),
 )
+
+
+from contracts.training_samples import TRAINING_SAMPLES  # noqa: E402  (built on Sample above)
+
+SAMPLES += TRAINING_SAMPLES
 
 
 def sample_envelope(sample: Sample) -> Envelope:

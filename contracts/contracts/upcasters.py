@@ -53,3 +53,48 @@ def programme_opened_v1_to_v2(payload: Payload) -> Payload:
         "eligible_enterprises": [],
         "credit_support": False,
     }
+
+
+@upcaster("TrainingCompleted", from_version=1)
+def training_completed_v1_to_v2(payload: Payload) -> Payload:
+    """v2 added the class and the assessment's score; a v1 completion was reported without
+    either (it passed: a failure was never a TrainingCompleted)."""
+    return {**payload, "class_id": None, "score": None}
+
+
+@upcaster("SkillServiceDelivered", from_version=1)
+def skill_service_delivered_v1_to_v2(payload: Payload) -> Payload:
+    """v2: a visit delivers a list of services and is made by a team; a v1 visit delivered
+    its one service, and its craftsman came alone."""
+    lifted = {field: value for field, value in payload.items() if field != "service"}
+    return {**lifted, "services": [payload["service"]], "team_ids": []}
+
+
+@upcaster("CompetitionScored", from_version=2)
+def competition_scored_v2_to_v3(payload: Payload) -> Payload:
+    """v3 added the prize class and prize money; a v2 result carried neither."""
+    return {**payload, "prize": "none", "prize_money": None}
+
+
+@upcaster("ContestOpened", from_version=1)
+def contest_opened_v1_to_v2(payload: Payload) -> Payload:
+    """v2 added the organiser's kind and the team flag. v1 contests were held by regions
+    (tenant = region) for single entrants."""
+    return {**payload, "organiser_kind": "region", "team_entry": False}
+
+
+LEGACY_ASPECT = "overall"
+"""The one aspect a v1 mark (one raw score per entrant) is read as."""
+
+
+@upcaster("MarkRecorded", from_version=1)
+def mark_recorded_v1_to_v2(payload: Payload) -> Payload:
+    """v2 marks one aspect by one judge. A v1 mark was the entrant's whole raw score: it
+    reads as a score on the single aspect `overall`, by its panel (or `panel` if unnamed)."""
+    return {
+        "contest_id": payload["contest_id"],
+        "entrant_id": payload["worker_id"],
+        "aspect_id": LEGACY_ASPECT,
+        "judge_id": payload.get("judged_by") or "panel",
+        "score": payload["raw_score"],
+    }

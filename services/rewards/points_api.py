@@ -3,12 +3,9 @@ or a batch that an HR system brings), the expiry sweep, statements and leaderboa
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel
 
 from chassis.auth import Role, Tenant
 from chassis.auth_http import Guard, requires
@@ -16,12 +13,10 @@ from chassis.errors import DomainRuleViolated
 from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read, read_or_404
 from chassis.imports import IMPORT_RESPONSES, ImportAnswer, ImportRequest, import_batch, item_values
 from chassis.service import RuntimeDep
-from chassis.unit_of_work import retrying_conflicts
 from contracts.primitives import Identifier
 from contracts.vocabulary import COMMON_POINT_CATEGORIES
 from services.rewards import points_handlers
 from services.rewards.commands import AdjustPoints, DeclareCategory, SweepExpiries
-from services.rewards.points import DEFAULT_POINTS
 from services.rewards.queries import Categories, Leaderboard, PointsStatement, RewardQueries
 
 router = APIRouter(tags=["points"])
@@ -90,28 +85,13 @@ async def import_adjustments(
     )
 
 
-class SweepAnswer(BaseModel):
-    on: date
-    accounts: int
-    expired: int
-
-
-@router.post("/points-expiries", responses=READ_RESPONSES)
+@router.post("/points-expiries", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
 async def sweep_expiries(
-    command: SweepExpiries, runtime: RuntimeDep, _: Annotated[Guard, requires(CITY, SERVICE)]
-) -> SweepAnswer:
+    command: SweepExpiries, call: Call, _: Annotated[Guard, requires(CITY, SERVICE)]
+) -> CommandAccepted:
     """Close every validity window that has ended by `on`: PointsExpired for each award
     (idempotent: a second sweep of the same day expires nothing)."""
-    on = command.on or datetime.now(UTC).date()
-    workers = await points_handlers.accounts_to_sweep(runtime.unit_of_work(), on, DEFAULT_POINTS)
-    expired = 0
-    for worker_id in workers:
-        expired += await retrying_conflicts(partial(_expire, runtime, worker_id, on))
-    return SweepAnswer(on=on, accounts=len(workers), expired=expired)
-
-
-async def _expire(runtime: RuntimeDep, worker_id: str, on: date) -> int:
-    return await points_handlers.expire_account(runtime.unit_of_work(), worker_id, on, DEFAULT_POINTS)
+    return await call.execute(points_handlers.sweep_expiries, command)
 
 
 @router.get("/workers/{worker_id}/points", responses=READ_RESPONSES)

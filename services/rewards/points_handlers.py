@@ -12,12 +12,11 @@ from sqlalchemy import select
 from chassis.calendar import years_after
 from chassis.errors import DomainRuleViolated
 from chassis.imports import Decision
-from chassis.unit_of_work import DuplicateCommand, UnitOfWork
+from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
-from contracts.ids import derived_uuid
 from services.rewards.account import PointsAccount
 from services.rewards.categories import EnterpriseCategories
-from services.rewards.commands import AdjustPoints, DeclareCategory
+from services.rewards.commands import AdjustPoints, DeclareCategory, SweepExpiries
 from services.rewards.points import DEFAULT_POINTS, PointsRules
 from services.rewards.read_models import points_entries
 
@@ -94,36 +93,33 @@ async def adjustments_batch(
     return decisions
 
 
-async def accounts_to_sweep(uow: UnitOfWork, on: date, rules: PointsRules) -> list[str]:
+async def sweep_expiries(
+    uow: UnitOfWork,
+    command: SweepExpiries,
+    command_id: UUID | None = None,
+    rules: PointsRules = DEFAULT_POINTS,
+) -> list[Envelope]:
+    """PointsExpired for every award whose validity window has closed by `on`, in one
+    transaction. Idempotent: a second sweep finds them expired and records nothing."""
+    on = command.on or _today()
+    async with uow:
+        for worker_id in await _accounts_to_sweep(uow, on, rules):
+            account = await uow.get(PointsAccount, worker_id)
+            if account is not None:
+                account.expire(on, rules)
+        return await uow.commit(command_id=command_id)
+
+
+async def _accounts_to_sweep(uow: UnitOfWork, on: date, rules: PointsRules) -> list[str]:
     """The workers holding points whose window may have closed by `on` (from the statement;
     a superset: each account decides exactly)."""
-    async with uow:
-        rows = await uow.active.execute(
-            select(points_entries.c.worker_id)
-            .where(
-                points_entries.c.expired_on.is_(None),
-                points_entries.c.earned_on <= years_after(on, -rules.window_years),
-            )
-            .where(points_entries.c.rule != "adjustment")
-            .distinct()
+    rows = await uow.active.execute(
+        select(points_entries.c.worker_id)
+        .where(
+            points_entries.c.expired_on.is_(None),
+            points_entries.c.earned_on <= years_after(on, -rules.window_years),
         )
-        return sorted(row.worker_id for row in rows)
-
-
-async def expire_account(uow: UnitOfWork, worker_id: str, on: date, rules: PointsRules) -> int:
-    """PointsExpired for each award of the worker whose window closed; idempotent: a second
-    sweep finds them expired, and the derived command id stops a racing twin."""
-    async with uow:
-        account = await uow.get(PointsAccount, worker_id)
-        if account is None:
-            return 0
-        closed = account.expire(on, rules)
-        if not closed:
-            return 0
-        try:
-            await uow.commit(
-                command_id=derived_uuid(UUID(int=0), f"rewards.expiry:{worker_id}:{on.isoformat()}")
-            )
-        except DuplicateCommand:
-            return 0
-        return closed
+        .where(points_entries.c.rule != "adjustment")
+        .distinct()
+    )
+    return sorted(row.worker_id for row in rows)

@@ -28,6 +28,7 @@ from contracts.events.registry import (
     TitleExpired,
     TitleRevoked,
 )
+from contracts.events.training import StudioNamed
 from services.rewards.catalogue import programmes_opened
 from services.rewards.domain import Granted
 from services.rewards.handlers import reward_cause, stop_allowance
@@ -63,8 +64,13 @@ CAUSES: Mapping[type[Event], CauseOf] = {
         ),
         f"place {e.rank} in contest {e.contest_id}",
     ),
+    StudioNamed: lambda e, _: (
+        Cause("studio:named", e.worker_id, e.enterprise_id, e.named_on),
+        f"innovation studio named: {e.name}",
+    ),
 }
-"""Each fact that can earn a grant, read as a cause. (StudioNamed joins when its contract exists.)"""
+"""Each fact that can earn a grant, read as a cause (ContestConcluded names no places: the
+prize money by place is paid on each placement, CompetitionScored)."""
 
 STOPS: Mapping[type[Event], StopOf] = {
     TierExpired: lambda e: (e.worker_id, f"tier:{e.rank.value}", f"tier expired: {e.reason}"),

@@ -269,7 +269,7 @@ def rewards_subscriptions(uow_on: UnitOfWorkOn) -> list[Subscription]:
         # The grant policy keeps its first name: renaming a consumer group would replay it.
         Subscription(
             name="tier-policy",
-            topics=(REGISTRY_EVENTS, COMPETITIONS_EVENTS),
+            topics=(REGISTRY_EVENTS, COMPETITIONS_EVENTS, TRAINING_EVENTS),
             handlers=grant_policy_handlers(uow_on),
         ),
         Subscription(

@@ -16,9 +16,10 @@ from contracts.errors import (
     MissingUpcaster,
     UnknownEventType,
 )
+from contracts.events.training import TrainingCompleted
 from contracts.samples import SAMPLES, sample_envelope
 
-GOOD = next(sample_envelope(s) for s in SAMPLES if s.event.event_type == "TrainingCompleted")
+GOOD = next(sample_envelope(s) for s in SAMPLES if isinstance(s.event, TrainingCompleted))
 
 
 def tampered(**changes: Any) -> bytes:
@@ -36,7 +37,7 @@ def test_future_schema_version() -> None:
     with pytest.raises(FutureSchemaVersion) as caught:
         parse_record(tampered(schema_version=99))
     assert caught.value.reason == "future_schema_version"
-    assert (caught.value.schema_version, caught.value.known_version) == (99, 1)
+    assert (caught.value.schema_version, caught.value.known_version) == (99, TrainingCompleted.schema_version)
 
 
 @pytest.mark.parametrize(

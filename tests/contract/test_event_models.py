@@ -24,7 +24,7 @@ def test_event_type_defaults_to_the_class_name_and_version_to_1() -> None:
     for event_type, event_class in EVENT_TYPES.items():
         assert event_type == event_class.__name__
     assert WorkerRegistered.schema_version == 3
-    assert CompetitionScored.schema_version == 2
+    assert CompetitionScored.schema_version == 3
     assert EnterpriseRegistered.schema_version == 1
 
 

@@ -281,8 +281,8 @@ async def test_adjustments_in_bulk_answer_per_item_and_the_sweep_expires_once(re
     assert body["items"][1]["reason"].startswith("adjustment_not_negative")
     assert body["items"][2]["reason"].startswith("known_category")
     assert before["balance"] == "3.50"
-    assert early.json()["expired"] == 0, "the window of a course done on 2022-03-01 is open until 2025-03-01"
-    assert [sweep.json()["expired"] for sweep in sweeps] == [1, 0]
+    assert early.json()["events"] == [], "the window of a course done on 2022-03-01 is open until 2025-03-01"
+    assert [len(sweep.json()["events"]) for sweep in sweeps] == [1, 0]
     assert await count(rewards, "PointsExpired") == 1
     by_category = {category["category"]: category for category in statement["categories"]}
     assert statement["balance"] == "3.00" and len(by_category["work_results"]["lines"]) == 3
