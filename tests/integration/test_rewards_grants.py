@@ -18,7 +18,15 @@ from chassis.eventstore.schema import events
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.base import Event
 from contracts.events.registry import EnterpriseRegistered, TitleConferred, TitleRevoked, WorkerRegistered
-from contracts.events.training import TrainingCompleted
+from contracts.events.training import (
+    AchievementKind,
+    AchievementRecorded,
+    AdvanceKind,
+    ApprenticeAdvanced,
+    MentorshipCompleted,
+    StudioNamed,
+    TrainingCompleted,
+)
 from contracts.topics import TRAINING_EVENTS
 from contracts.vocabulary import SkillLevel, TitleLevel
 from services.rewards.service import SPEC
@@ -289,3 +297,80 @@ async def test_adjustments_in_bulk_answer_per_item_and_the_sweep_expires_once(re
     (course,) = by_category["activities"]["lines"]
     assert course["source_event_id"] == str(old_course.event_id) and course["expired_on"] == "2025-03-01"
     assert board["rows"] == [{"rank": 1, "worker_id": "w-1", "enterprise_id": "weichai", "points": "3.00"}]
+
+
+async def test_training_new_facts_earn_points_and_a_named_studio_its_award(rewards: Rewards) -> None:
+    def from_training(event: Event, stream_id: str) -> Envelope:
+        return Envelope.wrap(
+            event,
+            producer="training",
+            stream=StreamRef(type="Studio", id=stream_id),
+            stream_version=1,
+            tenant="weichai",
+        )
+
+    named = from_training(
+        StudioNamed(
+            studio_id="s-1",
+            worker_id="w-1",
+            enterprise_id="weichai",
+            name="王磊工作室",
+            named_on=date(2026, 4, 1),
+        ),
+        "s-1",
+    )
+    facts = [
+        from_training(
+            AchievementRecorded(
+                achievement_id="ach-1",
+                worker_id="w-1",
+                enterprise_id="weichai",
+                region_id="kuiwen",
+                kind=AchievementKind.INVENTION_PATENT,
+                title="刀具",
+                year=2026,
+                recorded_on=date(2026, 4, 2),
+            ),
+            "ach-1",
+        ),
+        from_training(
+            MentorshipCompleted(
+                mentorship_id="m-1",
+                worker_id="w-1",
+                apprentice_id="w-2",
+                enterprise_id="weichai",
+                started_on=date(2025, 4, 1),
+                completed_on=date(2026, 4, 1),
+            ),
+            "m-1",
+        ),
+        from_training(
+            ApprenticeAdvanced(
+                mentorship_id="m-1",
+                worker_id="w-1",
+                apprentice_id="w-2",
+                kind=AdvanceKind.SKILL_LEVEL,
+                skill_level=SkillLevel.TECHNICIAN,
+                advanced_on=date(2026, 5, 1),
+            ),
+            "m-1-adv",
+        ),
+    ]
+    async with http_client(rewards.engine, SPEC) as http:
+        body = programme(
+            "studios", trigger="studio:named", budget="300000", grant_amount="30000", credit_support=True
+        )
+        assert (await http.post("/programmes", json=body)).status_code == 201
+        await rewards.deliver("tier-policy", rewards.record(named, TRAINING_EVENTS))
+        await rewards.deliver("points-policy", *(rewards.record(fact, TRAINING_EVENTS) for fact in facts))
+        await rewards.deliver(
+            "points-policy", *(rewards.record(fact, TRAINING_EVENTS) for fact in facts)
+        )  # again
+        await rewards.relay_own_events()
+        statement = (await http.get("/workers/w-1/points")).json()
+        shown = (await http.get("/programmes/studios")).json()
+
+    rules = sorted(line["rule"] for category in statement["categories"] for line in category["lines"])
+    assert rules == ["achievement", "mentoring.base", "mentoring.outcomes"]
+    assert statement["balance"] == "9.00"  # 5 + 2 + 2
+    assert shown["grants"] == 1 and shown["credit_support"] is True
