@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from bench import append_figures, e2e, kafka_figures, machine, store_figures, workload
+from bench import append_figures, e2e, kafka_figures, machine, rewards_figures, store_figures, workload
 from bench.report import Measurement, build_results, figures_table, headline_table, write_results
 from bench.resources import Resources
 from chassis.logging import configure_logging
@@ -37,6 +37,7 @@ FIGURES = (
     "store",
     "append",
     "e2e",
+    "rewards",
 )
 # a figure never goes without its baseline
 IMPLIES = {
@@ -44,6 +45,7 @@ IMPLIES = {
     "projection": ("consume",),
     "store": ("eventsourcing",),
     "append": ("eventsourcing",),
+    "rewards": ("store",),  # grants against one budget beside the store's plain append
 }
 FULL_EVENTS = 200_000
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -212,6 +214,17 @@ async def _all(
                 warmup_seconds=warmup,
                 log_dir=log_dir,
                 split_roles=split,
+            ),
+        )
+    if "rewards" in chosen:
+        events: int = settings["events"]
+        await step("rewards points replay", lambda: rewards_figures.points_replay(res, events))
+        await step(
+            "rewards parallel grants",
+            lambda: _one(
+                rewards_figures.parallel_grants(
+                    res, concurrency=concurrency, seconds=seconds, warmup_seconds=warmup
+                )
             ),
         )
     if "e2e" in chosen:
