@@ -1,5 +1,6 @@
 """Many grants at once against one small budget, on real Postgres: the total never passes
-the budget, every cause is paid at most once, and the exhaustion is recorded once."""
+the budget, every cause is paid at most once, and the exhaustion is recorded once; both
+with the in-process turn-taking and without it (as from many processes)."""
 
 from __future__ import annotations
 
@@ -96,7 +97,12 @@ async def test_parallel_approvals_never_pass_the_budget(pg_engine: AsyncEngine) 
     assert exhausted == 1
 
 
-async def test_parallel_policy_grants_never_pass_the_budget(pg_engine: AsyncEngine) -> None:
+async def test_parallel_policy_grants_never_pass_the_budget(
+    pg_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if every grant ran in a process of its own: no in-process turn-taking, only the
+    # expected-version append keeps the budget.
+    monkeypatch.setattr(handlers, "one_writer", lambda _: asyncio.Lock())
     await migrated(pg_engine, SPEC)
     await open_programme(pg_engine, "seed", "tier:seed")
     uow_on = units_on(session_factory(pg_engine), EventStore(), producer="rewards")
