@@ -22,6 +22,7 @@ from services.rewards.commands import (
     RunAllowances,
 )
 from services.rewards.domain import BudgetExhausted
+from services.rewards.points_api import check_worker_of
 from services.rewards.points_api import router as points_router
 from services.rewards.queries import BudgetUse, GrantLedger, Programme, RewardQueries, WorkerTier
 
@@ -50,10 +51,11 @@ async def _check_sponsor(runtime: RuntimeDep, guard: Guard, programme_id: str) -
 
 @router.post("/applications", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
 async def apply_for_grant(
-    command: ApplyForGrant, call: Call, guard: Annotated[Guard, requires(CITY, HR)]
+    command: ApplyForGrant, call: Call, runtime: RuntimeDep, guard: Annotated[Guard, requires(CITY, HR)]
 ) -> CommandAccepted:
     """A worker's application to a programme that grants by application (its enterprise's HR)."""
     guard.check(Tenant(enterprise_id=command.enterprise_id))
+    await check_worker_of(runtime, command.worker_id, command.enterprise_id)
     return await call.execute(handlers.apply_for_grant, command)
 
 

@@ -49,7 +49,7 @@ async def enterprise_categories(
     )
 
 
-async def _check_worker_of(runtime: RuntimeDep, worker_id: str, enterprise_id: str) -> None:
+async def check_worker_of(runtime: RuntimeDep, worker_id: str, enterprise_id: str) -> None:
     known = await read(runtime, lambda session: RewardQueries(session).worker_tenant(worker_id))
     if known.enterprise_id is not None and known.enterprise_id != enterprise_id:
         raise DomainRuleViolated(
@@ -67,7 +67,7 @@ async def adjust_points(
 ) -> CommandAccepted:
     """A manual correction with its reason and approver, in a known category."""
     guard.check(await _enterprise(runtime, command.enterprise_id))
-    await _check_worker_of(runtime, command.worker_id, command.enterprise_id)
+    await check_worker_of(runtime, command.worker_id, command.enterprise_id)
     return await call.execute(points_handlers.adjust_points, command)
 
 

@@ -239,6 +239,7 @@ async def test_adjustments_in_bulk_answer_per_item_and_the_sweep_expires_once(re
     }
     async with http_client(rewards.engine, SPEC) as http:
         await rewards.deliver("worker-tiers", *(rewards.record(e) for e in registered))
+        elsewhere = await http.post("/adjustments", json={**item, "enterprise_id": "haier", "delta": "1"})
         answer = await http.post(
             "/adjustments/import",
             json={
@@ -276,6 +277,7 @@ async def test_adjustments_in_bulk_answer_per_item_and_the_sweep_expires_once(re
         statement = (await http.get("/workers/w-1/points")).json()
         board = (await http.get("/leaderboards/points", params={"region_id": "kuiwen"})).json()
 
+    assert rule_of(elsewhere) == (422, "worker_enterprise")
     assert answer.status_code == 200
     body = answer.json()
     assert [item["status"] for item in body["items"]] == [
