@@ -131,6 +131,7 @@ async def test_a_sigkilled_rewards_grants_every_promotion_exactly_once(
         await halfway.wait()
         await asyncio.sleep(0.5)  # the policy is mid-stream
         rewards.process.stop(kill=True)  # SIGKILL: no graceful anything
+        before_kill, _ = await stored_grants(infra, rewards.database)
         await asyncio.sleep(1.0)  # promotions go on arriving while it is down
         rewards.process.start()
         await asyncio.to_thread(rewards.process.wait_ready, 90)
@@ -145,6 +146,7 @@ async def test_a_sigkilled_rewards_grants_every_promotion_exactly_once(
         return await group_lag(infra.kafka_bootstrap, group, topic) == 0
 
     await wait_until(caught_up, timeout=120)
+    assert before_kill < PROMOTIONS, "killed mid-stream"
     total, causes = await stored_grants(infra, rewards.database)
     assert (total, causes) == (PROMOTIONS, PROMOTIONS), "every promotion granted, none twice"
 
