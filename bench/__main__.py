@@ -26,6 +26,7 @@ from bench import (
     kafka_figures,
     machine,
     registry_figures,
+    rewards_figures,
     store_figures,
     training_figures,
     workload,
@@ -50,6 +51,7 @@ FIGURES = (
     "registry",  # measures its baselines itself
     "contest",
     "training",  # with its baselines in the same figure: bulk append, plain JSON
+    "rewards",
 )
 # a figure never goes without its baseline
 IMPLIES = {
@@ -57,6 +59,7 @@ IMPLIES = {
     "projection": ("consume",),
     "store": ("eventsourcing",),
     "append": ("eventsourcing",),
+    "rewards": ("store",),  # grants against one budget beside the store's plain append
 }
 FULL_EVENTS = 200_000
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -240,6 +243,17 @@ async def _all(
             "training batches, xAPI export",
             lambda: training_figures.batch_figures(
                 res, classes=classes, statements=statements, log_dir=log_dir
+            ),
+        )
+    if "rewards" in chosen:
+        events: int = settings["events"]
+        await step("rewards points replay", lambda: rewards_figures.points_replay(res, events))
+        await step(
+            "rewards parallel grants",
+            lambda: _one(
+                rewards_figures.parallel_grants(
+                    res, concurrency=concurrency, seconds=seconds, warmup_seconds=warmup
+                )
             ),
         )
     if "e2e" in chosen:

@@ -60,6 +60,7 @@ from contracts.events.legacy import (
     ContestOpenedV1,
     MarkRecordedV1,
     PointsAwardedV1,
+    ProgrammeOpenedV1,
     SkillServiceDeliveredV1,
     TrainingCompletedV1,
     WorkerRegisteredV1,
@@ -86,7 +87,15 @@ from contracts.events.registry import (
     WorkerForgotten,
     WorkerLeft,
 )
-from contracts.events.rewards import PointsAdjusted, PointsExpired
+from contracts.events.rewards import (
+    AllowanceStarted,
+    AllowanceStopped,
+    BudgetExhausted,
+    GrantApplied,
+    PointsAdjusted,
+    PointsCategoryDeclared,
+    PointsExpired,
+)
 from contracts.ids import uuid7_from_parts
 from contracts.vocabulary import (
     DEFAULT_TIER_LABELS,
@@ -568,7 +577,7 @@ SAMPLES: tuple[Sample, ...] = (
         tenant="ent-weichai-power",
     ),
     Sample(
-        ProgrammeOpened(
+        ProgrammeOpenedV1(
             programme_id="prog-tier-allowance",
             name="种子工匠晋级奖励",
             sponsor_id="weifang-federation",
@@ -579,6 +588,73 @@ SAMPLES: tuple[Sample, ...] = (
         ),
         StreamRef(type="Programme", id="prog-tier-allowance"),
         stream_version=1,
+    ),
+    Sample(
+        ProgrammeOpened(
+            programme_id="prog-city-contest-prizes",
+            name="市职业技能大赛奖金",
+            sponsor_id="weifang-federation",
+            budget=Decimal("200000"),
+            grant_amount=Decimal("5000"),
+            trigger="contest:city",
+            opened_on=date(2026, 1, 1),
+            closes_on=date(2026, 12, 31),
+            amounts_by_place={1: Decimal("20000"), 2: Decimal("10000"), 3: Decimal("5000")},
+            eligible_enterprises=[ENTERPRISE],
+        ),
+        StreamRef(type="Programme", id="prog-city-contest-prizes"),
+        tenant="weifang-federation",
+    ),
+    Sample(
+        BudgetExhausted(
+            programme_id="prog-tier-allowance",
+            budget=Decimal("300000"),
+            granted_total=Decimal("296000"),
+            refused_amount=Decimal("8000"),
+            refused_cause=fixed_uuid7("TierPromoted.v1"),
+        ),
+        StreamRef(type="Programme", id="prog-tier-allowance"),
+        stream_version=38,
+        caused_by="TierPromoted.v1",
+    ),
+    Sample(
+        GrantApplied(
+            programme_id="prog-studio-awards",
+            application_id="app-2026-0007",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            reason="劳模创新工作室 申请资助",
+            applied_on=date(2026, 4, 2),
+        ),
+        StreamRef(type="Programme", id="prog-studio-awards"),
+        stream_version=3,
+    ),
+    Sample(
+        AllowanceStarted(
+            programme_id="prog-city-title-allowance",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            held="title:city",
+            started_on=date(2026, 5, 1),
+            caused_by=fixed_uuid7("TitleConferred.v1"),
+        ),
+        StreamRef(type="Programme", id="prog-city-title-allowance"),
+        stream_version=2,
+        caused_by="TitleConferred.v1",
+    ),
+    Sample(
+        AllowanceStopped(
+            programme_id="prog-city-title-allowance",
+            worker_id=WORKER,
+            stopped_on=date(2027, 5, 1),
+            reason="title revoked: 违反劳动纪律",
+        ),
+        StreamRef(type="Programme", id="prog-city-title-allowance"),
+        stream_version=9,
+    ),
+    Sample(
+        PointsCategoryDeclared(enterprise_id=ENTERPRISE, category="patents", name="专利", cap=Decimal("10")),
+        StreamRef(type="PointsCategories", id=ENTERPRISE),
     ),
     Sample(
         PointsAwardedV1(

@@ -41,6 +41,35 @@ def worker_registered_v2_to_v3(payload: Payload) -> Payload:
     return {**lifted, "post": None, "front_line": True}
 
 
+@upcaster("ProgrammeOpened", from_version=1)
+def programme_opened_v1_to_v2(payload: Payload) -> Payload:
+    """v2 added prize money by place, the allowance flag, eligibility, the period's end and
+    the credit-support flag. A v1 programme had none: one amount for anyone, open-ended."""
+    return {
+        **payload,
+        "closes_on": None,
+        "amounts_by_place": {},
+        "recurring": False,
+        "eligible_enterprises": [],
+        "credit_support": False,
+    }
+
+
+@upcaster("TrainingCompleted", from_version=1)
+def training_completed_v1_to_v2(payload: Payload) -> Payload:
+    """v2 added the class and the assessment's score; a v1 completion was reported without
+    either (it passed: a failure was never a TrainingCompleted)."""
+    return {**payload, "class_id": None, "score": None}
+
+
+@upcaster("SkillServiceDelivered", from_version=1)
+def skill_service_delivered_v1_to_v2(payload: Payload) -> Payload:
+    """v2: a visit delivers a list of services and is made by a team; a v1 visit delivered
+    its one service, and its craftsman came alone."""
+    lifted = {field: value for field, value in payload.items() if field != "service"}
+    return {**lifted, "services": [payload["service"]], "team_ids": []}
+
+
 @upcaster("CompetitionScored", from_version=2)
 def competition_scored_v2_to_v3(payload: Payload) -> Payload:
     """v3 added the prize class and prize money; a v2 result carried neither."""
@@ -69,18 +98,3 @@ def mark_recorded_v1_to_v2(payload: Payload) -> Payload:
         "judge_id": payload.get("judged_by") or "panel",
         "score": payload["raw_score"],
     }
-
-
-@upcaster("TrainingCompleted", from_version=1)
-def training_completed_v1_to_v2(payload: Payload) -> Payload:
-    """v2 added the class and the assessment's score; a v1 completion was reported without
-    either (it passed: a failure was never a TrainingCompleted)."""
-    return {**payload, "class_id": None, "score": None}
-
-
-@upcaster("SkillServiceDelivered", from_version=1)
-def skill_service_delivered_v1_to_v2(payload: Payload) -> Payload:
-    """v2: a visit delivers a list of services and is made by a team; a v1 visit delivered
-    its one service, and its craftsman came alone."""
-    lifted = {field: value for field, value in payload.items() if field != "service"}
-    return {**lifted, "services": [payload["service"]], "team_ids": []}

@@ -12,7 +12,7 @@ from chassis.aggregate import Aggregate
 from chassis.errors import DomainRuleViolated
 from contracts.events.base import Event
 from contracts.events.rewards import PointsAdjusted, PointsAwarded, PointsExpired
-from contracts.vocabulary import COMMON_POINT_CATEGORIES
+from services.rewards.categories import EnterpriseCategories
 from services.rewards.points import Claim, Entry, PointsRules, in_window, points_to_award
 
 
@@ -24,11 +24,20 @@ class Held:
 
 class PointsAccount(Aggregate):
     stream_type = "PointsAccount"
+    snapshot_version = 2  # v2: adjustments by category
 
     def __init__(self, aggregate_id: str, tenant: str = "") -> None:
         super().__init__(aggregate_id, tenant)
         self.held: dict[str, Held] = {}  # source event id → what it earned
-        self.adjusted = Decimal(0)
+        self.adjustments: dict[str, Decimal] = {}  # category → the sum of its adjustments
+
+    @property
+    def adjusted(self) -> Decimal:
+        return sum(self.adjustments.values(), Decimal(0))
+
+    def category_total(self, category: str) -> Decimal:
+        earned = sum((entry.points for entry in self.live_entries if entry.category == category), Decimal(0))
+        return earned + self.adjustments.get(category, Decimal(0))
 
     @property
     def live_entries(self) -> list[Entry]:
@@ -91,19 +100,30 @@ class PointsAccount(Aggregate):
         reason: str,
         approved_by: str,
         on: date,
-        extra_categories: set[str],
+        categories: EnterpriseCategories,
+        rules: PointsRules,
     ) -> None:
-        if category not in COMMON_POINT_CATEGORIES and category not in extra_categories:
-            raise DomainRuleViolated(
-                f"unknown points category {category!r}: not one of the 4 nor the enterprise's X"
-            )
+        """A manual correction: a known category, a reason, an approver; never below zero
+        in its category, never above its cap."""
+        categories.check_known(category)
         if delta == 0:
-            raise DomainRuleViolated("an adjustment changes the balance: its delta cannot be 0")
-        if not reason.strip():
-            raise DomainRuleViolated("an adjustment needs a reason")
-        if self.balance + delta < 0:
             raise DomainRuleViolated(
-                f"the balance is {self.balance}; an adjustment of {delta} would make it negative"
+                "an adjustment changes the balance: its delta cannot be 0", rule="adjustment"
+            )
+        if not reason.strip():
+            raise DomainRuleViolated("an adjustment needs a reason", rule="adjustment_reason")
+        if not approved_by.strip():
+            raise DomainRuleViolated("an adjustment needs its approver", rule="adjustment_approver")
+        after = self.category_total(category) + delta
+        if after < 0:
+            raise DomainRuleViolated(
+                f"{category} holds {self.category_total(category)}; taking {-delta} would make it negative",
+                rule="adjustment_not_negative",
+            )
+        cap = rules.category_caps.get(category, categories.caps.get(category))
+        if cap is not None and delta > 0 and after > cap:
+            raise DomainRuleViolated(
+                f"{category} is capped at {cap}; it would hold {after}", rule="category_cap"
             )
         self.record(
             PointsAdjusted(
@@ -125,12 +145,14 @@ class PointsAccount(Aggregate):
                 if str(event.source_event_id) in self.held:
                     self.held[str(event.source_event_id)].expired = True
             case PointsAdjusted():
-                self.adjusted += event.delta
+                self.adjustments[event.category] = (
+                    self.adjustments.get(event.category, Decimal(0)) + event.delta
+                )
 
     def snapshot_state(self) -> dict[str, Any]:
         return {
             "tenant": self.tenant,
-            "adjusted": str(self.adjusted),
+            "adjustments": {category: str(delta) for category, delta in self.adjustments.items()},
             "held": {
                 source: [
                     h.entry.rule,
@@ -148,7 +170,7 @@ class PointsAccount(Aggregate):
     def from_snapshot(cls, aggregate_id: str, version: int, state: dict[str, Any]) -> Self:
         account = cls(aggregate_id, tenant=state["tenant"])
         account.version = version
-        account.adjusted = Decimal(state["adjusted"])
+        account.adjustments = {category: Decimal(delta) for category, delta in state["adjustments"].items()}
         account.held = {
             source: Held(Entry(rule, group, category, Decimal(points), date.fromisoformat(earned)), expired)
             for source, (rule, group, category, points, earned, expired) in state["held"].items()

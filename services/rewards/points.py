@@ -86,9 +86,22 @@ class PointsRules:
     apprentice_district_honour: Decimal = Decimal(1)
     training_course: Decimal = Decimal("0.5")
     skill_service_visit: Decimal = Decimal(1)
+    # innovation achievements by kind (AchievementKind values): patents weigh most
+    achievement: Mapping[str, Decimal] = field(
+        default_factory=lambda: _d(
+            {
+                "invention_patent": 5,
+                "technical_innovation": 3,
+                "operating_method": 3,
+                "hard_problem_solved": 3,
+                "entrepreneurship": 2,
+            }
+        )
+    )
     rule_caps: Mapping[str, Decimal] = field(
         default_factory=lambda: _d(
             {
+                "achievement": 15,
                 "competition": 20,
                 "certificate": 15,
                 "mentoring.apprentices": 5,
@@ -128,6 +141,26 @@ def apprentice_outcome_claim(city_level: bool, rules: PointsRules) -> Claim:
     """An apprentice won a city honour or 技师 (city_level), or a district honour or 高级工."""
     points = rules.apprentice_city_honour if city_level else rules.apprentice_district_honour
     return Claim("mentoring.outcomes", "mentoring", ACTIVITIES, points, "sum")
+
+
+def apprentice_advance_claim(level: SkillLevel | None, honour: bool, rules: PointsRules) -> Claim | None:
+    """An apprentice's advance under a master: 技师 or above counts as a city-level outcome,
+    高级工 as a district one; an honour without its level counts as a district one (no more
+    is credited than is known); a lower level earns nothing."""
+    if honour:
+        return apprentice_outcome_claim(False, rules)
+    if level is None:
+        return None
+    if level.order >= SkillLevel.TECHNICIAN.order:
+        return apprentice_outcome_claim(True, rules)
+    if level is SkillLevel.SENIOR:
+        return apprentice_outcome_claim(False, rules)
+    return None
+
+
+def achievement_claim(kind: str, rules: PointsRules) -> Claim | None:
+    points = rules.achievement.get(kind)
+    return None if points is None else Claim("achievement", "achievement", WORK_RESULTS, points, "sum")
 
 
 def training_claim(rules: PointsRules) -> Claim:

@@ -20,7 +20,11 @@ from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.competitions import CompetitionScored
 from contracts.events.training import (
+    AchievementRecorded,
+    AdvanceKind,
+    ApprenticeAdvanced,
     CertificateAwarded,
+    MentorshipCompleted,
     MentorshipConcluded,
     SkillServiceDelivered,
     TrainingCompleted,
@@ -32,6 +36,8 @@ from services.rewards.points import (
     DEFAULT_POINTS,
     Claim,
     PointsRules,
+    achievement_claim,
+    apprentice_advance_claim,
     certificate_claim,
     competition_claim,
     mentoring_claim,
@@ -69,7 +75,8 @@ async def award_points(
 
 
 def _facts(rules: PointsRules) -> Mapping[type[Event], Callable[[Any], tuple[str, ClaimOf, date | None]]]:
-    """For each fact: whose account, what it claims, and the day it was earned (None: when it happened)."""
+    """The rule table: for each fact, whose account, what it claims, and the day it was
+    earned (None: when it happened). A new fact that earns points is one entry here."""
     return {
         CompetitionScored: lambda e: (e.worker_id, lambda _: competition_claim(e.level, e.rank, rules), None),
         CertificateAwarded: lambda e: (
@@ -79,6 +86,22 @@ def _facts(rules: PointsRules) -> Mapping[type[Event], Callable[[Any], tuple[str
         ),
         TrainingCompleted: lambda e: (e.worker_id, lambda _: training_claim(rules), e.completed_on),
         SkillServiceDelivered: lambda e: (e.worker_id, lambda _: skill_service_claim(rules), e.delivered_on),
+        MentorshipCompleted: lambda e: (
+            e.worker_id,
+            lambda account: mentoring_claim(account.mentoring_already(e.completed_on, rules), rules),
+            e.completed_on,
+        ),
+        ApprenticeAdvanced: lambda e: (
+            e.worker_id,
+            lambda _: apprentice_advance_claim(e.skill_level, e.kind is AdvanceKind.HONOUR, rules),
+            e.advanced_on,
+        ),
+        AchievementRecorded: lambda e: (
+            e.worker_id,
+            lambda _: achievement_claim(e.kind.value, rules),
+            e.recorded_on,
+        ),
+        # Superseded by MentorshipCompleted; its records on the topic still count, once.
         MentorshipConcluded: lambda e: (
             e.worker_id,
             lambda account: (

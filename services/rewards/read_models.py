@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, MetaData, Numeric, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, MetaData, Numeric, String, Table, false
 
 metadata = MetaData()
 
@@ -17,6 +17,12 @@ programmes = Table(
     Column("budget", Numeric(14, 2), nullable=False),
     Column("grant_amount", Numeric(14, 2), nullable=False),
     Column("opened_on", Date, nullable=False),
+    Column("closes_on", Date, nullable=True),
+    Column("recurring", Boolean, nullable=False, server_default=false()),
+    Column("credit_support", Boolean, nullable=False, server_default=false()),
+    Column("amounts_by_place", JSON, nullable=True),
+    Column("eligible_enterprises", JSON, nullable=True),
+    Column("exhausted_at", DateTime(timezone=True), nullable=True),
 )
 
 # One row per grant, keyed by the grant id (a replay rewrites, never adds). Totals per
@@ -34,6 +40,8 @@ grants = Table(
     Column("reason", String(2000), nullable=False),
     Column("event_id", String(36), nullable=False),
     Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revoke_reason", String(2000), nullable=True),
 )
 
 worker_tiers = Table(
@@ -47,7 +55,46 @@ worker_tiers = Table(
     Column("promoted_at", DateTime(timezone=True), nullable=False),
 )
 
-# A worker's points statement: one row per fact that earned points, closed when they expire.
+# Allowances paid yearly while a tier or title is held: open while stopped_on is null.
+allowances = Table(
+    "rewards_allowances",
+    metadata,
+    Column("programme_id", String(128), primary_key=True),
+    Column("worker_id", String(128), primary_key=True),
+    Column("enterprise_id", String(128), nullable=False, index=True),
+    Column("held", String(64), nullable=False),
+    Column("started_on", Date, nullable=False),
+    Column("stopped_on", Date, nullable=True),
+    Column("stop_reason", String(2000), nullable=True),
+)
+
+# Who works where and where that is, as registry tells it: the leaderboards' scopes.
+workers = Table(
+    "rewards_workers",
+    metadata,
+    Column("worker_id", String(128), primary_key=True),
+    Column("enterprise_id", String(128), nullable=False, index=True),
+)
+
+enterprises = Table(
+    "rewards_enterprises",
+    metadata,
+    Column("enterprise_id", String(128), primary_key=True),
+    Column("region_id", String(128), nullable=False, index=True),
+)
+
+# Each enterprise's own X categories.
+categories = Table(
+    "rewards_categories",
+    metadata,
+    Column("enterprise_id", String(128), primary_key=True),
+    Column("category", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("cap", Numeric(10, 2), nullable=True),
+)
+
+# A worker's points statement: one row per fact that earned points (or per adjustment,
+# whose points may be negative), closed when they expire.
 points_entries = Table(
     "rewards_points_entries",
     metadata,

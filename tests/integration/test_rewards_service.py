@@ -8,7 +8,6 @@ service does with a delivery, including the same delivery twice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -92,8 +91,8 @@ class Rewards:
             return [{"programme_id": r.stream_id, **r.payload, "causation_id": r.causation_id} for r in rows]
 
 
-@pytest.fixture
-async def rewards(engine: AsyncEngine) -> AsyncIterator[Rewards]:
+async def rewards_on(engine: AsyncEngine) -> Rewards:
+    """The service's parts on a migrated database: its real consumers, a fake dead-letter sender."""
     await migrate.upgrade(engine, SPEC.migrations)
     sessions, store, sender = session_factory(engine), EventStore(), FakeSender()
     consumers = {
@@ -106,7 +105,12 @@ async def rewards(engine: AsyncEngine) -> AsyncIterator[Rewards]:
         )
         for subscription in rewards_subscriptions(units_on(sessions, store, producer="rewards"))
     }
-    yield Rewards(engine, sessions, store, consumers, sender)
+    return Rewards(engine, sessions, store, consumers, sender)
+
+
+@pytest.fixture
+async def rewards(engine: AsyncEngine) -> Rewards:
+    return await rewards_on(engine)
 
 
 def promoted(worker_id: str, to_rank: TierRank = TierRank.SEED, on: date = PROMOTED_ON) -> Envelope:
@@ -280,6 +284,12 @@ async def test_http_api(rewards: Rewards) -> None:
         "granted_total": "0.00",
         "remaining": "300000.00",
         "grants": 0,
+        "closes_on": None,
+        "amounts_by_place": {},
+        "recurring": False,
+        "credit_support": False,
+        "eligible_enterprises": [],
+        "exhausted_at": None,
     }
     assert ledger.json() == {"grants": []}
     assert no_tier.status_code == 404

@@ -14,10 +14,13 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from contracts.events.base import Event
+from contracts.events.rewards import Trigger
 from contracts.primitives import (
     Count,
+    Currency,
     Hours,
     Identifier,
+    Money,
     Name,
     Points,
     RawScore,
@@ -106,6 +109,19 @@ class PointsAwardedV1(Event, event_type="PointsAwarded", schema_version=1):
     source_event_id: UUID
 
 
+class ProgrammeOpenedV1(Event, event_type="ProgrammeOpened", schema_version=1):
+    model_config = ConfigDict(title="ProgrammeOpenedV1")
+
+    programme_id: Identifier
+    name: Name
+    sponsor_id: Identifier
+    budget: Money
+    grant_amount: Money
+    currency: Currency = "CNY"
+    trigger: Trigger
+    opened_on: date
+
+
 class TrainingCompletedV1(Event, event_type="TrainingCompleted", schema_version=1):
     model_config = ConfigDict(title="TrainingCompletedV1")
 
@@ -139,6 +155,7 @@ LEGACY_EVENTS: tuple[type[Event], ...] = (
     ContestOpenedV1,
     MarkRecordedV1,
     PointsAwardedV1,
+    ProgrammeOpenedV1,
     TrainingCompletedV1,
     SkillServiceDeliveredV1,
 )

@@ -18,8 +18,13 @@ Trigger = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*:[a-z0-9_.-]+$
 """`<kind>:<value>`: what kind of fact earns a programme's grant, e.g. "tier:seed"."""
 
 
-class ProgrammeOpened(Event):
-    """A reward programme opened with a budget, a fixed amount per grant and what it rewards."""
+class ProgrammeOpened(Event, schema_version=2):
+    """A reward programme opened with a budget, an amount per grant and what it rewards.
+
+    v2 added the prize money by place (`amounts_by_place`), the yearly allowance flag
+    (`recurring`), eligibility (`eligible_enterprises`), the end of its period (`closes_on`)
+    and the studio award's `credit_support` flag.
+    """
 
     programme_id: Identifier
     name: Name
@@ -31,6 +36,15 @@ class ProgrammeOpened(Event):
         description='What earns a grant, e.g. "tier:seed" for a promotion to seed craftsman'
     )
     opened_on: date
+    closes_on: date | None = Field(default=None, description="The last day it grants; None: open-ended")
+    amounts_by_place: dict[int, Money] = Field(
+        default_factory=dict, description="Prize money by place (contest:<level> triggers)"
+    )
+    recurring: bool = Field(default=False, description="A yearly allowance while the tier or title is held")
+    eligible_enterprises: list[Identifier] = Field(
+        default_factory=list, description="Workers of these enterprises only; empty: any"
+    )
+    credit_support: bool = Field(default=False, description="The grant carries credit support (studios)")
 
 
 class PointsAwarded(Event, schema_version=2):
@@ -97,6 +111,57 @@ class RewardRevoked(Event):
     revoked_by: Identifier
 
 
+class BudgetExhausted(Event):
+    """A grant was refused because the programme's budget cannot pay it (emitted once)."""
+
+    programme_id: Identifier
+    budget: Money
+    granted_total: Decimal = Field(max_digits=14, decimal_places=2)
+    refused_amount: Money
+    refused_cause: UUID = Field(description="The cause of the first grant refused")
+
+
+class GrantApplied(Event):
+    """A worker's application to a programme that grants by application and approval."""
+
+    programme_id: Identifier
+    application_id: Identifier
+    worker_id: Identifier
+    enterprise_id: Identifier
+    reason: Text
+    applied_on: date
+
+
+class AllowanceStarted(Event):
+    """A yearly allowance began: it is paid each year while the tier or title is held."""
+
+    programme_id: Identifier
+    worker_id: Identifier
+    enterprise_id: Identifier
+    held: Trigger = Field(description='What the worker holds, e.g. "title:city"')
+    started_on: date
+    caused_by: UUID
+
+
+class AllowanceStopped(Event):
+    """An allowance ended: the tier or title lapsed or was revoked, or the programme closed."""
+
+    programme_id: Identifier
+    worker_id: Identifier
+    stopped_on: date
+    reason: Text
+    caused_by: UUID | None = None
+
+
+class PointsCategoryDeclared(Event):
+    """An enterprise declared one of its own X points categories (patents, methods, ...)."""
+
+    enterprise_id: Identifier
+    category: Slug
+    name: Name
+    cap: Points | None = None
+
+
 EVENTS: tuple[type[Event], ...] = (
     ProgrammeOpened,
     PointsAwarded,
@@ -104,4 +169,9 @@ EVENTS: tuple[type[Event], ...] = (
     PointsAdjusted,
     RewardGranted,
     RewardRevoked,
+    BudgetExhausted,
+    GrantApplied,
+    AllowanceStarted,
+    AllowanceStopped,
+    PointsCategoryDeclared,
 )
