@@ -203,7 +203,7 @@ class DashboardQueries:
             w.c.tier_year == year if year is not None else None,
             self._within(e.c.region_id, regions),
         ).group_by(w.c.tier)
-        tier_counts = dict((await self._session.execute(tiers)).tuples().all())
+        tier_counts = dict((await self._session.execute(tiers)).all())
         titles = self._filtered(
             select(t.c.level, func.count(func.distinct(t.c.worker_id))).select_from(
                 t.join(e, e.c.enterprise_id == t.c.enterprise_id)
@@ -212,7 +212,7 @@ class DashboardQueries:
             t.c.year == year if year is not None else None,
             self._within(e.c.region_id, regions),
         ).group_by(t.c.level)
-        title_counts = dict((await self._session.execute(titles)).tuples().all())
+        title_counts = dict((await self._session.execute(titles)).all())
         levels = [
             PyramidLevel(
                 level=rank.value,
@@ -243,7 +243,7 @@ class DashboardQueries:
         )
         by_county: dict[str, list[int]] = {}
         by_industry: dict[str, list[int]] = {}
-        for _, region_id, industry, workers in (await self._session.execute(query)).tuples():
+        for _, region_id, industry, workers in await self._session.execute(query):
             for bucket, key in ((by_county, tree.county_of(region_id)), (by_industry, industry)):
                 totals = bucket.setdefault(key, [0, 0])
                 totals[0] += 1
@@ -305,7 +305,7 @@ class DashboardQueries:
             if worker_ids is not None
             else None,
         )
-        return {worker: _number(total) for worker, total in (await self._session.execute(query)).tuples()}
+        return {worker: _number(total) for worker, total in (await self._session.execute(query))}
 
     async def roster(self, enterprise: EnterpriseRow, year: int | None) -> Roster:
         w, t = m.workers, m.titles
@@ -318,7 +318,7 @@ class DashboardQueries:
         titles = select(t.c.worker_id, t.c.level).where(
             and_(t.c.enterprise_id == enterprise.enterprise_id, t.c.active)
         )
-        for worker_id, level in (await self._session.execute(titles)).tuples():
+        for worker_id, level in await self._session.execute(titles):
             held.setdefault(worker_id, []).append(level)
         points = await self._points_by_worker(year, [row.worker_id for row in people])
         return Roster(
@@ -382,7 +382,7 @@ class DashboardQueries:
             self._within(e.c.region_id, regions),
         )
         rows = await self._session.execute(query.order_by(total.desc(), p.c.worker_id).limit(limit))
-        return [PointsLeader(worker_id=a, enterprise_id=b, points=_number(c)) for a, b, c in rows.tuples()]
+        return [PointsLeader(worker_id=a, enterprise_id=b, points=_number(c)) for a, b, c in rows]
 
     async def programme_bars(self, year: int | None, regions: Regions) -> list[ProgrammeBar]:
         """Each programme's budget beside what was granted (in the year, to the regions' enterprises)."""
