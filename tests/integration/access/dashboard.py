@@ -56,13 +56,21 @@ async def seed(db: AsyncEngine) -> None:
     await rows(
         db,
         dashboard_models.regions,
-        [{"region_id": t["region"], "name": t["region"], "kind": "county", "parent_id": None} for t in tenants],
+        [
+            {"region_id": t["region"], "name": t["region"], "kind": "county", "parent_id": None}
+            for t in tenants
+        ],
     )
     await rows(
         db,
         dashboard_models.enterprises,
         [
-            {"enterprise_id": t["enterprise"], "name": t["enterprise"], "region_id": t["region"], "industry": "x"}
+            {
+                "enterprise_id": t["enterprise"],
+                "name": t["enterprise"],
+                "region_id": t["region"],
+                "industry": "x",
+            }
             for t in tenants
         ],
     )
