@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.sqlutil import dialect_name, one_of
-from contracts.vocabulary import DEFAULT_TIER_LABELS, HELD_TIER_RANKS, TitleLevel
+from contracts.vocabulary import HELD_TIER_RANKS, TierRank, TitleLevel
 from services.dashboard import read_models as m
 from services.dashboard.scope import RegionNode, RegionTree
 
@@ -31,6 +31,19 @@ TITLE_GROUPS: dict[TitleLevel, str] = {
     TitleLevel.NATION: "above",
 }
 """The pyramid's title levels (above the enterprise's own tiers) and the band each sits in."""
+
+LABELS: dict[str, str] = {
+    TierRank.SEED: "seed craftsman",
+    TierRank.CRAFTSMAN: "craftsman",
+    TierRank.CHIEF: "chief craftsman",
+    TitleLevel.COUNTY: "county craftsman",
+    TitleLevel.CITY: "city craftsman",
+    TitleLevel.CITY_GOLD: "city gold craftsman",
+    TitleLevel.PROVINCE: "province craftsman",
+    TitleLevel.PROVINCE_GRAND: "province grand craftsman",
+    TitleLevel.NATION: "nation craftsman",
+}
+"""How the page names each level (the enterprise's own tier names vary; these are the common ones)."""
 
 
 class PyramidLevel(BaseModel):
@@ -217,12 +230,12 @@ class DashboardQueries:
             PyramidLevel(
                 level=rank.value,
                 band="enterprise",
-                label=DEFAULT_TIER_LABELS[rank],
+                label=LABELS[rank],
                 count=tier_counts.get(rank, 0),
             )
             for rank in HELD_TIER_RANKS
         ] + [
-            PyramidLevel(level=level.value, band=band, label=level.value, count=title_counts.get(level, 0))
+            PyramidLevel(level=level.value, band=band, label=LABELS[level], count=title_counts.get(level, 0))
             for level, band in TITLE_GROUPS.items()
         ]
         return Pyramid(year=year, levels=levels)

@@ -57,7 +57,7 @@ function chart(id, type, labels, datasets, options = {}) {
   if (state.charts[id]) state.charts[id].destroy();
   state.charts[id] = new Chart(document.getElementById(id), {
     type, data: { labels, datasets },
-    options: { animation: false, responsive: true, plugins: { legend: { display: datasets.length > 1 } }, ...options },
+    options: { animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: datasets.length > 1 } }, ...options },
   });
 }
 
