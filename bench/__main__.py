@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from bench import append_figures, e2e, kafka_figures, machine, store_figures, workload
+from bench import append_figures, dashboard_figures, e2e, kafka_figures, machine, store_figures, workload
 from bench.report import Measurement, build_results, figures_table, headline_table, write_results
 from bench.resources import Resources
 from chassis.logging import configure_logging
@@ -37,6 +37,7 @@ FIGURES = (
     "store",
     "append",
     "e2e",
+    "dashboard",
 )
 # a figure never goes without its baseline
 IMPLIES = {
@@ -214,6 +215,9 @@ async def _all(
                 split_roles=split,
             ),
         )
+    if "dashboard" in chosen:  # its baseline (the same queries without HTTP) is measured in the same step
+        workers = min(dashboard_figures.CITY_WORKERS, max(1_000, settings["events"] * 12 // 200))
+        await step("dashboard pages", lambda: dashboard_figures.page_latency(res, workers=workers))
     if "e2e" in chosen:
         rate_per_s: float = settings["e2e_rate"]
         e2e_seconds: float = settings["e2e_seconds"]

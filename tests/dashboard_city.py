@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chassis.db import session_factory
+from chassis.deadletter import DeadLetterPublisher
+from chassis.inbox import InboxConsumer
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.base import Event
 from contracts.events.competitions import CompetitionScored, ContestOpened
@@ -22,6 +27,8 @@ from contracts.events.registry import (
 )
 from contracts.events.rewards import PointsAwarded, ProgrammeOpened, RewardGranted
 from contracts.vocabulary import ContestLevel, Medal, RegionKind, SkillLevel, TierRank, TitleLevel
+from services.dashboard.projections import batch_handlers, handlers
+from tests.service_support import FakeSender
 
 CITY = "weifang"
 INDUSTRIES = ("machinery", "chemicals", "textiles", "food", "electronics")
@@ -211,3 +218,15 @@ def build_city(
         )
         city.emit(granted, "rewards", ("Programme", "seed-grants"), CITY, date(2026, 6, 1))
     return city
+
+
+def dashboard_consumer(engine: AsyncEngine, name: str = "dashboard.read-model") -> InboxConsumer:
+    """The dashboard's consumer as its subscription wires it, without Kafka (dead letters kept)."""
+    return InboxConsumer(
+        name=name,
+        sessions=session_factory(engine),
+        handlers=handlers(),
+        batch_handlers=batch_handlers(),
+        dead_letters=DeadLetterPublisher(FakeSender(), consumer=name),
+        max_attempts=1,
+    )

@@ -2,23 +2,28 @@
 
 Every projector runs inside the inbox consumer's transaction (the inbox makes it apply once;
 each statement is also idempotent on its own: an upsert or an insert that ignores its twin).
-A new event type is one entry in PROJECTORS; any event that names a worker also lands on the
-worker's timeline without an entry of its own (`handlers`).
+A new event type is one entry: in PROJECTORS when its change depends on earlier facts (applied
+one event at a time, in order), or in BATCHED when it only writes rows of its own (a batch of
+the type is one statement). Any event that names a worker also lands on the worker's timeline
+without an entry of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, update
+from sqlalchemy import Table, and_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 
-from chassis.inbox import Handler
+from chassis.inbox import BatchHandler, Delivery, Handler
 from chassis.service import Runtime, Subscription
-from chassis.sqlutil import insert_ignoring_duplicates, upsert
+from chassis.sqlutil import dialect_name, insert_ignoring_duplicates, upsert
 from contracts.catalog import EVENT_TYPES
 from contracts.envelope import Envelope
 from contracts.events import competitions as c
@@ -30,6 +35,7 @@ from contracts.vocabulary import TierRank
 from services.dashboard import read_models as m
 
 Projector = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+Row = dict[str, Any]
 
 
 def day_of(envelope: Envelope) -> date:
@@ -156,8 +162,29 @@ async def contest_concluded(session: AsyncSession, _: Envelope, event: c.Contest
     )
 
 
-async def competition_scored(session: AsyncSession, envelope: Envelope, event: c.CompetitionScored) -> None:
-    values = {
+# ------------------------------------------------------------------ rows written a batch at a time
+
+
+def points_row(envelope: Envelope, event: rw.PointsAwarded | rw.PointsExpired | rw.PointsAdjusted) -> Row:
+    """A ledger line: awards add, expiries take away, adjustments either way."""
+    match event:
+        case rw.PointsAwarded():
+            points, on = Decimal(event.points), event.earned_on
+        case rw.PointsExpired():
+            points, on = -Decimal(event.points), event.expired_on
+        case rw.PointsAdjusted():
+            points, on = event.delta, event.adjusted_on
+    return {
+        "event_id": str(envelope.event_id),
+        "worker_id": event.worker_id,
+        "category": event.category,
+        "points": points,
+        "year": on.year,
+    }
+
+
+def result_row(envelope: Envelope, event: c.CompetitionScored) -> Row:
+    return {
         "contest_id": event.contest_id,
         "worker_id": event.worker_id,
         "enterprise_id": event.enterprise_id,
@@ -167,33 +194,29 @@ async def competition_scored(session: AsyncSession, envelope: Envelope, event: c
         "medal": event.medal.value,
         "year": day_of(envelope).year,
     }
-    await session.execute(upsert(session, m.results, values, keys=["contest_id", "worker_id"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """A projector that only writes one row per event, whatever else arrived: a batch of its
+    type is one statement (insert-or-ignore, or with `keys` an upsert where the last wins)."""
+
+    table: Table
+    row: Callable[[Envelope, Any], Row]
+    keys: tuple[str, ...] = ()
+
+
+BATCHED: Mapping[type[Event], Rows] = {
+    rw.PointsAwarded: Rows(m.points, points_row),
+    rw.PointsExpired: Rows(m.points, points_row),
+    rw.PointsAdjusted: Rows(m.points, points_row),
+    c.CompetitionScored: Rows(m.results, result_row, keys=("contest_id", "worker_id")),
+}
+"""Event type → its rows, for the types whose rows no other fact changes (order within a batch
+does not matter across types; within a type the statement keeps the batch's order)."""
 
 
 # ------------------------------------------------------------------ rewards
-
-
-async def _ledger(
-    session: AsyncSession, envelope: Envelope, worker_id: str, category: str, points: Decimal, on: date
-) -> None:
-    statement = insert_ignoring_duplicates(session, m.points).values(
-        event_id=str(envelope.event_id), worker_id=worker_id, category=category, points=points, year=on.year
-    )
-    await session.execute(statement)
-
-
-async def points_awarded(session: AsyncSession, envelope: Envelope, event: rw.PointsAwarded) -> None:
-    await _ledger(session, envelope, event.worker_id, event.category, Decimal(event.points), event.earned_on)
-
-
-async def points_expired(session: AsyncSession, envelope: Envelope, event: rw.PointsExpired) -> None:
-    await _ledger(
-        session, envelope, event.worker_id, event.category, -Decimal(event.points), event.expired_on
-    )
-
-
-async def points_adjusted(session: AsyncSession, envelope: Envelope, event: rw.PointsAdjusted) -> None:
-    await _ledger(session, envelope, event.worker_id, event.category, event.delta, event.adjusted_on)
 
 
 async def programme_opened(session: AsyncSession, _: Envelope, event: rw.ProgrammeOpened) -> None:
@@ -241,15 +264,12 @@ PROJECTORS: Mapping[type[Event], Projector] = {
     r.TitleExpired: title_expired,
     c.ContestOpened: contest_opened,
     c.ContestConcluded: contest_concluded,
-    c.CompetitionScored: competition_scored,
-    rw.PointsAwarded: points_awarded,
-    rw.PointsExpired: points_expired,
-    rw.PointsAdjusted: points_adjusted,
     rw.ProgrammeOpened: programme_opened,
     rw.RewardGranted: reward_granted,
     rw.RewardRevoked: reward_revoked,
 }
-"""Event type → what it changes in the read model (besides the timeline)."""
+"""Event type → what it changes in the read model (besides the timeline), one event at a time:
+the types whose change depends on an earlier fact (a promotion needs the registered worker)."""
 
 
 # ------------------------------------------------------------------ the timeline
@@ -265,15 +285,20 @@ def summary(event: Event) -> str:
     return text[:SUMMARY_LENGTH]
 
 
+def timeline_row(envelope: Envelope, event: Event) -> Row:
+    return {
+        "event_id": str(envelope.event_id),
+        "worker_id": getattr(event, "worker_id"),  # noqa: B009 - only for types that have one
+        "occurred_on": day_of(envelope),
+        "event_type": envelope.event_type,
+        "summary": summary(event),
+    }
+
+
 async def on_timeline(session: AsyncSession, envelope: Envelope, event: Event) -> None:
-    statement = insert_ignoring_duplicates(session, m.timeline).values(
-        event_id=str(envelope.event_id),
-        worker_id=getattr(event, "worker_id"),  # noqa: B009 - only for types that have one
-        occurred_on=day_of(envelope),
-        event_type=envelope.event_type,
-        summary=summary(event),
+    await session.execute(
+        insert_ignoring_duplicates(session, m.timeline).values(timeline_row(envelope, event))
     )
-    await session.execute(statement)
 
 
 def _both(first: Projector, second: Projector) -> Handler:
@@ -284,21 +309,61 @@ def _both(first: Projector, second: Projector) -> Handler:
     return apply
 
 
+def _about_a_worker(kind: type[Event]) -> bool:
+    return "worker_id" in kind.model_fields
+
+
 def handlers(projectors: Mapping[type[Event], Projector] = PROJECTORS) -> dict[type[Event], Handler]:
-    """Every event type of the contracts that changes something here: its projector, and the
-    timeline when the fact names a worker."""
+    """The types applied one event at a time: their projector, and the timeline when the fact
+    names a worker."""
     chosen: dict[type[Event], Handler] = {}
-    for kind in EVENT_TYPES.values():
-        about_a_worker = "worker_id" in kind.model_fields
-        projector = projectors.get(kind)
-        if projector is not None and about_a_worker:
-            chosen[kind] = _both(projector, on_timeline)
-        elif projector is not None:
-            chosen[kind] = projector
-        elif about_a_worker:
-            chosen[kind] = on_timeline
+    for kind, projector in projectors.items():
+        chosen[kind] = _both(projector, on_timeline) if _about_a_worker(kind) else projector
     return chosen
 
 
+def _upserting(session: AsyncSession, rows: Rows) -> Insert:
+    if not rows.keys:
+        return insert_ignoring_duplicates(session, rows.table)
+    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+    statement = dialect.insert(rows.table)
+    changed = {c.name: statement.excluded[c.name] for c in rows.table.c if c.name not in rows.keys}
+    upserted: Insert = statement.on_conflict_do_update(index_elements=list(rows.keys), set_=changed)
+    return upserted
+
+
+def _in_bulk(rows: Rows | None, on_timeline: bool) -> BatchHandler:
+    async def apply(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        if rows is not None:
+            # One row per key, the batch's last (Postgres refuses to upsert a row twice in one statement).
+            keyed = {
+                tuple(row[key] for key in rows.keys) or (index,): row
+                for index, row in enumerate(rows.row(d.envelope, d.event) for d in deliveries)
+            }
+            await session.execute(_upserting(session, rows), list(keyed.values()))
+        if on_timeline:
+            entries = [timeline_row(d.envelope, d.event) for d in deliveries]
+            await session.execute(insert_ignoring_duplicates(session, m.timeline), entries)
+
+    return apply
+
+
+def batch_handlers(
+    projectors: Mapping[type[Event], Projector] = PROJECTORS, batched: Mapping[type[Event], Rows] = BATCHED
+) -> dict[type[Event], BatchHandler]:
+    """Every other type of the contracts that changes something here, a batch at a time: its
+    rows (BATCHED), and the timeline when the fact names a worker. A new type about a worker
+    lands on the timeline with no entry of its own."""
+    return {
+        kind: _in_bulk(batched.get(kind), _about_a_worker(kind))
+        for kind in EVENT_TYPES.values()
+        if kind not in projectors and (kind in batched or _about_a_worker(kind))
+    }
+
+
 def subscriptions(_: Runtime) -> list[Subscription]:
-    return [Subscription(name="read-model", topics=ALL_EVENT_TOPICS, handlers=handlers())]
+    return [
+        Subscription(
+            name="read-model", topics=ALL_EVENT_TOPICS, handlers=handlers(), batch_handlers=batch_handlers()
+        )
+    ]

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import date
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.auth import Principal, Role
 from chassis.auth_tokens import CITY_UNION, bearer_headers
+from contracts.envelope import Envelope, StreamRef
+from contracts.events.competitions import CompetitionScored
+from contracts.events.training import TrainingCompleted
 from services.dashboard import read_models as m
-from services.dashboard.projections import handlers
 from services.dashboard.service import SPEC
-from tests.dashboard_city import City, build_city
-from tests.service_support import count_rows, http_service, inbox_consumer, migrated, record_of
+from tests.dashboard_city import City, build_city, dashboard_consumer
+from tests.service_support import count_rows, http_service, migrated, record_of
 
 
 def county_union(county: str) -> Principal:
@@ -32,7 +36,7 @@ def city() -> City:
 async def projected(engine: AsyncEngine, city: City) -> AsyncEngine:
     db = await migrated(engine, SPEC)
     records = [record_of(envelope, offset) for offset, envelope in enumerate(city.envelopes)]
-    outcome = await inbox_consumer(db, "dashboard.read-model", handlers()).process(records)
+    outcome = await dashboard_consumer(db).process(records)
     assert outcome.applied == len(records) and not outcome.dead_letters
     return db
 
@@ -105,7 +109,7 @@ async def test_redelivered_facts_change_nothing(projected: AsyncEngine, city: Ci
     before = {table.name: await count_rows(projected, table) for table in m.metadata.sorted_tables}
     records = [record_of(envelope, offset) for offset, envelope in enumerate(city.envelopes)]
     # Another inbox name: the projectors themselves must be idempotent, not only the inbox.
-    outcome = await inbox_consumer(projected, "dashboard.again", handlers()).process(records)
+    outcome = await dashboard_consumer(projected, "dashboard.again").process(records)
     assert outcome.applied == len(records)
     after = {table.name: await count_rows(projected, table) for table in m.metadata.sorted_tables}
     assert after == before
@@ -115,6 +119,44 @@ async def test_a_bad_record_is_a_dead_letter_and_the_rest_applies(engine: AsyncE
     db = await migrated(engine, SPEC)
     good = record_of(city.envelopes[0], 0)
     bad = replace(record_of(city.envelopes[1], 1), value=b'{"not": "an envelope"}')
-    outcome = await inbox_consumer(db, "dashboard.read-model", handlers()).process([good, bad])
+    outcome = await dashboard_consumer(db).process([good, bad])
     assert outcome.applied == 1
     assert [letter.reason for letter in outcome.dead_letters] == ["malformed"]
+
+
+async def test_a_batch_keeps_the_last_result_and_every_fact_on_the_timeline(
+    engine: AsyncEngine, city: City
+) -> None:
+    db = await migrated(engine, SPEC)
+    scored = [e for e in city.envelopes if e.event_type == "CompetitionScored"][:2]
+    first, second = scored
+    again = Envelope.wrap(  # the same entrant rescored: the later result stands
+        CompetitionScored.model_validate({**first.payload, "rank": 7}),
+        producer="competitions",
+        stream=first.stream,
+        stream_version=99,
+        tenant=first.tenant,
+    )
+    course = Envelope.wrap(
+        TrainingCompleted(
+            enrolment_id="enr-1",
+            worker_id=first.payload["worker_id"],
+            course_id="c-1",
+            course_title="Robotics",
+            hours=8,
+            completed_on=date(2026, 5, 1),
+            provider="Academy",
+        ),
+        producer="training",
+        stream=StreamRef(type="Enrolment", id="enr-1"),
+        stream_version=1,
+        tenant="ent-0",
+    )
+    records = [record_of(envelope, n) for n, envelope in enumerate([first, second, again, course])]
+    outcome = await dashboard_consumer(db).process(records)
+    assert outcome.applied == 4 and not outcome.dead_letters
+    async with db.connect() as connection:
+        ranks = dict((await connection.execute(select(m.results.c.worker_id, m.results.c.rank))).all())
+        kinds = (await connection.execute(select(m.timeline.c.event_type))).scalars().all()
+    assert ranks == {first.payload["worker_id"]: 7, second.payload["worker_id"]: second.payload["rank"]}
+    assert sorted(kinds) == ["CompetitionScored"] * 3 + ["TrainingCompleted"]
