@@ -210,8 +210,9 @@ class DashboardQueries:
     async def pyramid(self, year: int | None, regions: Regions) -> Pyramid:
         """Who holds each tier and title now; with a year, who reached it in that year."""
         w, t, e = m.workers, m.titles, m.enterprises
+        workers_in_view = w if regions is None else w.join(e, e.c.enterprise_id == w.c.enterprise_id)
         tiers = self._filtered(
-            select(w.c.tier, func.count()).select_from(w.join(e, e.c.enterprise_id == w.c.enterprise_id)),
+            select(w.c.tier, func.count()).select_from(workers_in_view),
             ~w.c.has_left,
             w.c.tier_year == year if year is not None else None,
             self._within(e.c.region_id, regions),
@@ -219,7 +220,7 @@ class DashboardQueries:
         tier_counts = dict((await self._session.execute(tiers)).all())
         titles = self._filtered(
             select(t.c.level, func.count(func.distinct(t.c.worker_id))).select_from(
-                t.join(e, e.c.enterprise_id == t.c.enterprise_id)
+                t if regions is None else t.join(e, e.c.enterprise_id == t.c.enterprise_id)
             ),
             t.c.active,
             t.c.year == year if year is not None else None,

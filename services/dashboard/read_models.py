@@ -42,7 +42,9 @@ workers = Table(
     Column("registered_year", Integer, nullable=False),
     Column("erased", Boolean, nullable=False, default=False),
     Column("has_left", Boolean, nullable=False, default=False),
-    Index("ix_dash_workers_enterprise_tier", "enterprise_id", "tier"),
+    # Covering the pyramid and the counts: per tier (the whole city), or per enterprise (a region).
+    Index("ix_dash_workers_tier", "tier", "has_left", "tier_year"),
+    Index("ix_dash_workers_enterprise", "enterprise_id", "tier", "has_left", "tier_year", "registered_year"),
 )
 
 titles = Table(

@@ -42,7 +42,10 @@ def upgrade() -> None:
         sa.Column("registered_year", sa.Integer, nullable=False),
         sa.Column("erased", sa.Boolean, nullable=False),
         sa.Column("has_left", sa.Boolean, nullable=False),
-        sa.Index("ix_dash_workers_enterprise_tier", "enterprise_id", "tier"),
+        sa.Index("ix_dash_workers_tier", "tier", "has_left", "tier_year"),
+        sa.Index(
+            "ix_dash_workers_enterprise", "enterprise_id", "tier", "has_left", "tier_year", "registered_year"
+        ),
     )
     op.create_table(
         "dash_titles",
