@@ -1,7 +1,7 @@
 """Live figures of the bus: each service's event rate on its topic and its consumer groups' lag.
 
-Lag is end offset minus committed offset, per partition a group has committed, summed per
-service (Kafka admin: the groups named `<group prefix><service>.*`). The rate is the growth of
+Lag is end offset minus committed offset, per partition of the public topics a group has
+committed, summed per service (Kafka admin: the groups named `<group prefix><service>.*`). The rate is the growth of
 the service's topic's end offsets between two samples. A sample costs a few admin requests, so
 it is cached for `ttl_seconds` and shared by every request in that window.
 """
@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from chassis.kafka_security import KafkaCredentials, aiokafka_kwargs
 from chassis.logging import get_logger
 from chassis.settings import ServiceSettings
-from contracts.topics import TOPIC_OF_PRODUCER
+from contracts.topics import ALL_EVENT_TOPICS, TOPIC_OF_PRODUCER
 
 log = get_logger(__name__)
 CONSUMING_SERVICES: tuple[str, ...] = (*TOPIC_OF_PRODUCER, "dashboard")
@@ -138,12 +138,17 @@ class BusMonitor:
                 }
                 for group in names
             }
-            known = await consumer.topics()
-            partitions = {partition for offsets in committed.values() for partition in offsets}
-            for topic in TOPIC_OF_PRODUCER.values():
-                name = settings.topic_prefix + topic
-                if name in known:
-                    partitions |= {TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()}
+            # The public topics only: the dashboard's principal may describe nothing else (an
+            # inbound consumer's lag on the enterprises' topics is not shown).
+            public = sorted(
+                {settings.topic_prefix + topic for topic in ALL_EVENT_TOPICS} & await consumer.topics()
+            )
+            partitions = {
+                TopicPartition(described["topic"], partition["partition"])
+                for described in (await admin.describe_topics(public) if public else [])
+                if not described.get("error_code")
+                for partition in described["partitions"]
+            }
             end_offsets = await consumer.end_offsets(sorted(partitions)) if partitions else {}
             return Sample(time.monotonic(), end_offsets, committed)
         finally:

@@ -9,6 +9,7 @@ import asyncio
 import os
 import subprocess
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,25 @@ async def test_the_page_shows_the_pyramid_of_the_city(
             return {level["level"]: level["count"] for level in levels if level["count"]} == expected
 
         await eventually(projected, timeout=90)
+
+        published = Counter(envelope.producer for envelope in city.envelopes)
+
+        last: list[object] = []
+
+        async def caught_up() -> bool:
+            live = (await client.get("/api/live")).json()
+            last[:] = [live]
+            by_service = {service["service"]: service for service in live["services"]}
+            return (
+                live["available"]
+                and all(by_service[producer]["events"] == n for producer, n in published.items())
+                and by_service["dashboard"]["lag"] == 0  # its group committed everything, read from Kafka
+            )
+
+        try:
+            await eventually(caught_up, timeout=30)
+        except TimeoutError:
+            raise AssertionError(f"the live view never caught up: {last}") from None
 
     token = headers["Authorization"].removeprefix("Bearer ")
     async with async_playwright() as playwright:
