@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from chassis.auth import Role, Tenant
 from chassis.auth_http import PUBLIC, Guard, requires
-from chassis.errors import NotFound
+from chassis.errors import ErrorAnswer, NotFound
 from chassis.http import READ_RESPONSES, read
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
@@ -46,7 +46,7 @@ ASSETS: dict[str, tuple[str, str]] = {  # what the page loads, all from here: no
 }
 
 router = APIRouter(tags=["dashboard"])
-pages = APIRouter(tags=["dashboard"], dependencies=[PUBLIC], include_in_schema=False)
+pages = APIRouter(tags=["page"], dependencies=[PUBLIC])
 UNIONS = requires(Role.CITY_UNION, Role.COUNTY_UNION)
 UNIONS_HIDING = requires(Role.CITY_UNION, Role.COUNTY_UNION, hide=True)
 Year = Annotated[int | None, Query(ge=1949, le=9999, description="Facts dated in this year only")]
@@ -55,13 +55,22 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Reader = Annotated[Guard, UNIONS]
 
 
-@pages.get("/", response_class=HTMLResponse)
+@pages.get("/", response_class=HTMLResponse, responses={200: {"content": {"text/html": {}}}})
 async def page() -> HTMLResponse:
+    """The dashboard page (it holds no data: it fetches the views with the official's token)."""
     return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
 
 
-@pages.get("/static/{asset}")
+@pages.get(
+    "/static/{asset}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {media: {} for _, media in ASSETS.values()}, "description": "The asset"},
+        404: {"model": ErrorAnswer, "description": "No such asset"},
+    },
+)
 async def static_asset(asset: str) -> FileResponse:
+    """The page's script, style sheet and chart library, all served from here."""
     if asset not in ASSETS:
         raise NotFound(f"no asset {asset}")
     path, media_type = ASSETS[asset]
