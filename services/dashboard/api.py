@@ -9,17 +9,19 @@ in the tab's sessionStorage and sends it as `Authorization: Bearer` with each JS
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Role, Tenant
 from chassis.auth_http import PUBLIC, Guard, requires
 from chassis.errors import ErrorAnswer, NotFound
 from chassis.http import READ_RESPONSES, read
-from chassis.service import RuntimeDep
+from chassis.service import Runtime, RuntimeDep
 from contracts.primitives import Identifier
 from services.dashboard.bus import BusMonitor, Live
 from services.dashboard.queries import (
@@ -32,6 +34,7 @@ from services.dashboard.queries import (
     ProgrammeBar,
     Pyramid,
     RegionRow,
+    Regions,
     Roster,
     WorkerProfile,
 )
@@ -77,38 +80,43 @@ async def static_asset(asset: str) -> FileResponse:
     return FileResponse(STATIC / path, media_type=media_type, headers={"Cache-Control": "max-age=3600"})
 
 
-async def _view(
-    runtime: RuntimeDep, guard: Guard, region: str | None
-) -> tuple[RegionTree, frozenset[str] | None]:
-    tree = await read(runtime, lambda session: DashboardQueries(session).region_tree())
-    return tree, regions_in_view(tree, guard.principal, region)
+T = TypeVar("T")
+ViewQuery = Callable[[DashboardQueries, RegionTree, Regions], Awaitable[T]]
+
+
+async def _in_view(runtime: Runtime, guard: Guard, region: str | None, query: ViewQuery[T]) -> T:
+    """The caller's regions and the view's queries on one read session (one connection, one
+    snapshot): a county union asking outside its region gets 403 before any query runs."""
+
+    async def run(session: AsyncSession) -> T:
+        queries = DashboardQueries(session)
+        tree = await queries.region_tree()
+        return await query(queries, tree, regions_in_view(tree, guard.principal, region))
+
+    return await read(runtime, run)
 
 
 @router.get("/api/regions", responses=READ_RESPONSES)
 async def regions(runtime: RuntimeDep, guard: Reader) -> list[RegionRow]:
-    _, scope = await _view(runtime, guard, None)
-    return await read(runtime, lambda session: DashboardQueries(session).regions(scope))
+    return await _in_view(runtime, guard, None, lambda q, t, scope: q.regions(scope))
 
 
 @router.get("/api/pyramid", responses=READ_RESPONSES)
 async def pyramid(runtime: RuntimeDep, guard: Reader, year: Year = None, region: Region = None) -> Pyramid:
     """The talent pyramid: the enterprise tiers held, and the titles from county up."""
-    _, scope = await _view(runtime, guard, region)
-    return await read(runtime, lambda session: DashboardQueries(session).pyramid(year, scope))
+    return await _in_view(runtime, guard, region, lambda q, t, scope: q.pyramid(year, scope))
 
 
 @router.get("/api/counts", responses=READ_RESPONSES)
 async def counts(runtime: RuntimeDep, guard: Reader, year: Year = None, region: Region = None) -> Counts:
-    tree, scope = await _view(runtime, guard, region)
-    return await read(runtime, lambda session: DashboardQueries(session).counts(year, scope, tree))
+    return await _in_view(runtime, guard, region, lambda q, t, scope: q.counts(year, scope, t))
 
 
 @router.get("/api/contests", responses=READ_RESPONSES)
 async def contests(
     runtime: RuntimeDep, guard: Reader, year: Year = None, region: Region = None
 ) -> list[ContestRow]:
-    _, scope = await _view(runtime, guard, region)
-    return await read(runtime, lambda session: DashboardQueries(session).contests(year, scope))
+    return await _in_view(runtime, guard, region, lambda q, t, scope: q.contests(year, scope))
 
 
 @router.get("/api/contests/{contest_id}/leaderboard", responses=READ_RESPONSES)
@@ -116,26 +124,23 @@ async def leaderboard(
     contest_id: Identifier, runtime: RuntimeDep, guard: Reader, region: Region = None, limit: Limit = 50
 ) -> Leaderboard:
     """A contest's results by rank; a county union sees its own region's entrants."""
-    _, scope = await _view(runtime, guard, region)
-    return await read(
-        runtime, lambda session: DashboardQueries(session).leaderboard(contest_id, scope, limit)
-    )
+    return await _in_view(runtime, guard, region, lambda q, t, scope: q.leaderboard(contest_id, scope, limit))
 
 
 @router.get("/api/enterprises", responses=READ_RESPONSES)
 async def enterprises(runtime: RuntimeDep, guard: Reader, region: Region = None) -> list[EnterpriseRow]:
-    _, scope = await _view(runtime, guard, region)
-    return await read(runtime, lambda session: DashboardQueries(session).enterprises(scope))
+    return await _in_view(runtime, guard, region, lambda q, t, scope: q.enterprises(scope))
 
 
-async def _check_enterprise(
-    runtime: RuntimeDep, guard: Guard, enterprise_id: str, missing: str
+async def _enterprise_in_reach(
+    queries: DashboardQueries, guard: Guard, enterprise_id: str, missing: str
 ) -> EnterpriseRow:
     """The enterprise, if the caller's region holds it (404 otherwise: no leak that it exists)."""
-    found = await read(runtime, lambda session: DashboardQueries(session).enterprise(enterprise_id))
-    tree = await read(runtime, lambda session: DashboardQueries(session).region_tree())
-    tenant = Tenant() if found is None else Tenant(enterprise_id, tree.county_of(found.region_id))
-    guard.check(tenant, missing=missing)
+    found = await queries.enterprise(enterprise_id)
+    tree = await queries.region_tree()
+    guard.check(
+        Tenant() if found is None else Tenant(enterprise_id, tree.county_of(found.region_id)), missing=missing
+    )
     if found is None:
         raise NotFound(missing)
     return found
@@ -146,10 +151,13 @@ async def roster(
     enterprise_id: Identifier, runtime: RuntimeDep, guard: Annotated[Guard, UNIONS_HIDING], year: Year = None
 ) -> Roster:
     """An enterprise's workers: tier, titles and points (of the year, if given)."""
-    enterprise = await _check_enterprise(
-        runtime, guard, enterprise_id, f"enterprise {enterprise_id} is not known"
-    )
-    return await read(runtime, lambda session: DashboardQueries(session).roster(enterprise, year))
+
+    async def run(session: AsyncSession) -> Roster:
+        queries = DashboardQueries(session)
+        missing = f"enterprise {enterprise_id} is not known"
+        return await queries.roster(await _enterprise_in_reach(queries, guard, enterprise_id, missing), year)
+
+    return await read(runtime, run)
 
 
 @router.get("/api/workers/{worker_id}/timeline", responses=READ_RESPONSES)
@@ -158,20 +166,24 @@ async def worker_timeline(
 ) -> WorkerProfile:
     """A worker's profile and every fact about them in order (personal data stays in the registry)."""
     missing = f"worker {worker_id} is not known"
-    worker = await read(runtime, lambda session: DashboardQueries(session).worker(worker_id))
-    if worker is None:
-        guard.check(Tenant(), missing=missing)
-        raise NotFound(missing)
-    await _check_enterprise(runtime, guard, worker.enterprise_id, missing)
-    return await read(runtime, lambda session: DashboardQueries(session).profile(worker, year))
+
+    async def run(session: AsyncSession) -> WorkerProfile:
+        queries = DashboardQueries(session)
+        worker = await queries.worker(worker_id)
+        if worker is None:
+            guard.check(Tenant(), missing=missing)
+            raise NotFound(missing)
+        await _enterprise_in_reach(queries, guard, worker.enterprise_id, missing)
+        return await queries.profile(worker, year)
+
+    return await read(runtime, run)
 
 
 @router.get("/api/points/leaders", responses=READ_RESPONSES)
 async def points_leaders(
     runtime: RuntimeDep, guard: Reader, year: Year = None, region: Region = None, limit: Limit = 20
 ) -> list[PointsLeader]:
-    _, scope = await _view(runtime, guard, region)
-    return await read(runtime, lambda session: DashboardQueries(session).points_leaders(year, scope, limit))
+    return await _in_view(runtime, guard, region, lambda q, t, scope: q.points_leaders(year, scope, limit))
 
 
 @router.get("/api/grants", responses=READ_RESPONSES)
@@ -179,8 +191,7 @@ async def grants(
     runtime: RuntimeDep, guard: Reader, year: Year = None, region: Region = None
 ) -> list[ProgrammeBar]:
     """Each programme's budget and what it granted."""
-    _, scope = await _view(runtime, guard, region)
-    return await read(runtime, lambda session: DashboardQueries(session).programme_bars(year, scope))
+    return await _in_view(runtime, guard, region, lambda q, t, scope: q.programme_bars(year, scope))
 
 
 def _monitor(request: Request, runtime: RuntimeDep) -> BusMonitor:

@@ -191,12 +191,13 @@ class DashboardQueries:
 
     async def enterprises(self, regions: Regions, *, enterprise_id: str | None = None) -> list[EnterpriseRow]:
         e, w = m.enterprises, m.workers
-        headcount = (
-            select(w.c.enterprise_id, func.count().label("workers"))
-            .where(~w.c.has_left)
-            .group_by(w.c.enterprise_id)
-            .subquery()
-        )
+        headcount = self._filtered(
+            select(w.c.enterprise_id, func.count().label("workers")).group_by(w.c.enterprise_id),
+            ~w.c.has_left,
+            w.c.enterprise_id == enterprise_id
+            if enterprise_id is not None
+            else None,  # one: count only its own
+        ).subquery()
         query = self._filtered(
             select(e, func.coalesce(headcount.c.workers, 0).label("workers")).outerjoin(
                 headcount, headcount.c.enterprise_id == e.c.enterprise_id
