@@ -22,6 +22,7 @@ from rich.console import Console
 from bench import (
     append_figures,
     competitions_figures,
+    dashboard_figures,
     e2e,
     kafka_figures,
     machine,
@@ -52,6 +53,7 @@ FIGURES = (
     "contest",
     "training",  # with its baselines in the same figure: bulk append, plain JSON
     "rewards",
+    "dashboard",
 )
 # a figure never goes without its baseline
 IMPLIES = {
@@ -256,6 +258,9 @@ async def _all(
                 )
             ),
         )
+    if "dashboard" in chosen:  # its baseline (the same queries without HTTP) is measured in the same step
+        workers = min(dashboard_figures.CITY_WORKERS, max(1_000, settings["events"] * 12 // 200))
+        await step("dashboard pages", lambda: dashboard_figures.page_latency(res, workers=workers))
     if "e2e" in chosen:
         rate_per_s: float = settings["e2e_rate"]
         e2e_seconds: float = settings["e2e_seconds"]

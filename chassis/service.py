@@ -45,7 +45,7 @@ from chassis.errors import (
     error_body,
 )
 from chassis.eventstore.store import ConcurrencyError, EventStore, topic_of_producer
-from chassis.inbox import BatchOutcome, Handler, InboxConsumer
+from chassis.inbox import BatchHandler, BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import (
     PRODUCER_OPTIONS,
     DeadLetterTopics,
@@ -81,6 +81,9 @@ class Subscription:
     # The read model's tables, when this subscription is a projection whose handlers write only
     # these: what `craftsman rebuild` builds anew beside the live ones. Empty for a policy.
     tables: tuple[Table, ...] = ()
+    batch_handlers: Mapping[type[Event], BatchHandler] = field(
+        default_factory=dict
+    )  # a type's whole batch at once
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,7 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
             name=group,
             sessions=runtime.sessions,
             handlers=subscription.handlers,
+            batch_handlers=subscription.batch_handlers,
             dead_letters=DeadLetterPublisher(dead_letters, consumer=group),
             max_attempts=settings.handler_max_attempts,
             max_event_bytes=settings.max_event_bytes,

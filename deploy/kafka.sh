@@ -51,7 +51,7 @@ CREDENTIALS_ENV=$STATE_ROOT/kafka-credentials.env
 SCRAM=SCRAM-SHA-512
 SECURITY_MARK=sasl-scram-sha-512+acl
 # Principals created with the cluster; enterprises are added by deploy/kafka_access.py.
-BUILTIN_USERS=(admin registry competitions training rewards)
+BUILTIN_USERS=(admin registry competitions training rewards dashboard)
 BASE_PORT=${KAFKA_PORT:-19092}
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-30}

@@ -16,6 +16,8 @@ What each principal may do (everything else is denied: allow.everyone.if.no.acl.
   inbound topic and WRITE its dead-letter topic.
 - an enterprise (`ent-<id>`): WRITE only `craftsman.inbound.hr.<id>`; READ the public topics and
   its own inbound dead-letter topic (to see what was refused and why); groups `ent-<id>.*`.
+- the dashboard (read-only): READ every public topic and WRITE their dead-letter topics; groups
+  `dashboard.*`; DESCRIBE the services' groups (their committed offsets: the lag it shows).
 - `admin` is the super user (brokers, and this tool).
 """
 
@@ -61,6 +63,7 @@ from contracts.topics import (
 
 ADMIN = "admin"
 SERVICES: tuple[str, ...] = tuple(TOPIC_OF_PRODUCER)
+DASHBOARD = "dashboard"
 SCRAM_ITERATIONS = 8192
 PARTITIONS = 6
 
@@ -85,6 +88,18 @@ def service_grants(service: str, prefix: str = "", group_prefix: str | None = No
         grants.append(Grant(service, "READ", "TOPIC", f"{prefix}{INBOUND_HR}.", prefixed=True))
     groups = prefix if group_prefix is None else group_prefix
     grants.append(Grant(service, "READ", "GROUP", f"{groups}{service}.", prefixed=True))
+    return grants
+
+
+def dashboard_grants(prefix: str = "", group_prefix: str | None = None) -> list[Grant]:
+    groups = prefix if group_prefix is None else group_prefix
+    grants = [Grant(DASHBOARD, "READ", "GROUP", f"{groups}{DASHBOARD}.", prefixed=True)]
+    for topic in ALL_EVENT_TOPICS:
+        grants.append(Grant(DASHBOARD, "READ", "TOPIC", prefix + topic))
+        grants.append(Grant(DASHBOARD, "WRITE", "TOPIC", prefix + dead_letter_topic(topic)))
+    grants += [
+        Grant(DASHBOARD, "DESCRIBE", "GROUP", f"{groups}{service}.", prefixed=True) for service in SERVICES
+    ]
     return grants
 
 
@@ -116,6 +131,7 @@ def plan(
     named `<group_prefix><principal>.*` (group_prefix defaults to the topic prefix)."""
     enterprises = sorted(set(enterprises))
     grants = [grant for service in SERVICES for grant in service_grants(service, prefix, group_prefix)]
+    grants += dashboard_grants(prefix, group_prefix)
     grants += [
         grant for enterprise in enterprises for grant in enterprise_grants(enterprise, prefix, group_prefix)
     ]

@@ -26,7 +26,13 @@ import typer
 from deploy.kafka_access import service_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SERVICE_PORTS: Mapping[str, int] = {"registry": 8001, "training": 8002, "competitions": 8003, "rewards": 8004}
+SERVICE_PORTS: Mapping[str, int] = {
+    "registry": 8001,
+    "training": 8002,
+    "competitions": 8003,
+    "rewards": 8004,
+    "dashboard": 8090,  # the officials' web page (services/dashboard)
+}
 
 
 def state_dir() -> Path:

@@ -21,10 +21,11 @@ from chassis.auth_http import endpoints
 from chassis.auth_tokens import bearer_headers
 from chassis.service import ServiceSpec
 from services.competitions.service import SPEC as COMPETITIONS
+from services.dashboard.service import SPEC as DASHBOARD
 from services.registry.service import SPEC as REGISTRY
 from services.rewards.service import SPEC as REWARDS
 from services.training.service import SPEC as TRAINING
-from tests.integration.access import competitions, registry, rewards, training
+from tests.integration.access import competitions, dashboard, registry, rewards, training
 from tests.integration.access.common import CALLERS, TENANTS, Case
 from tests.service_support import http_service, migrated
 
@@ -35,6 +36,7 @@ SERVICES: dict[str, tuple[ServiceSpec, ModuleType]] = {
     "competitions": (COMPETITIONS, competitions),
     "training": (TRAINING, training),
     "rewards": (REWARDS, rewards),
+    "dashboard": (DASHBOARD, dashboard),
 }
 
 

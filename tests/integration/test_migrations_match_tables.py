@@ -20,7 +20,7 @@ from chassis import migrate
 from chassis.eventstore.schema import metadata as chassis_metadata
 from chassis.service import ServiceSpec
 
-SERVICES = ("registry", "competitions", "training", "rewards")
+SERVICES = ("registry", "competitions", "training", "rewards", "dashboard")
 
 
 def spec_and_metadata(service: str) -> tuple[ServiceSpec, MetaData]:

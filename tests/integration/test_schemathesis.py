@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from chassis.auth_tokens import bearer_headers
 from chassis.service import ServiceSpec
 from services.competitions.service import SPEC as COMPETITIONS
+from services.dashboard.service import SPEC as DASHBOARD
 from services.registry.service import SPEC as REGISTRY
 from services.rewards.service import SPEC as REWARDS
 from services.training.service import SPEC as TRAINING
@@ -37,7 +38,7 @@ from tests.service_support import http_service_at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-SPECS = {spec.name: spec for spec in (REGISTRY, COMPETITIONS, TRAINING, REWARDS)}
+SPECS = {spec.name: spec for spec in (REGISTRY, COMPETITIONS, TRAINING, REWARDS, DASHBOARD)}
 EXAMPLES_PER_OPERATION = 50  # six or so operations: a few hundred cases per service
 
 # Every default check runs except these, which assume what these APIs do not promise:

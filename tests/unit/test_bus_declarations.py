@@ -81,7 +81,8 @@ def test_a_run_prefix_moves_topics_and_groups() -> None:
     assert "e2e-1.craftsman.inbound.hr.acme.dlq" in topics
     assert all(g.name.startswith("e2e-1.") for g in grants)
     _, bench = plan([], prefix="", group_prefix="bench.")
-    assert {g.name for g in bench if g.resource == "GROUP"} == {f"bench.{s}." for s in TOPIC_OF_PRODUCER}
+    groups = {f"bench.{s}." for s in (*TOPIC_OF_PRODUCER, "dashboard")}
+    assert {g.name for g in bench if g.resource == "GROUP"} == groups
 
 
 def test_enterprise_ids_that_cannot_name_a_topic_are_refused() -> None:
