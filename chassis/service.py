@@ -7,6 +7,7 @@ producer or a broker at import time; the lifespan builds them and tears them dow
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -54,6 +55,7 @@ from chassis.kafka import (
     create_producer,
     ensure_topics,
 )
+from chassis.kafka_link import KafkaLink
 from chassis.kafka_security import KafkaCredentials, faststream_security
 from chassis.logging import configure_logging, get_logger
 from chassis.provenance import topic_ownership
@@ -98,6 +100,7 @@ class Runtime:
     broker: KafkaBroker
     relay: Relay
     in_flight: InFlight = field(default_factory=InFlight)
+    kafka: KafkaLink | None = None  # set by the lifespan; None where nothing connects to Kafka
 
     def readers(self) -> AsyncSession:
         """A session for queries; on SQLite it reads without waiting for the writer."""
@@ -197,6 +200,12 @@ def _declare_own_events(router: KafkaRouter, settings: ServiceSettings) -> None:
     )
 
 
+async def _relay_once_connected(runtime: Runtime, link: KafkaLink, stop: asyncio.Event) -> None:
+    """Commands fill the outbox while Kafka is away; the relay publishes once it answers."""
+    if await link.when_connected(stop):
+        await runtime.relay.run(stop)
+
+
 def _waking(relay: Relay) -> Callable[[BatchOutcome], Awaitable[None]]:
     async def wake(outcome: BatchOutcome) -> None:
         if outcome.applied:
@@ -220,16 +229,22 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         await migrate.upgrade(runtime.engine, spec.migrations)
         stop = asyncio.Event()
         subscribed = wire_subscriptions(runtime, spec.subscriptions(runtime)) if roles.consumers else []
-        await runtime.producer.start()
         own_topic = TOPIC_OF_PRODUCER.get(settings.service_name)
-        await ensure_topics(
-            settings.kafka_bootstrap_servers,
-            [*subscribed, *([settings.topic_prefix + own_topic] if own_topic else [])],
-            credentials=KafkaCredentials.from_settings(settings),
+        link = runtime.kafka = KafkaLink(
+            runtime.producer,
+            runtime.broker,
+            functools.partial(
+                ensure_topics,
+                settings.kafka_bootstrap_servers,
+                [*subscribed, *([settings.topic_prefix + own_topic] if own_topic else [])],
+                credentials=KafkaCredentials.from_settings(settings),
+            ),
+            consumers=roles.consumers,
         )
-        if roles.consumers:
-            await runtime.broker.start()
-        relay_task = asyncio.create_task(runtime.relay.run(stop) if roles.relay else stop.wait())
+        connecting = await link.start(stop)  # the broker may be down: serve, connect later
+        relay_task = asyncio.create_task(
+            _relay_once_connected(runtime, link, stop) if roles.relay else stop.wait()
+        )
         log.info("service.started", http_port=settings.http_port, roles=str(roles))
         try:
             yield
@@ -238,6 +253,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             await runtime.in_flight.drain()
             await runtime.broker.stop()
             stop.set()
+            if connecting is not None:
+                await connecting
             await relay_task
             await runtime.producer.stop()
             await runtime.engine.dispose()
@@ -352,6 +369,8 @@ async def _database_ok(runtime: Runtime) -> bool:
 
 
 async def _kafka_ok(runtime: Runtime) -> bool:
+    if runtime.kafka is None or not runtime.kafka.connected.is_set():
+        return False  # not connected yet: the producer has no cluster to ask
     try:
         async with asyncio.timeout(2):
             await runtime.producer.client.fetch_all_metadata()
