@@ -19,11 +19,11 @@ from typing import Annotated, Any, Literal
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -45,6 +45,7 @@ from chassis.errors import (
     Unauthenticated,
     error_body,
 )
+from chassis.eventstore.schema import outbox
 from chassis.eventstore.store import ConcurrencyError, EventStore, topic_of_producer
 from chassis.inbox import BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import (
@@ -58,6 +59,7 @@ from chassis.kafka import (
 from chassis.kafka_link import KafkaLink
 from chassis.kafka_security import KafkaCredentials, faststream_security
 from chassis.logging import configure_logging, get_logger
+from chassis.metrics import CONTENT_TYPE_LATEST, HttpMetrics, ServiceMetrics
 from chassis.provenance import topic_ownership
 from chassis.relay import Relay
 from chassis.roles import Roles
@@ -101,6 +103,7 @@ class Runtime:
     relay: Relay
     in_flight: InFlight = field(default_factory=InFlight)
     kafka: KafkaLink | None = None  # set by the lifespan; None where nothing connects to Kafka
+    metrics: ServiceMetrics | None = None
 
     def readers(self) -> AsyncSession:
         """A session for queries; on SQLite it reads without waiting for the writer."""
@@ -113,6 +116,7 @@ class Runtime:
             producer=self.settings.service_name,
             session=session,
             after_commit=self.relay.wake,
+            on_appended=None if self.metrics is None else self.metrics.events_appended.inc,
         )
 
 
@@ -165,6 +169,7 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
             max_event_bytes=settings.max_event_bytes,
             after_commit=_waking(runtime.relay),  # a policy's events go out at once
             record_check=topic_ownership(settings.topic_prefix),
+            metrics=None if runtime.metrics is None else runtime.metrics.consumer(group),
         )
         bind_inbox_consumer(
             router,
@@ -225,6 +230,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         if settings.auth_jwt_secret.get_secret_value() == LOCAL_JWT_SECRET:
             log.warning("auth.local_signing_key", hint="set CRAFTSMAN_AUTH_JWT_SECRET outside local runs")
         runtime = build_runtime(spec, settings)
+        runtime.metrics = app.state.metrics
+        runtime.metrics.watch_relay(lambda: runtime.relay.published)
         app.state.runtime = runtime
         await migrate.upgrade(runtime.engine, spec.migrations)
         stop = asyncio.Event()
@@ -269,8 +276,10 @@ def http_app(
     """The HTTP side of a service; `create_app` adds the lifespan that builds the runtime."""
     settings = settings or ServiceSettings(service_name=spec.name)
     app = FastAPI(title=f"craftsman {spec.name}", lifespan=lifespan)
+    app.state.metrics = ServiceMetrics(spec.name)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_bytes)
     app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(HttpMetrics, metrics=app.state.metrics)  # outermost: it sees every answer
     app.state.authenticator = Authenticator(settings)
     install_error_handlers(app)
     app.include_router(health_routes())
@@ -354,7 +363,30 @@ def health_routes() -> APIRouter:
         answer = Readiness(ready=status == 200, checks=checks)
         return JSONResponse(answer.model_dump(), status_code=status)
 
+    @router.get(
+        "/metrics",
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}},
+    )
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics of this process (request rates and latencies, relay and consumer lag, ...)."""
+        collected: ServiceMetrics = request.app.state.metrics
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        if runtime is not None and (waiting := await _outbox_rows(runtime)) is not None:
+            collected.relay_lag.set(waiting)
+        return Response(collected.exposition(), media_type=CONTENT_TYPE_LATEST)
+
     return router
+
+
+async def _outbox_rows(runtime: Runtime) -> int | None:
+    try:
+        async with asyncio.timeout(2):
+            async with runtime.engine.connect() as connection:
+                reader = await connection.execution_options(**READ_ONLY)
+                return int(await reader.scalar(select(func.count()).select_from(outbox)) or 0)
+    except Exception:
+        return None  # the database is away: /ready says so; the gauge keeps its last value
 
 
 async def _database_ok(runtime: Runtime) -> bool:
