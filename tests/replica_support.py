@@ -47,7 +47,9 @@ class AnyReplica(httpx.AsyncBaseTransport):
     def __init__(self, ports: list[int]) -> None:
         self.ports = ports
         self._turn = 0
-        self._inner = httpx.AsyncHTTPTransport()
+        # No kept-alive connections: a replica killed between two requests then refuses the
+        # next connection (skipped, nothing sent) instead of failing a request half sent.
+        self._inner = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         for _ in range(len(self.ports)):

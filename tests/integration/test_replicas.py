@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from confluent_kafka.admin import AdminClient
 from sqlalchemy import MetaData, text
 
 from chassis.auth_tokens import bearer_headers
@@ -49,6 +50,7 @@ from tests.replica_support import (
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
 
 REPLICAS = 3
+REBALANCING = ("PREPARING_REBALANCING", "COMPLETING_REBALANCING")  # confluent-kafka's names
 READ_MODELS: dict[str, MetaData] = {
     "registry": registry_tables,
     "training": training_tables,
@@ -149,20 +151,18 @@ async def test_three_replicas_per_service_survive_a_relay_and_a_consumer_kill(
             await city.wait_known(worker)
         assert relay_holder([r for r in registry if r is not holder]) is not None
 
-        # 2. A fourth rewards replica joins the rewards groups one after the other (each join
-        #    starts a rebalance); once its first group assigned it partitions, SIGKILL another
-        #    replica: the joiner's next groups are rebalancing then.
+        # 2. A fourth rewards replica joins the rewards groups (each join starts a rebalance);
+        #    while the coordinator says a group is rebalancing, SIGKILL another replica.
         rewards = deployment.replicas["rewards"]
         joining = deployment.process("rewards", 4, deployment.urls["rewards"])
         rewards.append(joining)
+        groups = await asyncio.to_thread(groups_named, deployment.bootstrap, f"{deployment.prefix}rewards.")
+        assert len(groups) >= 2, groups
+        admin = kafka_admin(deployment.bootstrap)
         joining.start()
-        await until(
-            lambda: _found("assigned to partitions" in joining.log_tail(200)), timeout=120, pause=0.02
-        )
+        states = await until(lambda: _rebalancing(admin, groups), timeout=120, pause=0.02)
         victim = rewards[1]
         victim.stop(kill=True)
-        groups = await asyncio.to_thread(groups_named, deployment.bootstrap, f"{deployment.prefix}rewards.")
-        states = await asyncio.to_thread(group_states, kafka_admin(deployment.bootstrap), groups)
         print(f"rewards groups when {victim.instance} was killed: {states}")
 
         # 3. The rest of the story, as the demo plays it.
@@ -188,6 +188,11 @@ async def test_three_replicas_per_service_survive_a_relay_and_a_consumer_kill(
 
 async def _found(value: Any) -> Any:
     return value
+
+
+async def _rebalancing(admin: AdminClient, groups: list[str]) -> dict[str, str] | None:
+    states = await asyncio.to_thread(group_states, admin, groups)
+    return states if any(state in REBALANCING for state in states.values()) else None
 
 
 async def _spent(city: City, programme_id: str) -> dict[str, Any] | None:
