@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from bench import append_figures, e2e, kafka_figures, machine, store_figures, workload
+from bench import append_figures, e2e, kafka_figures, machine, replica_figures, store_figures, workload
 from bench.report import Measurement, build_results, figures_table, headline_table, write_results
 from bench.resources import Resources
 from chassis.logging import configure_logging
@@ -31,6 +31,7 @@ FIGURES = (
     "relay",
     "consume",
     "projection",
+    "replicas",
     "replay",
     "bulk",
     "eventsourcing",
@@ -42,6 +43,7 @@ FIGURES = (
 IMPLIES = {
     "relay": ("produce",),
     "projection": ("consume",),
+    "replicas": ("consume",),  # the same records; its baseline is its own 1-replica value
     "store": ("eventsourcing",),
     "append": ("eventsourcing",),
 }
@@ -178,7 +180,7 @@ Step = Callable[[str, Callable[[], Awaitable[list[Measurement]]]], Awaitable[Non
 async def _all(
     res: Resources, settings: dict[str, Any], chosen: list[str], step: Step, log_dir: Path
 ) -> None:
-    if {"produce", "relay", "consume", "projection", "replay", "bulk"} & set(chosen):
+    if {"produce", "relay", "consume", "projection", "replicas", "replay", "bulk"} & set(chosen):
         await _kafka_and_store(res, settings, chosen, step)
     concurrency: int = settings["concurrency"]
     seconds: float = settings["append_seconds"]
@@ -265,6 +267,8 @@ async def _kafka_and_store(res: Resources, settings: dict[str, Any], chosen: lis
                 "projection, per-event handler",
                 lambda: _one(kafka_figures.projection(res, small, len(few), per_event=True)),
             )
+    if "replicas" in chosen:
+        await step("replicas", lambda: replica_figures.replica_throughput(res, records, shape.total))
     if "replay" in chosen:
         replay_events: int = settings["replay_events"]
         await step("replay", lambda: _one(kafka_figures.replay(res, records, replay_events)))
