@@ -363,11 +363,9 @@ def health_routes() -> APIRouter:
         answer = Readiness(ready=status == 200, checks=checks)
         return JSONResponse(answer.model_dump(), status_code=status)
 
-    @router.get(
-        "/metrics",
-        response_class=Response,
-        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}},
-    )
+    # Prometheus's text format, for the scraper rather than API clients: not in the OpenAPI
+    # document (whose 2xx answers are JSON), still public and in the access matrix.
+    @router.get("/metrics", response_class=Response, include_in_schema=False)
     async def metrics(request: Request) -> Response:
         """Prometheus metrics of this process (request rates and latencies, relay and consumer lag, ...)."""
         collected: ServiceMetrics = request.app.state.metrics
