@@ -116,7 +116,6 @@ class Runtime:
             producer=self.settings.service_name,
             session=session,
             after_commit=self.relay.wake,
-            on_appended=None if self.metrics is None else self.metrics.events_appended.inc,
         )
 
 
@@ -232,6 +231,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         runtime = build_runtime(spec, settings)
         runtime.metrics = app.state.metrics
         runtime.metrics.watch_relay(lambda: runtime.relay.published)
+        runtime.store.on_appended = runtime.metrics.events_appended.inc
         app.state.runtime = runtime
         await migrate.upgrade(runtime.engine, spec.migrations)
         stop = asyncio.Event()

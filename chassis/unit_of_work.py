@@ -49,11 +49,9 @@ class UnitOfWork:
         snapshot_every: int = 50,
         session: AsyncSession | None = None,
         after_commit: Callable[[], None] | None = None,
-        on_appended: Callable[[int], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._after_commit = after_commit
-        self._on_appended = on_appended  # the events-appended metric
         self._borrowed = session
         self._store = store
         self._producer = producer
@@ -200,8 +198,8 @@ class UnitOfWork:
             for aggregate, append in zip(changed, appends, strict=True):
                 aggregate.version += len(append.envelopes)
                 aggregate.pending.clear()
-            if self._on_appended is not None:  # on a borrowed session: commits with the caller's batch
-                self._on_appended(sum(len(append.envelopes) for append in appends))
+            # The events-appended metric; on a borrowed session they commit with the caller's batch.
+            self._store.appended(sum(len(append.envelopes) for append in appends))
             if self._borrowed is None and self._after_commit is not None:
                 self._after_commit()
         except IntegrityError as error:

@@ -77,6 +77,7 @@ async def test_every_documented_metric_is_served_on_metrics(engine: AsyncEngine)
     await migrated(engine, REGISTRY)
     app = http_service(engine, REGISTRY)
     app.state.runtime.metrics = app.state.metrics  # as the lifespan connects them
+    app.state.runtime.store.on_appended = app.state.metrics.events_appended.inc
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://t", headers=bearer_headers()
