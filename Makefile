@@ -21,6 +21,7 @@ help:
 	@echo "make test   - install, start Kafka and PostgreSQL, run every test"
 	@echo "make bench  - run the benchmarks, write bench/results/"
 	@echo "make up / make down - start / stop Kafka, PostgreSQL and the four services"
+	@echo "                      (make up REPLICAS=3, or per service REPLICAS_REWARDS=2)"
 	@echo "make lint   - ruff and mypy"
 
 install: .venv/.synced
@@ -33,6 +34,7 @@ install: .venv/.synced
 infra: install
 	bash deploy/infra.sh up
 
+# REPLICAS / REPLICAS_<SERVICE> given on make's command line reach local_services by the environment.
 up: infra
 	$(WITH_INFRA) CRAFTSMAN_DB=postgres $(UV) run --frozen python -m deploy.local_services up
 

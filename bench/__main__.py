@@ -27,6 +27,7 @@ from bench import (
     kafka_figures,
     machine,
     registry_figures,
+    replica_figures,
     rewards_figures,
     store_figures,
     training_figures,
@@ -43,6 +44,7 @@ FIGURES = (
     "relay",
     "consume",
     "projection",
+    "replicas",
     "replay",
     "bulk",
     "eventsourcing",
@@ -59,6 +61,7 @@ FIGURES = (
 IMPLIES = {
     "relay": ("produce",),
     "projection": ("consume",),
+    "replicas": ("consume",),  # the same records; its baseline is its own 1-replica value
     "store": ("eventsourcing",),
     "append": ("eventsourcing",),
     "rewards": ("store",),  # grants against one budget beside the store's plain append
@@ -197,7 +200,7 @@ Step = Callable[[str, Callable[[], Awaitable[list[Measurement]]]], Awaitable[Non
 async def _all(
     res: Resources, settings: dict[str, Any], chosen: list[str], step: Step, log_dir: Path
 ) -> None:
-    if {"produce", "relay", "consume", "projection", "replay", "bulk"} & set(chosen):
+    if {"produce", "relay", "consume", "projection", "replicas", "replay", "bulk"} & set(chosen):
         await _kafka_and_store(res, settings, chosen, step)
     concurrency: int = settings["concurrency"]
     seconds: float = settings["append_seconds"]
@@ -319,6 +322,8 @@ async def _kafka_and_store(res: Resources, settings: dict[str, Any], chosen: lis
                 "projection, per-event handler",
                 lambda: _one(kafka_figures.projection(res, small, len(few), per_event=True)),
             )
+    if "replicas" in chosen:
+        await step("replicas", lambda: replica_figures.replica_throughput(res, records, shape.total))
     if "replay" in chosen:
         replay_events: int = settings["replay_events"]
         await step("replay", lambda: _one(kafka_figures.replay(res, records, replay_events)))

@@ -117,8 +117,10 @@ def document_public_endpoints(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         document = generate()  # FastAPI caches it: the change below is made once
         for endpoint in endpoints(app):
-            if endpoint.rule is not None and endpoint.rule.public:
-                operation = document["paths"][endpoint.path][endpoint.method.lower()]
+            operation = document["paths"].get(endpoint.path, {}).get(endpoint.method.lower())
+            if (
+                operation is not None and endpoint.rule is not None and endpoint.rule.public
+            ):  # not undocumented
                 security = operation.setdefault("security", [])
                 if {} not in security:
                     security.insert(0, {})

@@ -10,6 +10,7 @@ batch goes on without it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chassis.deadletter import DeadLetter, DeadLetterPublisher, KafkaRecord
 from chassis.eventstore.schema import inbox
 from chassis.logging import get_logger
+from chassis.metrics import ConsumerMetrics
 from chassis.provenance import RecordCheck, topic_ownership
 from chassis.sqlutil import dialect_name, insert_ignoring_duplicates
 from chassis.telemetry import consuming, consuming_together
@@ -104,8 +106,10 @@ class InboxConsumer:
         retry_backoff_seconds: float = 0.05,
         after_commit: Callable[[BatchOutcome], Awaitable[None]] | None = None,
         record_check: RecordCheck | None = None,
+        metrics: ConsumerMetrics | None = None,
     ) -> None:
         self.name = name
+        self.metrics = metrics
         self._sessions = sessions
         self._handlers = {event_type.event_type: handler for event_type, handler in handlers.items()}
         self._batch_handlers = {kind.event_type: handler for kind, handler in (batch_handlers or {}).items()}
@@ -132,6 +136,17 @@ class InboxConsumer:
 
     async def apply(self, batch: DecodedBatch) -> BatchOutcome:
         """Apply a decoded batch in one transaction; dead letters are sent before this returns."""
+        began = time.perf_counter()
+        outcome = await self._apply(batch)
+        if self.metrics is not None:
+            self.metrics.batch_applied(
+                time.perf_counter() - began, outcome.duplicates, len(outcome.dead_letters)
+            )
+        if outcome.duplicates:
+            log.info("inbox.duplicates_absorbed", consumer=self.name, duplicates=outcome.duplicates)
+        return outcome
+
+    async def _apply(self, batch: DecodedBatch) -> BatchOutcome:
         outcome, deliveries = batch.outcome, batch.deliveries
         if deliveries:
             try:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 from faststream import AckPolicy
@@ -35,6 +35,7 @@ from chassis.deadletter import KafkaRecord
 from chassis.inbox import DecodedBatch, InboxConsumer, InfrastructureUnavailable
 from chassis.kafka_security import KafkaCredentials, aiokafka_kwargs
 from chassis.logging import get_logger
+from chassis.metrics import ConsumerMetrics, last_offsets
 from contracts.schemas import channel_message
 from contracts.topics import dead_letter_topic
 
@@ -340,6 +341,8 @@ async def _apply_and_commit(consumer: InboxConsumer, batch: DecodedBatch, messag
         await asyncio.sleep(UNAVAILABLE_BACKOFF_SECONDS)
         return
     await message.ack()
+    if consumer.metrics is not None:
+        _record_lag(consumer.metrics, batch.records, getattr(message, "consumer", None))
     log.debug(
         "inbox.batch_committed",
         consumer=consumer.name,
@@ -348,3 +351,16 @@ async def _apply_and_commit(consumer: InboxConsumer, batch: DecodedBatch, messag
         duplicates=outcome.duplicates,
         dead_letters=len(outcome.dead_letters),
     )
+
+
+def _record_lag(metrics: ConsumerMetrics, records: Sequence[KafkaRecord], kafka_consumer: Any) -> None:
+    """What this member still has to read, from the fetcher's high watermarks (no request)."""
+    if not isinstance(kafka_consumer, AIOKafkaConsumer):
+        return  # the in-memory test broker has no high watermarks
+
+    def highwater(topic: str, partition: int) -> int | None:
+        end: int | None = kafka_consumer.highwater(TopicPartition(topic, partition))
+        return end
+
+    assigned = ((tp.topic, tp.partition) for tp in kafka_consumer.assignment())
+    metrics.lag_after(last_offsets(records), highwater, assigned)

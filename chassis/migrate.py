@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.db import create_engine
@@ -39,6 +39,10 @@ async def upgrade(engine: AsyncEngine, extra_version_dirs: Sequence[Path] = ()) 
         command.upgrade(config, "heads")
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together would each create the tables (the loser dies on a
+            # duplicate key); one at a time, the later ones find the database at head.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('craftsman:migrations'))"))
         await connection.run_sync(run)
 
 

@@ -153,14 +153,20 @@ class Relay:
         await asyncio.gather(*(flight.acks for flight in flights), return_exceptions=True)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish continuously while this process holds the relay lease."""
-        async with relay_lease(self._engine, self._name, stop) as leased:
-            if not leased:
-                return
-            log.info("relay.started", relay=self._name)
-            async with self._notified():
-                await self._publish_until(stop)
-            log.info("relay.stopped", relay=self._name, published=self.published)
+        """Publish continuously while this process holds the relay lease; when the lease is lost
+        (its connection failed), stop publishing and queue for it again."""
+        while not stop.is_set():
+            try:
+                async with relay_lease(self._engine, self._name, stop) as held:
+                    if held is None:
+                        return
+                    log.info("relay.started", relay=self._name)
+                    async with self._notified():
+                        await self._publish_until(held)
+                    log.info("relay.stopped", relay=self._name, published=self.published)
+            except Exception:  # the database went away: never leave the service without a relay
+                log.exception("relay.lease_failed", relay=self._name)
+                await _sleep_unless(stop, LEASE_RETRY_SECONDS)
 
     async def _publish_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -214,32 +220,88 @@ async def _all_acked(deliveries: list[asyncio.Future[Any]]) -> list[Any]:
     return [await delivery for delivery in deliveries]
 
 
+LEASE_RETRY_SECONDS = 1.0  # how often a waiting replica asks for the lease
+LEASE_CHECK_SECONDS = 2.0  # how often the holder checks that its lease connection still lives
+# Server-side keepalives on the lease's session: a holder whose host vanished (no FIN, no RST)
+# is noticed within about idle + interval * count seconds, and its advisory lock released.
+# A SIGKILLed holder on a live host is noticed at once (the kernel closes its socket).
+LEASE_KEEPALIVES = {
+    "tcp_keepalives_idle": "5",
+    "tcp_keepalives_interval": "2",
+    "tcp_keepalives_count": "3",
+    "tcp_user_timeout": "10000",
+}
+
+
 @contextlib.asynccontextmanager
-async def relay_lease(engine: AsyncEngine, name: str, stop: asyncio.Event) -> AsyncIterator[bool]:
+async def relay_lease(
+    engine: AsyncEngine, name: str, stop: asyncio.Event
+) -> AsyncIterator[asyncio.Event | None]:
     """One publishing relay per database: replicas wait on a Postgres advisory lock.
 
-    SQLite is single-process by nature, so there the lease is always granted.
+    Yields an event that is set when the holder must stop publishing (the service stops, or the
+    lease's connection failed, so another replica may hold the lock by now), or None when the
+    service stopped before the lease was granted. SQLite is single-process by nature: there the
+    lease is always granted.
     """
     if engine.dialect.name != "postgresql":
-        yield True
+        yield stop
         return
     async with engine.connect() as connection:
+        for setting, value in LEASE_KEEPALIVES.items():
+            await connection.execute(text(f"SET {setting} = {value}"))
+        await connection.commit()
         while not stop.is_set():
             if await _try_lock(connection, name):
+                over = asyncio.Event()
+                watch = asyncio.create_task(_watch_lease(connection, name, stop, over))
                 try:
-                    yield True
+                    yield over
                 finally:
-                    await connection.execute(text("SELECT pg_advisory_unlock(hashtext(:n))"), {"n": name})
-                    await connection.commit()
+                    over.set()
+                    lost = await watch
+                    if not lost:
+                        await connection.execute(text("SELECT pg_advisory_unlock(hashtext(:n))"), {"n": name})
+                        await connection.commit()
                 return
-            await _sleep_unless(stop, 1.0)
-        yield False
+            await _sleep_unless(stop, LEASE_RETRY_SECONDS)
+        yield None
+
+
+async def _watch_lease(
+    connection: AsyncConnection, name: str, stop: asyncio.Event, over: asyncio.Event
+) -> bool:
+    """Until `over`: end the lease when the service stops, or when the lease's session fails
+    (returns True then: the lock went with the session)."""
+    while not over.is_set():
+        await _first_of(stop, over, timeout=LEASE_CHECK_SECONDS)
+        if stop.is_set() or over.is_set():
+            over.set()
+            return False
+        try:
+            async with asyncio.timeout(LEASE_CHECK_SECONDS):
+                await connection.scalar(text("SELECT 1"))
+                await connection.commit()
+        except Exception as error:
+            log.warning("relay.lease_lost", relay=name, error=repr(error))
+            over.set()
+            return True
+    return False
 
 
 async def _try_lock(connection: AsyncConnection, name: str) -> bool:
     locked = await connection.scalar(text("SELECT pg_try_advisory_lock(hashtext(:n))"), {"n": name})
     await connection.commit()
     return bool(locked)
+
+
+async def _first_of(*events: asyncio.Event, timeout: float) -> None:
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

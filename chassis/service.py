@@ -7,6 +7,7 @@ producer or a broker at import time; the lifespan builds them and tears them dow
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -18,11 +19,11 @@ from typing import Annotated, Any, Literal
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -44,6 +45,7 @@ from chassis.errors import (
     Unauthenticated,
     error_body,
 )
+from chassis.eventstore.schema import outbox
 from chassis.eventstore.store import ConcurrencyError, EventStore, topic_of_producer
 from chassis.inbox import BatchHandler, BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import (
@@ -54,8 +56,10 @@ from chassis.kafka import (
     create_producer,
     ensure_topics,
 )
+from chassis.kafka_link import KafkaLink
 from chassis.kafka_security import KafkaCredentials, faststream_security
 from chassis.logging import configure_logging, get_logger
+from chassis.metrics import CONTENT_TYPE_LATEST, HttpMetrics, ServiceMetrics
 from chassis.provenance import topic_ownership
 from chassis.relay import Relay
 from chassis.roles import Roles
@@ -104,6 +108,8 @@ class Runtime:
     broker: KafkaBroker
     relay: Relay
     in_flight: InFlight = field(default_factory=InFlight)
+    kafka: KafkaLink | None = None  # set by the lifespan; None where nothing connects to Kafka
+    metrics: ServiceMetrics | None = None
 
     def readers(self) -> AsyncSession:
         """A session for queries; on SQLite it reads without waiting for the writer."""
@@ -174,6 +180,7 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
             max_event_bytes=settings.max_event_bytes,
             after_commit=_waking(runtime.relay),  # a policy's events go out at once
             record_check=topic_ownership(settings.topic_prefix),
+            metrics=None if runtime.metrics is None else runtime.metrics.consumer(group),
         )
         bind_inbox_consumer(
             router,
@@ -209,6 +216,12 @@ def _declare_own_events(router: KafkaRouter, settings: ServiceSettings) -> None:
     )
 
 
+async def _relay_once_connected(runtime: Runtime, link: KafkaLink, stop: asyncio.Event) -> None:
+    """Commands fill the outbox while Kafka is away; the relay publishes once it answers."""
+    if await link.when_connected(stop):
+        await runtime.relay.run(stop)
+
+
 def _waking(relay: Relay) -> Callable[[BatchOutcome], Awaitable[None]]:
     async def wake(outcome: BatchOutcome) -> None:
         if outcome.applied:
@@ -228,20 +241,29 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         if settings.auth_jwt_secret.get_secret_value() == LOCAL_JWT_SECRET:
             log.warning("auth.local_signing_key", hint="set CRAFTSMAN_AUTH_JWT_SECRET outside local runs")
         runtime = build_runtime(spec, settings)
+        runtime.metrics = app.state.metrics
+        runtime.metrics.watch_relay(lambda: runtime.relay.published)
+        runtime.store.on_appended = runtime.metrics.events_appended.inc
         app.state.runtime = runtime
         await migrate.upgrade(runtime.engine, spec.migrations)
         stop = asyncio.Event()
         subscribed = wire_subscriptions(runtime, spec.subscriptions(runtime)) if roles.consumers else []
-        await runtime.producer.start()
         own_topic = TOPIC_OF_PRODUCER.get(settings.service_name)
-        await ensure_topics(
-            settings.kafka_bootstrap_servers,
-            [*subscribed, *([settings.topic_prefix + own_topic] if own_topic else [])],
-            credentials=KafkaCredentials.from_settings(settings),
+        link = runtime.kafka = KafkaLink(
+            runtime.producer,
+            runtime.broker,
+            functools.partial(
+                ensure_topics,
+                settings.kafka_bootstrap_servers,
+                [*subscribed, *([settings.topic_prefix + own_topic] if own_topic else [])],
+                credentials=KafkaCredentials.from_settings(settings),
+            ),
+            consumers=roles.consumers,
         )
-        if roles.consumers:
-            await runtime.broker.start()
-        relay_task = asyncio.create_task(runtime.relay.run(stop) if roles.relay else stop.wait())
+        connecting = await link.start(stop)  # the broker may be down: serve, connect later
+        relay_task = asyncio.create_task(
+            _relay_once_connected(runtime, link, stop) if roles.relay else stop.wait()
+        )
         log.info("service.started", http_port=settings.http_port, roles=str(roles))
         try:
             yield
@@ -250,6 +272,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             await runtime.in_flight.drain()
             await runtime.broker.stop()
             stop.set()
+            if connecting is not None:
+                await connecting
             await relay_task
             await runtime.producer.stop()
             await runtime.engine.dispose()
@@ -264,8 +288,10 @@ def http_app(
     """The HTTP side of a service; `create_app` adds the lifespan that builds the runtime."""
     settings = settings or ServiceSettings(service_name=spec.name)
     app = FastAPI(title=f"craftsman {spec.name}", lifespan=lifespan)
+    app.state.metrics = ServiceMetrics(spec.name)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_bytes)
     app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(HttpMetrics, metrics=app.state.metrics)  # outermost: it sees every answer
     app.state.authenticator = Authenticator(settings)
     install_error_handlers(app)
     app.include_router(health_routes())
@@ -349,7 +375,28 @@ def health_routes() -> APIRouter:
         answer = Readiness(ready=status == 200, checks=checks)
         return JSONResponse(answer.model_dump(), status_code=status)
 
+    # Prometheus's text format, for the scraper rather than API clients: not in the OpenAPI
+    # document (whose 2xx answers are JSON), still public and in the access matrix.
+    @router.get("/metrics", response_class=Response, include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics of this process (request rates and latencies, relay and consumer lag, ...)."""
+        collected: ServiceMetrics = request.app.state.metrics
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        if runtime is not None and (waiting := await _outbox_rows(runtime)) is not None:
+            collected.relay_lag.set(waiting)
+        return Response(collected.exposition(), media_type=CONTENT_TYPE_LATEST)
+
     return router
+
+
+async def _outbox_rows(runtime: Runtime) -> int | None:
+    try:
+        async with asyncio.timeout(2):
+            async with runtime.engine.connect() as connection:
+                reader = await connection.execution_options(**READ_ONLY)
+                return int(await reader.scalar(select(func.count()).select_from(outbox)) or 0)
+    except Exception:
+        return None  # the database is away: /ready says so; the gauge keeps its last value
 
 
 async def _database_ok(runtime: Runtime) -> bool:
@@ -364,6 +411,8 @@ async def _database_ok(runtime: Runtime) -> bool:
 
 
 async def _kafka_ok(runtime: Runtime) -> bool:
+    if runtime.kafka is None or not runtime.kafka.connected.is_set():
+        return False  # not connected yet: the producer has no cluster to ask
     try:
         async with asyncio.timeout(2):
             await runtime.producer.client.fetch_all_metadata()

@@ -198,6 +198,8 @@ class UnitOfWork:
             for aggregate, append in zip(changed, appends, strict=True):
                 aggregate.version += len(append.envelopes)
                 aggregate.pending.clear()
+            # The events-appended metric; on a borrowed session they commit with the caller's batch.
+            self._store.appended(sum(len(append.envelopes) for append in appends))
             if self._borrowed is None and self._after_commit is not None:
                 self._after_commit()
         except IntegrityError as error:

@@ -12,6 +12,12 @@
 #        deploy/kafka.sh provision [ARGS]   create the declared topics, users and ACLs again (idempotent;
 #                                           ARGS go to `python -m deploy.kafka_access apply`)
 #
+# Topics and their settings are declared once, in deploy/topics.py (partitions, replication,
+# min.insync.replicas, retention; `python -m deploy.topics plan|apply`). With --brokers 3 or more
+# the platform's topics and Kafka's internal ones get replication 3 and min.insync.replicas 2:
+# acks=all then means two brokers have the record, and one broker may be down without stopping
+# writes (tests/integration/test_broker_cluster.py SIGKILLs one during a run).
+#
 # Security: the client listener speaks SASL_PLAINTEXT with SCRAM-SHA-512, the controller listener
 # SASL_PLAINTEXT with PLAIN (static, admin only), and StandardAuthorizer checks ACLs with
 # allow.everyone.if.no.acl.found=false; auto.create.topics.enable=false. The super user `admin`

@@ -41,7 +41,6 @@ from confluent_kafka.admin import (
     AclOperation,
     AclPermissionType,
     AdminClient,
-    NewTopic,
     ResourcePatternType,
     ResourceType,
     ScramCredentialInfo,
@@ -60,12 +59,12 @@ from contracts.topics import (
     enterprise_principal,
     inbound_topic,
 )
+from deploy import topics
 
 ADMIN = "admin"
 SERVICES: tuple[str, ...] = tuple(TOPIC_OF_PRODUCER)
 DASHBOARD = "dashboard"
 SCRAM_ITERATIONS = 8192
-PARTITIONS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +119,7 @@ def enterprise_grants(enterprise_id: str, prefix: str = "", group_prefix: str | 
 
 
 def declared_topics(enterprises: Iterable[str], prefix: str = "") -> list[str]:
-    topics = [*ALL_EVENT_TOPICS, *(inbound_topic(enterprise) for enterprise in enterprises)]
-    return [name for topic in topics for name in (prefix + topic, prefix + dead_letter_topic(topic))]
+    return [topic.name for topic in topics.declared(prefix=prefix, enterprises=enterprises)]
 
 
 def plan(
@@ -226,13 +224,6 @@ def upsert_users(admin: AdminClient, users: Mapping[str, str]) -> None:
         _wait(admin.alter_user_scram_credentials(alterations))
 
 
-def create_topics(admin: AdminClient, topics: Sequence[str], replication: int) -> None:
-    existing = set(admin.list_topics(timeout=30).topics)
-    missing = [NewTopic(name, PARTITIONS, replication) for name in topics if name not in existing]
-    if missing:
-        _wait(admin.create_topics(missing), tolerated=[KafkaError.TOPIC_ALREADY_EXISTS])
-
-
 def create_acls(admin: AdminClient, grants: Sequence[Grant]) -> None:
     bindings = [
         AclBinding(
@@ -286,11 +277,13 @@ def apply(
     for enterprise in new_enterprises:
         ensure_user(users_file, enterprise_principal(enterprise))
     users = {name: password for name, password in read_users(users_file).items() if name != ADMIN}
-    topics, grants = plan(enterprises_in(users), prefix, group_prefix)
+    _, grants = plan(enterprises_in(users), prefix, group_prefix)
     admin = admin_client(bootstrap, admin_credentials)
     if admin_credentials.uses_sasl:
         upsert_users(admin, users)
-    create_topics(admin, topics, replication)
+    # The topics and their settings are declared in deploy/topics.py; `replication` is the
+    # cluster's size as kafka.sh knows it (3 brokers: replication 3, min.insync.replicas 2).
+    topics.apply(admin, topics.declared(replication, prefix=prefix, enterprises=enterprises_in(users)))
     if admin_credentials.uses_sasl:  # an open broker has no authorizer to tell
         create_acls(admin, grants)
     return grants

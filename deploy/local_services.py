@@ -1,11 +1,17 @@
 """Run the four services as separate local processes (make up, the demo, e2e tests, bench).
 
-    python -m deploy.local_services up [NAME ...]     start (default: all four), wait until ready
+    python -m deploy.local_services up [NAME ...] [--replicas N]   start (default: all four), wait until ready
     python -m deploy.local_services down [NAME ...]   stop by pid (SIGTERM, then SIGKILL)
     python -m deploy.local_services status
 
 Each service gets its own port and its own database: `${DATABASE_URL_BASE}/<name>` when
 CRAFTSMAN_DB=postgres (or --postgres), else the embedded SQLite default.
+
+Replicas (`REPLICAS=3`, or per service `REPLICAS_REWARDS=2`; `make up REPLICAS=3`): N processes
+of a service on ports base, base+100, base+200, ..., with the same database and the same
+consumer groups. Any replica serves any request; the consumer groups share the partitions; one
+relay per database publishes (a Postgres lease, chassis/relay.py). Replicas need Postgres: the
+embedded SQLite default is one process's database.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ SERVICE_PORTS: Mapping[str, int] = {
     "rewards": 8004,
     "dashboard": 8090,  # the officials' web page (services/dashboard)
 }
+REPLICA_PORT_STEP = 100  # replica r of a service listens on its port + 100 * (r - 1)
 
 
 def state_dir() -> Path:
@@ -47,26 +54,40 @@ class ServiceProcess:
     kafka_bootstrap: str
     state: Path = field(default_factory=state_dir)
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    replica: int = 1
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def instance(self) -> str:
+        """`rewards` for the first replica, `rewards-2` for the second: its pid and log file names."""
+        return self.name if self.replica == 1 else f"{self.name}-{self.replica}"
 
     @property
     def pid_file(self) -> Path:
-        return self.state / "services" / f"{self.name}.pid"
+        return self.state / "services" / f"{self.instance}.pid"
 
     @property
     def log_file(self) -> Path:
-        return self.state / "services" / f"{self.name}.log"
+        return self.state / "services" / f"{self.instance}.log"
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def pid(self) -> int | None:
+        """The pid while the process lives; None once it exited (our own child is reaped here:
+        `os.kill(pid, 0)` alone succeeds on a zombie, and a failed start went unnoticed)."""
         try:
             pid = int(self.pid_file.read_text())
-            os.kill(pid, 0)
-        except (FileNotFoundError, ValueError, ProcessLookupError):
+        except (FileNotFoundError, ValueError):
             return None
-        return pid
+        if self._process is not None and self._process.pid == pid:
+            return pid if self._process.poll() is None else None  # reaps it, keeps its status
+        return pid if _alive(pid) else None
+
+    def exit_code(self) -> int | None:
+        """The exit status of a process started by this object, once it ended."""
+        return None if self._process is None else self._process.poll()
 
     def start(self) -> int:
         """Start in its own session (so a test's Ctrl-C does not hit it); returns the pid."""
@@ -93,6 +114,7 @@ class ServiceProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        self._process = process
         self.pid_file.write_text(str(process.pid))
         return process.pid
 
@@ -101,8 +123,11 @@ class ServiceProcess:
         last = "no answer"
         while time.monotonic() < deadline:
             if self.pid() is None:
+                code = self.exit_code()
                 raise RuntimeError(
-                    f"{self.name} exited while starting; see {self.log_file}:\n{self.log_tail()}"
+                    f"{self.instance} exited while starting"
+                    f"{'' if code is None else f' (exit status {code})'}; see {self.log_file}:\n"
+                    f"{self.log_tail()}"
                 )
             try:
                 answer = httpx.get(f"{self.base_url}/ready", timeout=2)
@@ -112,7 +137,9 @@ class ServiceProcess:
             except httpx.HTTPError as error:
                 last = repr(error)
             time.sleep(0.2)
-        raise TimeoutError(f"{self.name} not ready after {timeout:.0f}s ({last}); log:\n{self.log_tail()}")
+        raise TimeoutError(
+            f"{self.instance} not ready after {timeout:.0f}s ({last}); log:\n{self.log_tail()}"
+        )
 
     def stop(self, *, kill: bool = False, timeout: float = 25.0) -> None:
         pid = self.pid()
@@ -144,24 +171,73 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    return not _zombie(pid)
 
 
-def configured(names: Iterable[str], *, postgres: bool | None = None) -> list[ServiceProcess]:
+def _zombie(pid: int) -> bool:
+    """Exited but not reaped by its parent (another process's child: we cannot reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
+
+
+def replicas_of(name: str, default: int | None = None) -> int:
+    """How many processes of `name` to run: REPLICAS_<NAME>, else `default`, else REPLICAS, else 1."""
+    chosen = os.environ.get(f"REPLICAS_{name.upper()}") or default or os.environ.get("REPLICAS") or 1
+    try:
+        count = int(chosen)
+    except ValueError:
+        raise typer.BadParameter(f"replicas of {name} must be a number, not {chosen!r}") from None
+    if not 1 <= count <= 9:
+        raise typer.BadParameter(f"replicas of {name} must be between 1 and 9, not {count}")
+    return count
+
+
+def configured(
+    names: Iterable[str], *, postgres: bool | None = None, replicas: int | None = None
+) -> list[ServiceProcess]:
+    """Every process of the named services (replicas from `replicas` or the environment)."""
     use_postgres = os.environ.get("CRAFTSMAN_DB") == "postgres" if postgres is None else postgres
     base = os.environ.get("DATABASE_URL_BASE", "")
     if use_postgres and not base:
         raise typer.BadParameter("CRAFTSMAN_DB=postgres needs DATABASE_URL_BASE (run deploy/infra.sh up)")
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
-    return [
-        ServiceProcess(
-            name=name,
-            port=int(os.environ.get(f"CRAFTSMAN_{name.upper()}_PORT", SERVICE_PORTS[name])),
-            database_url=f"{base}/{name}" if use_postgres else None,
-            kafka_bootstrap=kafka,
-        )
-        for name in names
-    ]
+    processes = []
+    for name in names:
+        count = replicas_of(name, replicas)
+        if count > 1 and not use_postgres:
+            raise typer.BadParameter(f"{count} replicas of {name} need Postgres (CRAFTSMAN_DB=postgres)")
+        port = int(os.environ.get(f"CRAFTSMAN_{name.upper()}_PORT", SERVICE_PORTS[name]))
+        processes += [
+            ServiceProcess(
+                name=name,
+                port=port + REPLICA_PORT_STEP * (replica - 1),
+                database_url=f"{base}/{name}" if use_postgres else None,
+                kafka_bootstrap=kafka,
+                replica=replica,
+            )
+            for replica in range(1, count + 1)
+        ]
+    return processes
+
+
+def recorded(names: Iterable[str]) -> list[ServiceProcess]:
+    """The processes of the named services that have a pid file (whatever replicas were started)."""
+    processes = []
+    for name in names:
+        for replica in range(1, 10):
+            process = ServiceProcess(
+                name=name,
+                port=SERVICE_PORTS[name] + REPLICA_PORT_STEP * (replica - 1),
+                database_url=None,
+                kafka_bootstrap="",
+                replica=replica,
+            )
+            if replica == 1 or process.pid_file.exists():
+                processes.append(process)
+    return processes
 
 
 cli = typer.Typer(no_args_is_help=True, help=__doc__)
@@ -181,34 +257,39 @@ def _names(names: list[str] | None) -> list[str]:
 def up(
     names: Annotated[list[str] | None, typer.Argument()] = None,
     postgres: Annotated[bool | None, typer.Option(help="Postgres databases instead of SQLite")] = None,
+    replicas: Annotated[
+        int | None, typer.Option(help="Processes per service (default: REPLICAS_<NAME>, REPLICAS or 1)")
+    ] = None,
 ) -> None:
     """Start services (all by default) and wait until each is ready."""
-    services = configured(_names(names), postgres=postgres)
+    services = configured(_names(names), postgres=postgres, replicas=replicas)
     for service in services:
         already = service.pid() is not None
         service.start()
-        typer.echo(f"{service.name}: {'already running' if already else 'started'} on {service.base_url}")
+        typer.echo(f"{service.instance}: {'already running' if already else 'started'} on {service.base_url}")
     for service in services:
         service.wait_ready()
-        typer.echo(f"{service.name}: ready")
+        typer.echo(f"{service.instance}: ready")
 
 
 @cli.command()
 def down(names: Annotated[list[str] | None, typer.Argument()] = None) -> None:
-    """Stop services (all by default); stopping what is not running is harmless."""
-    for service in configured(_names(names), postgres=False):
+    """Stop services (all by default, every replica); stopping what is not running is harmless."""
+    for service in recorded(_names(names)):
         running = service.pid() is not None
         service.stop()
-        typer.echo(f"{service.name}: {'stopped' if running else 'not running'}")
+        typer.echo(f"{service.instance}: {'stopped' if running else 'not running'}")
 
 
 @cli.command()
 def status() -> None:
     """Exit 0 when every service runs, 3 otherwise."""
-    services = configured(_names(None), postgres=False)
+    services = recorded(_names(None))
     for service in services:
         pid = service.pid()
-        typer.echo(f"{service.name}: {'running, pid ' + str(pid) if pid else 'stopped'} ({service.base_url})")
+        typer.echo(
+            f"{service.instance}: {'running, pid ' + str(pid) if pid else 'stopped'} ({service.base_url})"
+        )
     if any(service.pid() is None for service in services):
         raise typer.Exit(3)
 

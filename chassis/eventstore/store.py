@@ -97,6 +97,12 @@ class EventStore:
     def __init__(self, topic_of: Callable[[Envelope], str] = topic_of_producer) -> None:
         self._topic_of = topic_of
         self._groups: weakref.WeakKeyDictionary[AsyncEngine, GroupCommit] = weakref.WeakKeyDictionary()
+        self.on_appended: Callable[[int], None] | None = None  # a metric, set by the composition root
+
+    def appended(self, count: int) -> None:
+        """A unit of work stored `count` events through this store (HTTP commands and policies alike)."""
+        if self.on_appended is not None and count:
+            self.on_appended(count)
 
     async def current_version(self, session: AsyncSession, stream: StreamRef) -> int:
         found = await session.scalar(

@@ -25,7 +25,7 @@ import yaml
 
 from chassis.service import ServiceSpec, declared
 from deploy.asyncapi import SERVICES
-from deploy.kafka_access import PARTITIONS
+from deploy.topics import PARTITIONS
 
 K8S = Path(__file__).parent
 HTTP_PORT = 8000

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from deploy.k8s import kustomize, manifests
-from deploy.kafka_access import PARTITIONS
+from deploy.topics import PARTITIONS
 
 OVERLAYS = ("local", "production")
 KUBERNETES = "1.32"

@@ -63,6 +63,7 @@ OPERATIONS = {
     ("GET", "/health"): Case(get("/health"), EVERYONE, EVERYONE),
     ("GET", "/ready"): Case(get("/ready"), EVERYONE, EVERYONE),
     ("GET", "/asyncapi.json"): Case(get("/asyncapi.json"), EVERYONE, EVERYONE),
+    ("GET", "/metrics"): Case(get("/metrics"), EVERYONE, EVERYONE),
 }
 
 UNIONS = callers("city", "county")
