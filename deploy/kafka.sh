@@ -31,7 +31,7 @@
 #                     its controller on the port above that (19093, 19095, ...)
 #   CRAFTSMAN_CACHE   download cache (default ~/.cache/craftsman); jars in kafka-4.1.1/libs
 #   CRAFTSMAN_STATE   state root (default <repo>/.local); this script uses its kafka/ folder
-#   KAFKA_HEAP_OPTS   JVM heap flags (default -Xmx512m for one node, -Xmx384m each for more)
+#   KAFKA_HEAP_OPTS   JVM heap flags (default -Xmx1g for one node, -Xmx384m each for more)
 #   KAFKA_JVM_OPTS    extra JVM flags
 #   KAFKA_START_TIMEOUT  seconds to wait for a node to serve (default 90)
 #   CRAFTSMAN_PYTHON  the Python that runs deploy/kafka_access.py (default <repo>/.venv/bin/python)
@@ -352,7 +352,7 @@ check_port_free() {
 launch_node() {
     local n=$1 i=$2 dir heap
     dir=$(node_dir "$n" "$i")
-    if ((n == 1)); then heap=${KAFKA_HEAP_OPTS:--Xmx512m -Xms128m}; else heap=${KAFKA_HEAP_OPTS:--Xmx384m -Xms128m}; fi
+    if ((n == 1)); then heap=${KAFKA_HEAP_OPTS:--Xmx1g -Xms256m}; else heap=${KAFKA_HEAP_OPTS:--Xmx384m -Xms128m}; fi
     [[ -f $dir/server.log ]] && mv -f "$dir/server.log" "$dir/server.log.1"
     # shellcheck disable=SC2086  # heap and extra JVM flags are word lists
     setsid nohup "$(java_bin)" $heap \
