@@ -272,18 +272,25 @@ def apply(
     group_prefix: str | None = None,
     new_enterprises: Iterable[str] = (),
     replication: int = 1,
+    only_named_enterprises: bool = False,
 ) -> list[Grant]:
-    """Create every user of the users file, the declared topics and their ACLs; returns the ACLs."""
-    for enterprise in new_enterprises:
+    """Create every user of the users file, the declared topics and their ACLs; returns the ACLs.
+
+    `only_named_enterprises`: the inbound topics and ACLs of the named enterprises only, not of
+    every enterprise the users file ever onboarded (a run under its own prefix needs only its own;
+    recreating them all under every prefix once filled a broker's heap)."""
+    named = sorted(set(new_enterprises))
+    for enterprise in named:
         ensure_user(users_file, enterprise_principal(enterprise))
     users = {name: password for name, password in read_users(users_file).items() if name != ADMIN}
-    _, grants = plan(enterprises_in(users), prefix, group_prefix)
+    enterprises = named if only_named_enterprises else enterprises_in(users)
+    _, grants = plan(enterprises, prefix, group_prefix)
     admin = admin_client(bootstrap, admin_credentials)
     if admin_credentials.uses_sasl:
         upsert_users(admin, users)
     # The topics and their settings are declared in deploy/topics.py; `replication` is the
     # cluster's size as kafka.sh knows it (3 brokers: replication 3, min.insync.replicas 2).
-    topics.apply(admin, topics.declared(replication, prefix=prefix, enterprises=enterprises_in(users)))
+    topics.apply(admin, topics.declared(replication, prefix=prefix, enterprises=enterprises))
     if admin_credentials.uses_sasl:  # an open broker has no authorizer to tell
         create_acls(admin, grants)
     return grants
@@ -303,6 +310,7 @@ def provision_run(
             prefix=topic_prefix,
             group_prefix=group_prefix,
             new_enterprises=enterprises,
+            only_named_enterprises=True,
         )
 
 
