@@ -27,9 +27,9 @@ from services.training.reports import Reports
 from services.training.xapi import statement
 
 router = APIRouter(tags=["training"])
-CITY, HR, SERVICE = Role.CITY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
+CITY, COUNTY, HR, SERVICE = Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 RECORDERS = requires(CITY, HR, SERVICE)
-READERS = requires(CITY, HR, SERVICE, hide=True)
+READERS = requires(CITY, COUNTY, HR, SERVICE, hide=True)  # a worker's: also their region's union
 router.include_router(imports.router)
 router.include_router(command_api.router)
 router.include_router(read_api.router)
