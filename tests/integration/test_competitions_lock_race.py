@@ -21,10 +21,12 @@ from chassis.errors import DomainRuleViolated
 from chassis.eventstore import EventStore
 from chassis.eventstore.schema import events
 from chassis.eventstore.store import ConcurrencyError
+from chassis.imports import ImportRequest
 from chassis.unit_of_work import UnitOfWork, retrying_conflicts
 from contracts.envelope import Envelope
 from services.competitions import handlers
 from services.competitions.commands import LockMarks, RecordMark
+from services.competitions.imports import import_marks
 from services.competitions.service import SPEC
 from tests.competitions_support import DAY, marking_contest
 from tests.service_support import migrated
@@ -113,6 +115,22 @@ async def test_a_mark_decided_before_the_lock_cannot_commit_after_it(pg_engine: 
     log = await the_log(engine)
     assert "MarkRecorded" not in log[log.index("MarksLocked") :], log
     assert log.count("MarkRecorded") == 1
+
+
+async def test_a_marks_import_decided_before_the_lock_cannot_commit_after_it(pg_engine: AsyncEngine) -> None:
+    engine = pg_engine
+    await a_contest_in_marking(engine)
+    items = [mark(entrant, "M1", "judge-a", 1).model_dump(mode="json") for entrant in ("w-1", "w-2", "w-3")]
+
+    async def import_them(unit: UnitOfWork) -> list[Envelope]:
+        await import_marks(unit, CONTEST, ImportRequest(items=items), handlers.allow_all)
+        return []
+
+    refused = await held_against(engine, import_them, lock)
+
+    assert isinstance(refused, ConcurrencyError)  # the whole batch: 409, nothing of it stored
+    log = await the_log(engine)
+    assert "MarksLocked" in log and "MarkRecorded" not in log, log
 
 
 async def test_a_lock_decided_before_a_discrepancy_cannot_lock_over_it(pg_engine: AsyncEngine) -> None:
