@@ -13,6 +13,13 @@ from services.training.rules import check_certificate
 from services.training.settings import TrainingSettings
 
 
+@pytest.fixture(autouse=True)
+def unconfigured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the shell running the tests configured (a demo's `{}`), each test starts from none."""
+    monkeypatch.delenv("CRAFTSMAN_TRAINING_YEARS_AT_PREVIOUS_LEVEL", raising=False)
+    monkeypatch.delenv("CRAFTSMAN_TRAINING_YEARS_BY_OCCUPATION", raising=False)
+
+
 def test_the_defaults_are_the_design_years() -> None:
     rules = TrainingSettings().rules()
     years = {level: rules.years_for("fitter", level) for level in SkillLevel}
