@@ -96,6 +96,13 @@ class ServiceSpec:
     routes: APIRouter
     subscriptions: Callable[[Runtime], Sequence[Subscription]] = lambda _: ()
     migrations: Sequence[Path] = ()
+    # False for a read-only service (the dashboard): it stores no events, so it runs no relay
+    # (an idle one would poll an empty outbox and hold the relay lease for nothing).
+    appends_events: bool = True
+
+
+def runs_relay(spec: ServiceSpec, roles: Roles) -> bool:
+    return roles.relay and spec.appends_events
 
 
 @dataclass
@@ -262,7 +269,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         )
         connecting = await link.start(stop)  # the broker may be down: serve, connect later
         relay_task = asyncio.create_task(
-            _relay_once_connected(runtime, link, stop) if roles.relay else stop.wait()
+            _relay_once_connected(runtime, link, stop) if runs_relay(spec, roles) else stop.wait()
         )
         log.info("service.started", http_port=settings.http_port, roles=str(roles))
         try:

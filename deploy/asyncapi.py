@@ -2,9 +2,10 @@
 
     python -m deploy.asyncapi --out DIR
 
-writes `asyncapi.json` (all four services in one document) and `asyncapi.<service>.json`
-each. Nothing connects to Kafka or a database: each service is wired as it runs
-(`chassis.service.declared`) and FastStream describes its broker. A running service
+writes `asyncapi.json` (every service on the bus in one document: the four and the dashboard,
+which only subscribes) and `asyncapi.<service>.json` each. Nothing connects to Kafka or a
+database: each service is wired as it runs (`chassis.service.declared`) and FastStream
+describes its broker. A running service
 serves its own document at `/asyncapi.json`.
 """
 
@@ -21,15 +22,19 @@ from typing import Any
 from chassis.asyncapi import asyncapi_document
 from chassis.service import ServiceSpec, declared
 from services.competitions.service import SPEC as COMPETITIONS
+from services.dashboard.service import SPEC as DASHBOARD
 from services.registry.service import SPEC as REGISTRY
 from services.rewards.service import SPEC as REWARDS
 from services.training.service import SPEC as TRAINING
 
 SERVICES: tuple[ServiceSpec, ...] = (REGISTRY, TRAINING, COMPETITIONS, REWARDS)
+"""The services whose events make the platform."""
+DOCUMENTED: tuple[ServiceSpec, ...] = (*SERVICES, DASHBOARD)
+"""Every service that is on the bus: the four, and the dashboard, which only subscribes."""
 PLATFORM_FILE = "asyncapi.json"
 
 
-async def documents(specs: Sequence[ServiceSpec] = SERVICES) -> dict[str, dict[str, Any]]:
+async def documents(specs: Sequence[ServiceSpec] = DOCUMENTED) -> dict[str, dict[str, Any]]:
     """Every document by file name: the platform's, then one per service."""
     async with AsyncExitStack() as stack:
         runtimes = [await stack.enter_async_context(declared(spec)) for spec in specs]

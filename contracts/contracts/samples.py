@@ -40,6 +40,7 @@ from contracts.events.competitions import (
     Criterion,
     EntrantRegistered,
     EntrantWithdrawn,
+    EntryMarksLocked,
     JudgeAssigned,
     JudgementDiscrepancyFlagged,
     JudgementDiscrepancyResolved,
@@ -428,6 +429,12 @@ SAMPLES: tuple[Sample, ...] = (
         _contest_stream(),
         tenant=REGION,
         stream_version=11,
+    ),
+    Sample(
+        EntryMarksLocked(contest_id="contest-2025-robot", entrant_id=WORKER, mark_count=150),
+        _entry_stream(),
+        tenant=REGION,
+        stream_version=9,
     ),
     Sample(
         ResultsStandardised(

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from chassis.service import ServiceSpec, declared
-from deploy.asyncapi import SERVICES
+from deploy.asyncapi import DOCUMENTED
 from deploy.topics import PARTITIONS
 
 K8S = Path(__file__).parent
@@ -44,9 +44,8 @@ class Workload:
     consumer_groups: tuple[str, ...]
 
 
-# The services that get manifests: the four whose events make the platform. (The dashboard
-# joins by adding its SPEC here and running `python -m deploy.k8s generate`.)
-SPECS: tuple[ServiceSpec, ...] = SERVICES
+# The services that get manifests: the four whose events make the platform, and the dashboard.
+SPECS: tuple[ServiceSpec, ...] = DOCUMENTED
 
 
 async def workloads(specs: Sequence[ServiceSpec] = SPECS) -> list[Workload]:

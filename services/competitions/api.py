@@ -174,7 +174,7 @@ async def published_results(
 async def known_worker(
     worker_id: Identifier,
     runtime: RuntimeDep,
-    guard: Annotated[Guard, requires(CITY, HR, SERVICE, hide=True)],
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR, SERVICE, hide=True)],
 ) -> KnownWorkerAnswer:
     missing = f"worker {worker_id} is not known to competitions yet"
     guard.check(
@@ -191,7 +191,7 @@ async def known_worker(
 async def competition_history(
     worker_id: Identifier,
     runtime: RuntimeDep,
-    guard: Annotated[Guard, requires(CITY, HR, SERVICE, hide=True)],
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR, SERVICE, hide=True)],
 ) -> WorkerHistory:
     """Every result of the worker, newest contest first."""
     guard.check(

@@ -34,6 +34,7 @@ from contracts.events.competitions import (
     Criterion,
     EntrantRegistered,
     EntrantWithdrawn,
+    EntryMarksLocked,
     JudgeAssigned,
     JudgementDiscrepancyFlagged,
     JudgementDiscrepancyResolved,
@@ -497,6 +498,7 @@ class ContestEntry(Aggregate):
         self.entrant_id = ""
         self.scores: dict[str, dict[str, float]] = {}  # aspect → judge → score
         self.flagged: set[str] = set()  # aspects with an open discrepancy
+        self.locked = False
 
     @classmethod
     def of(cls, contest: Contest, entrant_id: str) -> Self:
@@ -518,6 +520,8 @@ class ContestEntry(Aggregate):
     ) -> None:
         """One judge's score; scores of one judgement aspect more than 1 apart raise a flag."""
         aspect = contest.markable(self.entrant_id, aspect_id, judge_id)
+        if self.locked:
+            raise DomainRuleViolated(f"the marks of {self.entrant_id} are locked")
         marking.check_score(aspect, value, rules)
         given = self.scores.get(aspect_id, {})
         if judge_id in given:
@@ -590,6 +594,17 @@ class ContestEntry(Aggregate):
             )
         )
 
+    def lock(self) -> None:
+        """The entrant's marks are final. The lock writes every entry's stream, not only the
+        contest's: a mark decided on the contest before the lock then appends at the version the
+        lock took, and the store refuses it (a check across two streams would race)."""
+        if not self.locked:
+            self.record(
+                EntryMarksLocked(
+                    contest_id=self.contest_id, entrant_id=self.entrant_id, mark_count=self.mark_count
+                )
+            )
+
     def raw_total(self, contest: Contest, rules: MarkingRules = DEFAULT_MARKING_RULES) -> float:
         scores = {aspect: list(judges.values()) for aspect, judges in self.scores.items()}
         return marking.raw_total(list(contest.aspects.values()), scores, contest.theory_weight, rules)
@@ -604,6 +619,9 @@ class ContestEntry(Aggregate):
             case JudgementDiscrepancyResolved():
                 self.scores[event.aspect_id] = {judge: float(s) for judge, s in event.scores.items()}
                 self.flagged.discard(event.aspect_id)
+            case EntryMarksLocked():
+                self.contest_id, self.entrant_id = event.contest_id, event.entrant_id
+                self.locked = True
 
     def snapshot_state(self) -> dict[str, Any]:
         return {
@@ -612,6 +630,7 @@ class ContestEntry(Aggregate):
             "entrant_id": self.entrant_id,
             "scores": self.scores,
             "flagged": sorted(self.flagged),
+            "locked": self.locked,
         }
 
     @classmethod
@@ -621,4 +640,5 @@ class ContestEntry(Aggregate):
         entry.contest_id, entry.entrant_id = state["contest_id"], state["entrant_id"]
         entry.scores = {a: {j: float(s) for j, s in judges.items()} for a, judges in state["scores"].items()}
         entry.flagged = set(state["flagged"])
+        entry.locked = state.get("locked", False)  # snapshots taken before the entry lock existed
         return entry

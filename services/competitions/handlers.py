@@ -206,6 +206,8 @@ def lock_marks(contest_id: str, allowed: Allowed) -> Handler[LockMarks]:
                 mark_count=sum(entry.mark_count for entry in every),
                 open_discrepancies=sum(len(entry.flagged) for entry in every),
             )
+            for entry in every:  # each entry's stream too: a racing mark collides (domain.ContestEntry.lock)
+                entry.lock()
             return await uow.commit(command_id=command_id)
 
     return handle

@@ -17,6 +17,7 @@ from chassis.inbox import Handler
 from chassis.keyed_rows import update_from, upsert_from
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates, upsert
+from chassis.tenancy import enterprise_regions
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.competitions import (
@@ -38,7 +39,7 @@ from contracts.events.competitions import (
     ResultsPublicised,
     ResultsStandardised,
 )
-from contracts.events.registry import WorkerForgotten, WorkerRegistered
+from contracts.events.registry import EnterpriseRegistered, WorkerForgotten, WorkerRegistered
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS
 from services.competitions.domain import Phase
 from services.competitions.inbound import inbound_subscription
@@ -46,6 +47,7 @@ from services.competitions.read_models import (
     aspects,
     contests,
     discrepancies,
+    enterprises,
     entitlements,
     entrants,
     judges,
@@ -260,8 +262,12 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
         Subscription(
             name="workers",
             topics=(REGISTRY_EVENTS,),
-            handlers={WorkerRegistered: on_worker_registered, WorkerForgotten: on_worker_forgotten},
-            tables=(known_workers,),
+            handlers={
+                WorkerRegistered: on_worker_registered,
+                WorkerForgotten: on_worker_forgotten,
+                EnterpriseRegistered: enterprise_regions(enterprises),
+            },
+            tables=(known_workers, enterprises),
         ),
         Subscription(
             name="leaderboards",

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
 from chassis.keyed_rows import KeyedRows
+from chassis.tenancy import worker_tenant
 from contracts.events.competitions import Aspect
 from contracts.primitives import Identifier
 from contracts.vocabulary import ContestLevel
@@ -21,6 +22,7 @@ from services.competitions.read_models import (
     aspects,
     contests,
     discrepancies,
+    enterprises,
     entrants,
     judges,
     known_workers,
@@ -147,8 +149,8 @@ class CompetitionsQueries:
         return await find_known_worker(self._session, worker_id)
 
     async def worker_tenant(self, worker_id: str) -> Tenant:
-        found = await self.known_worker(worker_id)
-        return Tenant() if found is None else Tenant(enterprise_id=found.enterprise_id)
+        """The worker's enterprise and its region; nobody's (Tenant()) for a worker not known here."""
+        return await worker_tenant(self._session, known_workers, enterprises, worker_id) or Tenant()
 
     async def contest_tenant(self, contest_id: str) -> Tenant:
         row = (

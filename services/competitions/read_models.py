@@ -16,6 +16,15 @@ known_workers = Table(
     Column("trade", String(200), nullable=True),  # entrants must work in the contest's occupation
 )
 
+# Projected from the registry's EnterpriseRegistered: the region of a worker's enterprise, so a
+# county union reaches its own region's workers (chassis.tenancy).
+enterprises = Table(
+    "competitions_enterprises",
+    metadata,
+    Column("enterprise_id", String(128), primary_key=True),
+    Column("region_id", String(128), nullable=False),
+)
+
 contests = Table(
     "competitions_contests",
     metadata,

@@ -13,4 +13,5 @@ SPEC = ServiceSpec(
     routes=router,
     subscriptions=subscriptions,
     migrations=(Path(__file__).parent / "migrations" / "versions",),
+    appends_events=False,  # read-only: no events of its own, so no relay
 )

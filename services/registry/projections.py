@@ -49,7 +49,14 @@ from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENT
 from contracts.vocabulary import SkillLevel, TierRank
 from services.registry.handlers import certify_from_training, climb_the_ladder
 from services.registry.inbound import inbound_subscription
-from services.registry.read_models import enterprises, profile_story, worker_points, worker_profiles
+from services.registry.read_models import (
+    enterprises,
+    profile_story,
+    regions,
+    tenures,
+    worker_points,
+    worker_profiles,
+)
 from services.registry.talent import TALENT_HANDLERS
 
 # --- worker profiles ------------------------------------------------------------
@@ -313,13 +320,21 @@ def ladder_policy_handlers(unit_of_work: UnitOfWorkFactory) -> Mapping[type[Even
 
 
 def subscriptions(runtime: Runtime) -> list[Subscription]:
+    """Each read model's tables are written by its one subscription only (what `craftsman
+    rebuild` needs): `profiles` the workers' profiles, their stories and the enterprise
+    directory; `talent` the tenures and the region tree. Queries may join across them (the
+    pyramid reads the enterprises' regions); handlers never read or write another's tables.
+    `ladder-policy` keeps its points tally (worker_points) as its own state: a policy, never rebuilt."""
     return [
         Subscription(
             name="profiles",
             topics=(REGISTRY_EVENTS, TRAINING_EVENTS, COMPETITIONS_EVENTS, REWARDS_EVENTS),
             handlers=PROFILE_HANDLERS,
+            tables=(worker_profiles, profile_story, enterprises),
         ),
-        Subscription(name="talent", topics=(REGISTRY_EVENTS,), handlers=TALENT_HANDLERS),
+        Subscription(
+            name="talent", topics=(REGISTRY_EVENTS,), handlers=TALENT_HANDLERS, tables=(tenures, regions)
+        ),
         Subscription(
             name="ladder-policy",
             topics=(REGISTRY_EVENTS, TRAINING_EVENTS, REWARDS_EVENTS),

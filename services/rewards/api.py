@@ -155,7 +155,7 @@ async def grant_ledger(
 async def worker_tier(
     worker_id: Identifier,
     runtime: RuntimeDep,
-    guard: Annotated[Guard, requires(CITY, HR, SERVICE, hide=True)],
+    guard: Annotated[Guard, requires(CITY, COUNTY, HR, SERVICE, hide=True)],
 ) -> WorkerTier:
     missing = f"no tier known for worker {worker_id} (yet)"
     guard.check(

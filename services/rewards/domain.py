@@ -142,9 +142,10 @@ class Programme(Aggregate):
             raise DomainRuleViolated(
                 f"the period ends ({closes_on}) before it opens ({opened_on})", rule="period"
             )
-        if recurring and trigger.split(":", 1)[0] not in ("tier", "title"):
+        # A studio's name is held too: named, reviewed each year, and it ends when revoked.
+        if recurring and trigger.split(":", 1)[0] not in ("tier", "title", "studio"):
             raise DomainRuleViolated(
-                f"an allowance is paid while a tier or title is held; {trigger!r} is neither",
+                f"an allowance is paid while a tier, title or studio name is held; {trigger!r} is none",
                 rule="allowance",
             )
         if places and not trigger.startswith("contest:"):

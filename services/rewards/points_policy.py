@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,8 +51,20 @@ ClaimOf = Callable[[PointsAccount], Claim | None]
 UnitOfWorkOn = Callable[[AsyncSession], UnitOfWork]
 
 
+def points_command_id(causing: Envelope, worker_id: str, first: bool) -> UUID:
+    """One command per account a fact credits: the first worker keeps the id every fact had
+    before teams earned (so a redelivered old fact still finds it), the others their own."""
+    return derived_uuid(causing.event_id, "rewards.points" if first else f"rewards.points:{worker_id}")
+
+
 async def award_points(
-    uow: UnitOfWork, worker_id: str, claim_of: ClaimOf, causing: Envelope, earned_on: date, rules: PointsRules
+    uow: UnitOfWork,
+    worker_id: str,
+    claim_of: ClaimOf,
+    causing: Envelope,
+    earned_on: date,
+    rules: PointsRules,
+    command_id: UUID | None = None,
 ) -> Decimal:
     async with uow:
         account = await uow.get(PointsAccount, worker_id) or PointsAccount(worker_id, tenant=causing.tenant)
@@ -67,15 +81,21 @@ async def award_points(
             await uow.commit(
                 correlation_id=causing.correlation_id,
                 causation_id=causing.event_id,
-                command_id=derived_uuid(causing.event_id, "rewards.points"),
+                command_id=command_id or points_command_id(causing, worker_id, first=True),
             )
         except DuplicateCommand:
             return Decimal(0)
         return points
 
 
-def _facts(rules: PointsRules) -> Mapping[type[Event], Callable[[Any], tuple[str, ClaimOf, date | None]]]:
-    """The rule table: for each fact, whose account, what it claims, and the day it was
+Earners = tuple[str, ...]
+"""Whose accounts a fact credits, each the same claim: one worker, or a visiting team."""
+
+
+def _facts(
+    rules: PointsRules,
+) -> Mapping[type[Event], Callable[[Any], tuple[str | Earners, ClaimOf, date | None]]]:
+    """The rule table: for each fact, whose account(s), what it claims, and the day it was
     earned (None: when it happened). A new fact that earns points is one entry here."""
     return {
         CompetitionScored: lambda e: (e.worker_id, lambda _: competition_claim(e.level, e.rank, rules), None),
@@ -85,7 +105,12 @@ def _facts(rules: PointsRules) -> Mapping[type[Event], Callable[[Any], tuple[str
             e.issued_on,
         ),
         TrainingCompleted: lambda e: (e.worker_id, lambda _: training_claim(rules), e.completed_on),
-        SkillServiceDelivered: lambda e: (e.worker_id, lambda _: skill_service_claim(rules), e.delivered_on),
+        # The whole team earns the visit, its leader first.
+        SkillServiceDelivered: lambda e: (
+            (e.worker_id, *(member for member in dict.fromkeys(e.team_ids) if member != e.worker_id)),
+            lambda _: skill_service_claim(rules),
+            e.delivered_on,
+        ),
         MentorshipCompleted: lambda e: (
             e.worker_id,
             lambda account: mentoring_claim(account.mentoring_already(e.completed_on, rules), rules),
@@ -117,13 +142,17 @@ def _facts(rules: PointsRules) -> Mapping[type[Event], Callable[[Any], tuple[str
 def points_policy_handlers(
     uow_on: UnitOfWorkOn, rules: PointsRules = DEFAULT_POINTS
 ) -> Mapping[type[Event], Handler]:
-    def handler(read: Callable[[Any], tuple[str, ClaimOf, date | None]]) -> Handler:
+    def handler(read: Callable[[Any], tuple[str | Earners, ClaimOf, date | None]]) -> Handler:
         async def earn(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-            worker_id, claim_of, earned_on = read(event)
+            earners, claim_of, earned_on = read(event)
             on = earned_on or envelope.occurred_at.date()
-            await retrying_conflicts(
-                lambda: award_points(uow_on(session), worker_id, claim_of, envelope, on, rules)
-            )
+            for number, worker_id in enumerate((earners,) if isinstance(earners, str) else earners):
+                command_id = points_command_id(envelope, worker_id, first=number == 0)
+                await retrying_conflicts(
+                    partial(
+                        award_points, uow_on(session), worker_id, claim_of, envelope, on, rules, command_id
+                    )
+                )
 
         return earn
 

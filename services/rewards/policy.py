@@ -19,7 +19,7 @@ from chassis.logging import get_logger
 from chassis.unit_of_work import UnitOfWork, retrying_conflicts
 from contracts.envelope import Envelope
 from contracts.events.base import Event
-from contracts.events.competitions import CompetitionScored
+from contracts.events.competitions import CompetitionScored, ContestConcluded
 from contracts.events.registry import (
     TierExpired,
     TierPromoted,
@@ -28,7 +28,8 @@ from contracts.events.registry import (
     TitleExpired,
     TitleRevoked,
 )
-from contracts.events.training import StudioNamed
+from contracts.events.training import StudioNamed, StudioRevoked
+from services.rewards import prizes
 from services.rewards.catalogue import programmes_opened
 from services.rewards.domain import Granted
 from services.rewards.handlers import reward_cause, stop_allowance
@@ -54,29 +55,21 @@ CAUSES: Mapping[type[Event], CauseOf] = {
         Cause(f"title:{e.level.value}", e.worker_id, e.enterprise_id, e.conferred_on),
         f"title conferred: {e.title_name}",
     ),
-    CompetitionScored: lambda e, envelope: (
-        Cause(
-            f"contest:{e.level.value}",
-            e.worker_id,
-            e.enterprise_id,
-            envelope.occurred_at.date(),
-            place=e.rank,
-        ),
-        f"place {e.rank} in contest {e.contest_id}",
-    ),
     StudioNamed: lambda e, _: (
         Cause("studio:named", e.worker_id, e.enterprise_id, e.named_on),
         f"innovation studio named: {e.name}",
     ),
 }
-"""Each fact that can earn a grant, read as a cause (ContestConcluded names no places: the
-prize money by place is paid on each placement, CompetitionScored)."""
+"""Each fact that can earn a grant, read as a cause. Prize money by place is paid when the
+placement is final: services/rewards/prizes.py joins CompetitionScored and ContestConcluded."""
 
 STOPS: Mapping[type[Event], StopOf] = {
     TierExpired: lambda e: (e.worker_id, f"tier:{e.rank.value}", f"tier expired: {e.reason}"),
     TierRevoked: lambda e: (e.worker_id, f"tier:{e.rank.value}", f"tier revoked: {e.reason}"),
     TitleRevoked: lambda e: (e.worker_id, f"title:{e.level.value}", f"title revoked: {e.reason}"),
     TitleExpired: lambda e: (e.worker_id, f"title:{e.level.value}", "title expired"),
+    # A revoked studio ends the allowance its naming started (a one-off award stays paid).
+    StudioRevoked: lambda e: (e.worker_id, "studio:named", f"studio revoked: {e.reason}"),
 }
 
 
@@ -107,6 +100,12 @@ async def reward(
     uow_on: UnitOfWorkOn, session: AsyncSession, causing: Envelope, event: Event
 ) -> dict[str, Granted]:
     cause, reason = CAUSES[type(event)](event, causing)
+    return await reward_for(uow_on, session, causing, cause, reason)
+
+
+async def reward_for(
+    uow_on: UnitOfWorkOn, session: AsyncSession, causing: Envelope, cause: Cause, reason: str
+) -> dict[str, Granted]:
     outcomes: dict[str, Granted] = {}
     for opened in await programmes_opened(uow_on(session)):
         if opened.trigger != cause.trigger:
@@ -156,4 +155,10 @@ def grant_policy_handlers(uow_on: UnitOfWorkOn) -> Mapping[type[Event], Handler]
     async def on_stop(session: AsyncSession, envelope: Envelope, event: Event) -> None:
         await stop_allowances(uow_on, session, envelope, event)
 
-    return {**dict.fromkeys(CAUSES, on_cause), **dict.fromkeys(STOPS, on_stop)}
+    pay = partial(reward_for, uow_on)
+    return {
+        **dict.fromkeys(CAUSES, on_cause),
+        **dict.fromkeys(STOPS, on_stop),
+        CompetitionScored: partial(prizes.on_scored, pay),
+        ContestConcluded: partial(prizes.on_concluded, pay),
+    }

@@ -225,7 +225,10 @@ async def on_points_awarded(session: AsyncSession, envelope: Envelope, event: Po
 async def on_points_expired(session: AsyncSession, envelope: Envelope, event: PointsExpired) -> None:
     await session.execute(
         update(points_entries)
-        .where(points_entries.c.source_event_id == str(event.source_event_id))
+        .where(
+            points_entries.c.source_event_id == str(event.source_event_id),
+            points_entries.c.worker_id == event.worker_id,
+        )
         .values(expired_on=event.expired_on)
     )
 

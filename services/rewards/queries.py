@@ -11,6 +11,7 @@ from sqlalchemy import extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
+from chassis.tenancy import worker_tenant
 from services.rewards.budget import remaining
 from services.rewards.read_models import (
     allowances,
@@ -246,17 +247,9 @@ class RewardQueries:
 
     async def worker_tenant(self, worker_id: str) -> Tenant:
         """The worker's enterprise and its region (registry's facts), for the scope check."""
-        row = (
-            await self._session.execute(
-                select(workers.c.enterprise_id, enterprises.c.region_id)
-                .select_from(
-                    workers.outerjoin(enterprises, enterprises.c.enterprise_id == workers.c.enterprise_id)
-                )
-                .where(workers.c.worker_id == worker_id)
-            )
-        ).first()
-        if row is not None:
-            return Tenant(enterprise_id=row.enterprise_id, region_id=row.region_id)
+        found = await worker_tenant(self._session, workers, enterprises, worker_id)
+        if found is not None:
+            return found
         enterprise = await self._session.scalar(
             select(worker_tiers.c.enterprise_id).where(worker_tiers.c.worker_id == worker_id)
         )

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, MetaData, Numeric, String, Table, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    false,
+)
 
 metadata = MetaData()
 
@@ -99,10 +111,28 @@ points_entries = Table(
     "rewards_points_entries",
     metadata,
     Column("source_event_id", String(36), primary_key=True),
-    Column("worker_id", String(128), nullable=False, index=True),
+    # Part of the key: one fact may credit several workers (a visiting team, each its line).
+    Column("worker_id", String(128), primary_key=True, index=True),
     Column("category", String(64), nullable=False),
     Column("rule", String(64), nullable=False),
     Column("points", Numeric(10, 2), nullable=False),
     Column("earned_on", Date, nullable=False),
     Column("expired_on", Date, nullable=True),
+)
+
+
+# The prize policy's own state (never rebuilt: a policy decides): contests ratified, and each
+# placement waiting for its contest's ratification (its CompetitionScored, to pay by).
+contests = Table(
+    "rewards_contests",
+    metadata,
+    Column("contest_id", String(128), primary_key=True),
+    Column("concluded_on", Date, nullable=True),
+)
+contest_places = Table(
+    "rewards_contest_places",
+    metadata,
+    Column("contest_id", String(128), primary_key=True),
+    Column("worker_id", String(128), primary_key=True),
+    Column("scored", LargeBinary, nullable=False),
 )

@@ -4,9 +4,10 @@ access rule (a worker's records belong to the worker's enterprise)."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from chassis.auth import Role
 from chassis.auth_http import Guard, requires
@@ -24,12 +25,14 @@ from services.training.queries import (
     TrainingQueries,
 )
 from services.training.reports import Reports
+from services.training.rules import TrainingRules
+from services.training.settings import configured_rules
 from services.training.xapi import statement
 
 router = APIRouter(tags=["training"])
-CITY, HR, SERVICE = Role.CITY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
+CITY, COUNTY, HR, SERVICE = Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 RECORDERS = requires(CITY, HR, SERVICE)
-READERS = requires(CITY, HR, SERVICE, hide=True)
+READERS = requires(CITY, COUNTY, HR, SERVICE, hide=True)  # a worker's: also their region's union
 router.include_router(imports.router)
 router.include_router(command_api.router)
 router.include_router(read_api.router)
@@ -52,10 +55,14 @@ async def record_completion(
 
 @router.post("/certificates", status_code=status.HTTP_201_CREATED, responses=COMMAND_RESPONSES)
 async def award_certificate(
-    command: AwardCertificate, call: Call, runtime: RuntimeDep, guard: Annotated[Guard, RECORDERS]
+    command: AwardCertificate,
+    call: Call,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, RECORDERS],
+    rules: Annotated[TrainingRules, Depends(configured_rules)],
 ) -> CommandAccepted:
     await _check_worker(runtime, guard, command.worker_id)
-    return await call.execute(handlers.award_certificate, command)
+    return await call.execute(partial(handlers.award_certificate, rules=rules), command)
 
 
 @router.get("/workers/{worker_id}", responses=READ_RESPONSES)

@@ -12,8 +12,10 @@ from chassis.inbox import Handler
 from chassis.keyed_rows import update_from, upsert_from
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates
+from chassis.tenancy import enterprise_regions
 from contracts.envelope import Envelope
 from contracts.events.registry import (
+    EnterpriseRegistered,
     SkillLevelCertified,
     TierExpired,
     TierPromoted,
@@ -28,7 +30,13 @@ from contracts.events.training import TrainingCompleted
 from contracts.topics import REGISTRY_EVENTS, TRAINING_EVENTS
 from contracts.vocabulary import TierRank
 from services.training.activity_projections import HANDLERS as ACTIVITY_HANDLERS
-from services.training.read_models import ACTIVITY_TABLES, known_workers, learning_records, rosters
+from services.training.read_models import (
+    ACTIVITY_TABLES,
+    enterprises,
+    known_workers,
+    learning_records,
+    rosters,
+)
 from services.training.rules import CITY_TITLES
 
 
@@ -129,8 +137,9 @@ def subscriptions(_: Runtime) -> list[Subscription]:
                 TitleConferred: counting_city_titles(+1),
                 TitleRevoked: counting_city_titles(-1),
                 TitleExpired: counting_city_titles(-1),
+                EnterpriseRegistered: enterprise_regions(enterprises),
             },
-            tables=(known_workers,),
+            tables=(known_workers, enterprises),
         ),
         Subscription(
             name="learning-records",

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
 from chassis.keyed_rows import KeyedRows
-from services.training.read_models import known_workers, learning_records
+from chassis.tenancy import worker_tenant
+from services.training.read_models import enterprises, known_workers, learning_records
 from services.training.xapi import Completion
 
 
@@ -97,8 +98,8 @@ class TrainingQueries:
         return await find_known_worker(self._session, worker_id)
 
     async def worker_tenant(self, worker_id: str) -> Tenant:
-        found = await self.known_worker(worker_id)
-        return Tenant() if found is None else Tenant(enterprise_id=found.enterprise_id)
+        """The worker's enterprise and its region; nobody's (Tenant()) for a worker not known here."""
+        return await worker_tenant(self._session, known_workers, enterprises, worker_id) or Tenant()
 
     async def completions(self, worker_id: str) -> list[Completion]:
         rows = await self._session.execute(

@@ -32,6 +32,7 @@ router = APIRouter(tags=["training reads"])
 STATEMENTS_PER_CHUNK = 500
 CITY, COUNTY, HR, SERVICE = Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 OWN_RECORDS = requires(CITY, HR, SERVICE, hide=True)  # the record's enterprise, or citywide
+WORKER_RECORDS = requires(CITY, COUNTY, HR, SERVICE, hide=True)  # a worker's: also their region's union
 UNIONS_AND_SERVICES = requires(CITY, COUNTY, SERVICE)  # a county union: its region's figures
 CITYWIDE = requires(CITY, SERVICE)
 
@@ -46,7 +47,7 @@ async def _worker_in_scope(runtime: RuntimeDep, guard: Guard, worker_id: str) ->
 
 @router.get("/workers/{worker_id}/xapi", responses=READ_RESPONSES)
 async def worker_statements(
-    worker_id: Identifier, runtime: RuntimeDep, guard: Annotated[Guard, OWN_RECORDS]
+    worker_id: Identifier, runtime: RuntimeDep, guard: Annotated[Guard, WORKER_RECORDS]
 ) -> StatementResult:
     """The worker's learning record as xAPI statements (completed, passed, failed, attended)."""
     await _worker_in_scope(runtime, guard, worker_id)
@@ -80,7 +81,7 @@ async def all_statements(runtime: RuntimeDep, guard: Annotated[Guard, CITYWIDE])
 
 @router.get("/certificates/{certificate_id}/credential", responses=READ_RESPONSES)
 async def certificate_credential(
-    certificate_id: Identifier, runtime: RuntimeDep, guard: Annotated[Guard, OWN_RECORDS]
+    certificate_id: Identifier, runtime: RuntimeDep, guard: Annotated[Guard, WORKER_RECORDS]
 ) -> dict[str, Any]:
     """The certificate as an Open Badges 3.0 OpenBadgeCredential (unsigned)."""
     missing = f"no certificate {certificate_id} (yet)"
@@ -120,7 +121,7 @@ async def fill_rates(runtime: RuntimeDep, guard: Annotated[Guard, CITYWIDE]) -> 
 
 @router.get("/masters/{worker_id}/apprentices", responses=READ_RESPONSES)
 async def master_apprentices(
-    worker_id: Identifier, runtime: RuntimeDep, guard: Annotated[Guard, OWN_RECORDS]
+    worker_id: Identifier, runtime: RuntimeDep, guard: Annotated[Guard, WORKER_RECORDS]
 ) -> MasterApprentices:
     await _worker_in_scope(runtime, guard, worker_id)
     return await read(runtime, lambda session: Reports(session).apprentices(worker_id))

@@ -23,6 +23,15 @@ known_workers = Table(
     Column("city_titles", Integer, nullable=False, default=0),
 )
 
+# Projected from the registry's EnterpriseRegistered: the region of a worker's enterprise, so a
+# county union reaches its own region's workers (chassis.tenancy).
+enterprises = Table(
+    "training_enterprises",
+    metadata,
+    Column("enterprise_id", String(128), primary_key=True),
+    Column("region_id", String(128), nullable=False),
+)
+
 # One row per completed enrolment, projected from training's own TrainingCompleted.
 learning_records = Table(
     "training_learning_records",

@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
+from chassis.tenancy import worker_tenant
 from services.training.badges import CertificateRecord
 from services.training.read_models import (
     achievements,
@@ -20,6 +21,7 @@ from services.training.read_models import (
     certificates,
     classes,
     courses,
+    enterprises,
     failures,
     known_workers,
     learning_records,
@@ -165,12 +167,14 @@ class Reports:
         return None if row is None else CertificateRecord(**row._mapping)
 
     async def certificate_tenant(self, certificate_id: str) -> Tenant:
-        query = (
-            select(known_workers.c.enterprise_id)
-            .join(certificates, certificates.c.worker_id == known_workers.c.worker_id)
-            .where(certificates.c.certificate_id == certificate_id)
+        """Its worker's: the worker's enterprise and region."""
+        worker = await self._session.scalar(
+            select(certificates.c.worker_id).where(certificates.c.certificate_id == certificate_id)
         )
-        return Tenant(enterprise_id=await self._session.scalar(query))
+        found = (
+            None if worker is None else await worker_tenant(self._session, known_workers, enterprises, worker)
+        )
+        return found or Tenant()
 
     async def class_tenant(self, class_id: str) -> Tenant:
         query = (

@@ -39,14 +39,32 @@ CITY_TITLES: frozenset[TitleLevel] = frozenset(
 """Titles that make a city-level craftsman (潍坊工匠 and above), who may give a studio its name."""
 
 
+YearsAtPreviousLevel = Mapping[SkillLevel, int]
+"""For a level, the years a worker must have held the level below it (a level not named: none)."""
+
+DESIGN_YEARS_AT_PREVIOUS_LEVEL: YearsAtPreviousLevel = {
+    SkillLevel.JUNIOR: 1,  # 初级: 1 year (or a finished apprenticeship)
+    SkillLevel.INTERMEDIATE: 2,  # 中级: +2
+    SkillLevel.SENIOR: 4,  # 高级: +4
+    SkillLevel.TECHNICIAN: 4,  # 技师: +4
+    SkillLevel.SENIOR_TECHNICIAN: 4,  # 高级技师: +4
+}
+"""The defaults of DESIGN.md section 7; the service's configuration (services/training/settings.py)
+starts from them and may change them, for every occupation or for one."""
+
+
 @dataclass(frozen=True, slots=True)
 class TrainingRules:
-    """The configurable numbers of the rules."""
+    """The configurable numbers of the rules (none here by default: configuration brings them)."""
 
-    # Years a worker must hold the level below before being certified at a level, per
-    # occupation; an occupation not listed takes `default_years_at_previous_level`.
-    years_at_previous_level: Mapping[str, int] = field(default_factory=dict)
-    default_years_at_previous_level: int = 0
+    # Per occupation, the years per level (a level the occupation does not name takes the
+    # default's); every other occupation takes `default_years_at_previous_level`.
+    years_at_previous_level: Mapping[str, YearsAtPreviousLevel] = field(default_factory=dict)
+    default_years_at_previous_level: YearsAtPreviousLevel = field(default_factory=dict)
+
+    def years_for(self, occupation: str, level: SkillLevel) -> int:
+        own = self.years_at_previous_level.get(occupation, {})
+        return own.get(level, self.default_years_at_previous_level.get(level, 0))
 
 
 DEFAULT_RULES = TrainingRules()
@@ -130,7 +148,7 @@ def check_certificate(
     `worker_level` (None: not known); a worker above the level below held it before that."""
     if issuer_kind is not CertificateIssuerKind.HR_BUREAU and not issuer_qualified:
         raise refuse(ISSUER_QUALIFIED, f"issuer {issuer_id} is not qualified to self-evaluate skill levels")
-    years = rules.years_at_previous_level.get(occupation, rules.default_years_at_previous_level)
+    years = rules.years_for(occupation, level)
     if years <= 0 or level.order == 0:
         return
     below = list(SkillLevel)[level.order - 1]

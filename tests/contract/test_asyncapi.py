@@ -12,7 +12,7 @@ from chassis.asyncapi import asyncapi_document
 from chassis.service import ServiceSpec, declared
 from contracts.catalog import EVENT_TYPES, EVENTS_BY_PRODUCER
 from contracts.topics import ALL_EVENT_TOPICS, TOPIC_OF_PRODUCER, dead_letter_topic
-from deploy.asyncapi import PLATFORM_FILE, SERVICES, documents
+from deploy.asyncapi import DOCUMENTED, PLATFORM_FILE, SERVICES, documents
 
 DEAD_LETTER = "bytes"  # a dead letter's value is the original record's bytes
 
@@ -58,7 +58,7 @@ def operations(document: Any, action: str) -> set[tuple[str, tuple[str, ...]]]:
     }
 
 
-@pytest.mark.parametrize("spec", SERVICES, ids=lambda spec: spec.name)
+@pytest.mark.parametrize("spec", DOCUMENTED, ids=lambda spec: spec.name)
 async def test_a_service_document_lists_what_its_code_subscribes_and_publishes(spec: ServiceSpec) -> None:
     async with declared(spec) as runtime:
         document = asyncapi_document(runtime.broker, title=spec.name)
@@ -66,19 +66,27 @@ async def test_a_service_document_lists_what_its_code_subscribes_and_publishes(s
 
     assert document["asyncapi"] == "3.0.0"
     read = {
-        (topic, tuple(sorted(kind.event_type for kind in subscription.handlers)))
+        (
+            topic,
+            tuple(sorted(kind.event_type for kind in {*subscription.handlers, *subscription.batch_handlers})),
+        )
         for subscription in subscriptions
         for topic in subscription.topics
     }
     by_pattern = {  # enterprises' inbound topics, one per enterprise, read by pattern
-        (subscription.pattern, tuple(sorted(kind.event_type for kind in subscription.handlers)))
+        (
+            subscription.pattern,
+            tuple(sorted(kind.event_type for kind in {*subscription.handlers, *subscription.batch_handlers})),
+        )
         for subscription in subscriptions
         if subscription.pattern
     }
     assert operations(document, "receive") == read | by_pattern
-    own = TOPIC_OF_PRODUCER[spec.name]
+    own = TOPIC_OF_PRODUCER.get(spec.name)  # none for the dashboard: it only reads
     written = {(dead_letter_topic(topic), (DEAD_LETTER,)) for topic, _ in read} | {
         (own, tuple(sorted(kind.event_type for kind in EVENTS_BY_PRODUCER[spec.name])))
+        for own in [own]
+        if own is not None
     }
     assert operations(document, "send") == written
     for ref in refs_in(document):
@@ -104,7 +112,8 @@ async def test_record_schemas_are_the_envelope_around_the_event_models() -> None
 async def test_the_platform_document_joins_every_service() -> None:
     written = await documents()
     platform = written.pop(PLATFORM_FILE)
-    assert set(written) == {f"asyncapi.{spec.name}.json" for spec in SERVICES}
+    assert set(written) == {f"asyncapi.{spec.name}.json" for spec in DOCUMENTED}
+    assert "asyncapi.dashboard.json" in written
     sent = operations(platform, "send")
     assert {topic for topic, _ in sent} >= set(ALL_EVENT_TOPICS), "every service's events"
     for document in written.values():

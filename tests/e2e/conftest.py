@@ -66,6 +66,10 @@ async def running_city(infra: Infrastructure, tmp_path: Path) -> AsyncIterator[R
                 "CRAFTSMAN_CONSUMER_GROUP_PREFIX": prefix,
                 "CRAFTSMAN_TOPIC_PREFIX": prefix,  # this run's events only, not earlier runs'
                 "CRAFTSMAN_LOG_LEVEL": "INFO",
+                # The stories' workers carry no level history (when they reached their level), so
+                # no minimum years at the previous level here; the rule is tested on its own
+                # (tests/unit/test_training_settings.py, tests/integration/test_training_academy.py).
+                "CRAFTSMAN_TRAINING_YEARS_AT_PREVIOUS_LEVEL": "{}",
             },
         )
         for name in SERVICES

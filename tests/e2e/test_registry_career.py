@@ -53,7 +53,7 @@ async def test_certified_scored_and_promoted_by_the_ladder_through_kafka(
     contest_id = await city.open_contest(CONTEST)
     await city.record_mark(contest_id, JUNIOR)
     await city.conclude_contest(contest_id)
-    await city.qualify_issuer(JUNIOR.enterprise_id)
+    await city.qualify_issuer(JUNIOR.enterprise_id)  # training's rule: a self-evaluating issuer is qualified
     await city.certify(JUNIOR, "intermediate", issuer_id=JUNIOR.enterprise_id)
 
     def complete(profile: dict[str, Any]) -> bool:

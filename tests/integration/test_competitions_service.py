@@ -47,6 +47,8 @@ async def project(db: AsyncEngine, envelopes: list[Envelope]) -> None:
     by_type = {kind.event_type: (kind, handler) for kind, handler in projections.LEADERBOARD_HANDLERS.items()}
     async with session_factory(db)() as session, session.begin():
         for envelope in envelopes:
+            if envelope.event_type not in by_type:
+                continue  # as the consumer does: a type no read model needs is skipped
             kind, handler = by_type[envelope.event_type]
             await handler(session, envelope, event_of(envelope, kind))
 

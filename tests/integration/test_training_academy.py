@@ -280,7 +280,7 @@ async def test_a_certificate_needs_a_qualified_issuer_and_the_years_at_the_previ
         "/issuers",
         {"issuer_id": ENTERPRISE, "issuer_kind": "enterprise", "qualified_on": "2025-01-01"},
     )
-    four_years = TrainingRules(years_at_previous_level={"fitter": 4})
+    four_years = TrainingRules(years_at_previous_level={"fitter": dict.fromkeys(SkillLevel, 4)})
     before = await count_rows(db, events)
     with pytest.raises(DomainRuleViolated) as refused:
         await award_certificate(unit_of_work(db, SPEC), AwardCertificate(**CERTIFICATE), None, four_years)
@@ -525,9 +525,16 @@ async def test_the_exports_and_reports(db: AsyncEngine, client: httpx.AsyncClien
                 "assessed_on": DAY,
             },
         )
-    await accepted(
-        client, "/certificates", {**CERTIFICATE, "issuer_id": "bureau", "issuer_kind": "hr_bureau"}
-    )
+    # The configured default (DESIGN.md: 4 years at senior for technician) holds over HTTP.
+    certificate = {**CERTIFICATE, "issuer_id": "bureau", "issuer_kind": "hr_bureau"}
+    await refused_by(db, client, "/certificates", certificate, "years_at_previous_level")
+    async with session_factory(db)() as session, session.begin():
+        await session.execute(
+            known_workers.update()
+            .where(known_workers.c.worker_id == "w-senior")
+            .values(level_since=date(2020, 1, 1))
+        )
+    await accepted(client, "/certificates", certificate)
     await accepted(
         client,
         "/certificate-revocations",

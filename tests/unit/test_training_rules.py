@@ -173,7 +173,7 @@ def test_a_course_is_in_a_major_of_its_school() -> None:
         )
 
 
-FITTER = TrainingRules(years_at_previous_level={"fitter": 4})
+FITTER = TrainingRules(years_at_previous_level={"fitter": {SkillLevel.TECHNICIAN: 4}})
 
 
 def certify(**changes: object) -> None:

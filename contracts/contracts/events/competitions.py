@@ -187,6 +187,15 @@ class MarksLocked(Event):
     locked_on: date
 
 
+class EntryMarksLocked(Event):
+    """One entrant's marks are final: appended to the entrant's own stream with MarksLocked, so a
+    mark decided before the lock collides with it (the same stream version) and is refused."""
+
+    contest_id: Identifier
+    entrant_id: Identifier
+    mark_count: Count
+
+
 class ResultsStandardised(Event):
     """Every entrant's raw total was standardised over the field (one CompetitionScored each follows)."""
 
@@ -260,6 +269,7 @@ EVENTS: tuple[type[Event], ...] = (
     JudgementDiscrepancyFlagged,
     JudgementDiscrepancyResolved,
     MarksLocked,
+    EntryMarksLocked,
     ResultsStandardised,
     CompetitionScored,
     ResultsPublicised,

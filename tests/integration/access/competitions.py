@@ -23,7 +23,7 @@ from tests.integration.access.common import (
     CITYWIDE_AND_SERVICES,
     EVERYONE,
     OPERATIONS,
-    RECORDERS,
+    READERS,
     REGISTRARS,
     TENANTS,
     Case,
@@ -94,10 +94,10 @@ CASES: dict[tuple[str, str], Case] = {
         get("/contests/{contest}/judges/judge-1/workload"), own=ORGANISERS, foreign=CITYWIDE
     ),
     ("GET", "/workers/{worker_id}"): Case(
-        get("/workers/{worker}"), own=RECORDERS, foreign=CITYWIDE_AND_SERVICES, hide=True
+        get("/workers/{worker}"), own=READERS, foreign=CITYWIDE_AND_SERVICES, hide=True
     ),
     ("GET", "/workers/{worker_id}/competitions"): Case(
-        get("/workers/{worker}/competitions"), own=RECORDERS, foreign=CITYWIDE_AND_SERVICES, hide=True
+        get("/workers/{worker}/competitions"), own=READERS, foreign=CITYWIDE_AND_SERVICES, hide=True
     ),
 }
 
@@ -145,4 +145,9 @@ async def seed(db: AsyncEngine) -> None:
         db,
         competitions_models.known_workers,
         [{"worker_id": w, "enterprise_id": e, "trade": "welding"} for w, e in known],
+    )
+    await rows(
+        db,
+        competitions_models.enterprises,
+        [{"enterprise_id": t["enterprise"], "region_id": t["region"]} for t in TENANTS.values()],
     )

@@ -74,7 +74,7 @@ CASES: dict[tuple[str, str], Case] = {
         foreign=CITYWIDE_AND_SERVICES,
     ),
     ("GET", "/workers/{worker_id}/tier"): Case(
-        get("/workers/{worker}/tier"), own=RECORDERS, foreign=CITYWIDE_AND_SERVICES, hide=True
+        get("/workers/{worker}/tier"), own=READERS, foreign=CITYWIDE_AND_SERVICES, hide=True
     ),
     ("GET", "/programmes/{programme_id}/budget"): Case(
         get("/programmes/p-{region}/budget"), own=EVERYONE, foreign=EVERYONE

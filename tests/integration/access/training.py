@@ -28,6 +28,7 @@ from tests.integration.access.common import (
     CITYWIDE_AND_SERVICES,
     EVERYONE,
     OPERATIONS,
+    READERS,
     RECORDERS,
     TENANTS,
     Build,
@@ -59,6 +60,11 @@ def federation(path: str, body: Callable[[Tenant, str, int], dict[str, Any]]) ->
 
 def own_record(build: Build) -> Case:
     return Case(build, own=RECORDERS, foreign=CITYWIDE_AND_SERVICES, hide=True)
+
+
+def worker_record(build: Build) -> Case:
+    """A worker's record: also the county union of the worker's enterprise's region."""
+    return Case(build, own=READERS, foreign=CITYWIDE_AND_SERVICES, hide=True)
 
 
 def completion(t: Tenant, enrolment_id: str) -> dict[str, Any]:
@@ -118,8 +124,8 @@ CASES: dict[tuple[str, str], Case] = {
             "issued_on": DAY,
         },
     ),
-    ("GET", "/workers/{worker_id}"): own_record(get("/workers/{worker}")),
-    ("GET", "/workers/{worker_id}/learning-record"): own_record(get("/workers/{worker}/learning-record")),
+    ("GET", "/workers/{worker_id}"): worker_record(get("/workers/{worker}")),
+    ("GET", "/workers/{worker_id}/learning-record"): worker_record(get("/workers/{worker}/learning-record")),
     ("POST", "/schools"): recorded(
         "/schools",
         lambda t, _, n: {
@@ -273,9 +279,9 @@ CASES: dict[tuple[str, str], Case] = {
             "problems_solved": 1,
         },
     ),
-    ("GET", "/workers/{worker_id}/xapi"): own_record(get("/workers/{worker}/xapi")),
+    ("GET", "/workers/{worker_id}/xapi"): worker_record(get("/workers/{worker}/xapi")),
     ("GET", "/xapi/statements"): Case(get("/xapi/statements"), CITYWIDE_AND_SERVICES, CITYWIDE_AND_SERVICES),
-    ("GET", "/certificates/{certificate_id}/credential"): own_record(
+    ("GET", "/certificates/{certificate_id}/credential"): worker_record(
         fetch(lambda t: f"/certificates/cert-{t['enterprise']}/credential")
     ),
     ("GET", "/credentials/{certificate_id}/status"): Case(
@@ -285,7 +291,7 @@ CASES: dict[tuple[str, str], Case] = {
         fetch(lambda t: f"/classes/class-{t['enterprise']}/roster")
     ),
     ("GET", "/fill-rates"): Case(get("/fill-rates"), CITYWIDE_AND_SERVICES, CITYWIDE_AND_SERVICES),
-    ("GET", "/masters/{worker_id}/apprentices"): own_record(get("/masters/{worker}/apprentices")),
+    ("GET", "/masters/{worker_id}/apprentices"): worker_record(get("/masters/{worker}/apprentices")),
     ("GET", "/innovation-counters"): Case(
         fetch(lambda _: "/innovation-counters", region_id=lambda t: t["region"]),
         own=callers("city", "county", "service"),
@@ -311,6 +317,11 @@ async def seed(db: AsyncEngine) -> None:
             {"worker_id": worker, "enterprise_id": enterprise, "skill_level": "senior", "tier": "craftsman"}
             for worker, enterprise in workers
         ],
+    )
+    await rows(
+        db,
+        training_models.enterprises,
+        [{"enterprise_id": t["enterprise"], "region_id": t["region"]} for t in TENANTS.values()],
     )
     for t in TENANTS.values():
         enterprise = t["enterprise"]
