@@ -128,8 +128,9 @@ async def relay(res: Resources, txns: Sequence[BuiltTxn], shape: Shape) -> Relay
         unit="events/s",
         method=(
             "chassis.relay.Relay.drain(): a pipeline of three batches: read the next batch from the outbox "
-            "(its stored records, skipping what is in flight) and send it while the previous batch awaits its "
-            "acks, then delete the acknowledged batch (range + one array parameter); until empty"
+            "(its stored records; three index ranges skip what is in flight) and send it while the previous "
+            "batches await their acks; the oldest acknowledged batch's delete rides on the next read (one "
+            "statement); until empty"
         ),
         params={**shape.as_params(), "partitions": PARTITIONS, "relay_batch_size": RELAY_BATCH},
         detail={

@@ -25,7 +25,7 @@ _bearer = HTTPBearer(auto_error=False, description="A JWT from `python -m chassi
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="A key from CRAFTSMAN_AUTH_API_KEYS")
 
 
-def principal_of(
+async def principal_of(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
@@ -62,7 +62,9 @@ class Access:
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
 
-    def __call__(self, principal: Annotated[Principal, Depends(principal_of)]) -> Guard:
+    # Coroutines (here and principal_of), though they never await: FastAPI runs a plain
+    # function dependency in its thread pool, a thread hop and a GIL hand-off per request.
+    async def __call__(self, principal: Annotated[Principal, Depends(principal_of)]) -> Guard:
         if self.rule.public:
             return Guard(principal, self.rule)
         if principal is ANONYMOUS:

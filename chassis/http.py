@@ -149,7 +149,15 @@ class CommandCall:
         return CommandAccepted.model_validate({**found.answer, "replayed": True})
 
 
-Call = Annotated[CommandCall, Depends()]
+async def command_call(
+    request: Request, response: Response, idempotency_key: UUID = _KEY_HEADER
+) -> CommandCall:
+    """The dependency behind `Call`: a coroutine, because FastAPI runs a plain function (or a
+    class) dependency in its thread pool, a thread hop and a GIL hand-off per request."""
+    return CommandCall(request, response, idempotency_key)
+
+
+Call = Annotated[CommandCall, Depends(command_call)]
 
 
 async def read_or_404(
@@ -164,5 +172,5 @@ async def read_or_404(
 
 async def read(runtime: Runtime, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """One query on a read session (e.g. the tenant of a record, for the scope check)."""
-    async with runtime.readers() as session:
+    async with runtime.one_query_reader() as session:
         return await query(session)

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import Delete, Select, delete, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chassis.db import WRITE, outside_transactions
@@ -88,12 +88,20 @@ class Relay:
         self._wake.set()
 
     async def publish_batch(self) -> int:
-        """One pipeline step: read and send the next batch, and settle the oldest batch in
-        flight once `depth` batches are (or nothing new was found). Returns the rows sent."""
-        rows = await self._read()
+        """One pipeline step: read and send the next batch while earlier ones await their acks.
+        Once `depth` batches are in flight, the oldest must be acknowledged first; its delete
+        then travels in the same statement as the next read. When nothing new is found, the
+        oldest batch is settled on its own. Returns the rows sent."""
+        acked = None
+        if len(self._flights) >= self._depth:
+            acked = self._flights.popleft()
+            await self._acknowledged(acked)
+        rows = await self._read(forgetting=acked)
+        if acked is not None:
+            self.published += len(acked.positions)
         if rows:
             self._flights.append(await self._send(rows))
-        if self._flights and (len(self._flights) >= self._depth or not rows):
+        elif self._flights:
             await self._settle(self._flights.popleft())
         return len(rows)
 
@@ -104,15 +112,32 @@ class Relay:
             total += sent
         return total
 
-    async def _read(self) -> Sequence[Any]:
+    async def _read(self, *, forgetting: _Flight | None = None) -> Sequence[Any]:
+        """The next batch; deleting first, in the same round trip, an acknowledged batch."""
+        dialect = self._engine.dialect.name
         in_flight = [position for flight in self._flights for position in flight.positions]
-        query = select(outbox).order_by(outbox.c.position).limit(self._batch_size)
-        if in_flight:
-            query = query.where(not_in(self._engine.dialect.name, outbox.c.position, in_flight))
+        # The acknowledged batch's rows are still in the snapshot the read sees: skip them too.
+        query = _next_batch(
+            dialect, in_flight + (forgetting.positions if forgetting else []), self._batch_size
+        )
         async with self._bare.connect() as connection:
-            rows = (await connection.execute(query)).all()
-            await connection.rollback()
+            if forgetting is not None and dialect == "postgresql":
+                # One statement: a data-modifying CTE runs even though the SELECT does not use it.
+                query = query.add_cte(self._forget(forgetting).cte("forgotten"))
+                rows: Sequence[Any] = (await connection.execute(query, execution_options=WRITE)).all()
+            else:
+                if forgetting is not None:  # SQLite has no DELETE in a WITH: two statements
+                    await connection.execute(self._forget(forgetting), execution_options=WRITE)
+                rows = (await connection.execute(query)).all()
+            await connection.commit()
         return rows
+
+    def _forget(self, flight: _Flight) -> Delete:
+        position = outbox.c.position
+        low, high = flight.positions[0], flight.positions[-1]
+        return delete(outbox).where(
+            position.between(low, high), one_of(self._engine.dialect.name, position, flight.positions)
+        )
 
     async def _send(self, rows: Sequence[Any]) -> _Flight:
         # send() only enqueues. Sends are awaited one after the other, here and not in a
@@ -128,7 +153,7 @@ class Relay:
         ]
         return _Flight([row.position for row in rows], asyncio.ensure_future(_all_acked(deliveries)))
 
-    async def _settle(self, flight: _Flight) -> None:
+    async def _acknowledged(self, flight: _Flight) -> None:
         # Awaiting every ack before the delete is what makes "deleted from the outbox"
         # imply "acknowledged by all replicas". A failed batch stops the pipeline: what
         # is in flight behind it is awaited too, and all of it is read again later.
@@ -137,15 +162,11 @@ class Relay:
         except BaseException:
             await self._abandon()
             raise
-        low, high = flight.positions[0], flight.positions[-1]
+
+    async def _settle(self, flight: _Flight) -> None:
+        await self._acknowledged(flight)
         async with self._bare.begin() as connection:  # one statement: no BEGIN/COMMIT on Postgres
-            await connection.execute(
-                delete(outbox).where(
-                    outbox.c.position.between(low, high),
-                    one_of(self._engine.dialect.name, outbox.c.position, flight.positions),
-                ),
-                execution_options=WRITE,
-            )
+            await connection.execute(self._forget(flight), execution_options=WRITE)
         self.published += len(flight.positions)
 
     async def _abandon(self) -> None:
@@ -212,6 +233,35 @@ class Relay:
             for waiting in waits:
                 waiting.cancel()
         self._wake.clear()
+
+
+def _next_batch(dialect: str, in_flight: list[int], limit: int) -> Select[Any]:
+    """The lowest `limit` outbox rows that are not in flight, in position order.
+
+    In flight is a range [low, high] less its holes (positions that were not in the outbox when
+    their batch was read: a late commit, or a rolled-back append). Rather than filter every
+    row of the range through a NOT IN list (the index scan would fetch each in-flight row
+    only to drop it, reading after reading), the query asks the index for three ranges: below
+    `low`, the holes, and above `high`; a late commit still comes out in position order.
+    """
+    position = outbox.c.position
+    if not in_flight:
+        return select(outbox).order_by(position).limit(limit)
+    low, high = min(in_flight), max(in_flight)
+    holes = (
+        sorted(set(range(low, high + 1)).difference(in_flight)) if high - low < 4 * len(in_flight) else None
+    )
+    if holes is None:  # a sparse range (big holes in the positions): the list is the shorter one
+        return select(outbox).where(not_in(dialect, position, in_flight)).order_by(position).limit(limit)
+    parts = [
+        select(outbox).where(position < low).order_by(position).limit(limit),
+        select(outbox).where(position > high).order_by(position).limit(limit),
+    ]
+    if holes:
+        parts.append(select(outbox).where(one_of(dialect, position, holes)))
+    # Each part as a subquery: SQLite allows no ORDER BY/LIMIT on a member of a UNION.
+    rows = union_all(*(select(part.subquery()) for part in parts)).subquery()
+    return select(rows).order_by(rows.c.position).limit(limit)
 
 
 async def _all_acked(deliveries: list[asyncio.Future[Any]]) -> list[Any]:

@@ -33,7 +33,7 @@ from chassis.auth_http import PUBLIC, document_public_endpoints
 from chassis.auth_tokens import Authenticator
 from chassis.boundary import RequestGuard
 from chassis.correlation import CorrelationMiddleware
-from chassis.db import READ_ONLY, create_engine, session_factory
+from chassis.db import READ_ONLY, create_engine, outside_transactions, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.errors import (
     AlreadyExists,
@@ -118,9 +118,23 @@ class Runtime:
     kafka: KafkaLink | None = None  # set by the lifespan; None where nothing connects to Kafka
     metrics: ServiceMetrics | None = None
 
+    _readers: async_sessionmaker[AsyncSession] | None = field(default=None, init=False, repr=False)
+    _one_query_readers: async_sessionmaker[AsyncSession] | None = field(default=None, init=False, repr=False)
+
     def readers(self) -> AsyncSession:
         """A session for queries; on SQLite it reads without waiting for the writer."""
-        return session_factory(self.engine.execution_options(**READ_ONLY))()
+        if self._readers is None:  # made once: an engine's options copy per request costs
+            self._readers = session_factory(self.engine.execution_options(**READ_ONLY))
+        return self._readers()
+
+    def one_query_reader(self) -> AsyncSession:
+        """A session for ONE query: on Postgres outside a transaction (the statement is its own
+        snapshot), so the query costs one round trip instead of BEGIN, query, ROLLBACK."""
+        if self.engine.dialect.name != "postgresql":
+            return self.readers()
+        if self._one_query_readers is None:
+            self._one_query_readers = session_factory(outside_transactions(self.engine))
+        return self._one_query_readers()
 
     def unit_of_work(self, session: AsyncSession | None = None) -> UnitOfWork:
         return UnitOfWork(
@@ -347,7 +361,12 @@ def current_runtime(request: Request) -> Runtime:
     return runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(current_runtime)]
+async def _runtime_dependency(request: Request) -> Runtime:
+    # A coroutine: FastAPI would run a plain function in its thread pool, per request.
+    return current_runtime(request)
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime_dependency)]
 
 
 class Health(BaseModel):

@@ -53,7 +53,10 @@ class ServiceSettings(BaseSettings):
         default="api,relay,consumers",
         description="What this process runs (chassis.roles): HTTP commands, the relay, the consumers",
     )
-    relay_batch_size: int = Field(default=500, ge=1)
+    # Rows per outbox read: a read (and the delete riding on it) costs a round trip and an index
+    # descent whatever its size, so a backlog drains faster in big batches (measured: 2,000 read
+    # a 100k backlog about twice as fast as 500); a trickle of commands still goes out at once.
+    relay_batch_size: int = Field(default=2000, ge=1)
     relay_idle_poll_seconds: float = Field(default=0.05, gt=0)
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_batch_timeout_ms: int = Field(default=100, ge=1)

@@ -125,3 +125,20 @@ async def test_a_relay_apart_from_the_writer_is_woken_by_the_commit(pg_engine: A
     stop.set()
     await running
     assert sender.sent == [("w-1", 1), ("w-1", 2), ("w-1", 3)]
+
+
+async def test_an_acknowledged_batch_leaves_with_the_next_read(engine: AsyncEngine) -> None:
+    """With the pipeline full, the oldest batch's delete rides on the next read: the outbox
+    shrinks batch by batch, and nothing deleted is read (and sent) again."""
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
+    stream = StreamRef(type="Worker", id="w-1")
+    async with sessions() as session, session.begin():
+        await store.append(session, stream, 0, envelopes_for(stream, 1, 30))
+    sender = HeldSender()
+    sender.hold = False
+    relay = Relay(engine, sender, name="pipeline", batch_size=5, depth=2)
+    assert [await relay.publish_batch() for _ in range(3)] == [5, 5, 5]
+    assert relay.published == 5 and await waiting(engine) == 25, "the third read deleted the first batch"
+    assert await relay.drain() == 15
+    assert sender.sent == [("w-1", version) for version in range(1, 31)]
+    assert await waiting(engine) == 0 and relay.published == 30
