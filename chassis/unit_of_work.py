@@ -36,6 +36,7 @@ from chassis.eventstore.store import (
 )
 from contracts.envelope import Envelope
 from contracts.events.base import Event
+from contracts.ids import derived_uuid
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
@@ -244,7 +245,7 @@ class UnitOfWork:
 
     def decided(
         self,
-        *,
+        *changed: Aggregate,
         correlation_id: UUID | None = None,
         causation_id: UUID | None = None,
         command_id: UUID | None = None,
@@ -252,14 +253,18 @@ class UnitOfWork:
         """Seal the events recorded since the last decision as one command's: they get its
         envelopes (ids from `command_id`, its correlation and causation) and wait for `commit`,
         which appends every decision at once. A batch policy calls this once per causing event,
-        so its events are exactly those the same event would have stored alone."""
+        so its events are exactly those the same event would have stored alone. `changed`: the
+        tracked aggregates the decision recorded on, in tracking order (default: all of them;
+        naming them spares a batch of thousands a scan of every aggregate per decision)."""
         correlation_id = correlation_id or current_correlation.get()
-        if command_id is not None and any(aggregate.pending for aggregate in self._seen.values()):
+        recorded = [aggregate for aggregate in changed or self._seen.values() if aggregate.pending]
+        if command_id is not None and recorded:
             self._commands.append(command_id)
         number = 0  # the command's n-th event, across aggregates
-        for key, aggregate in self._seen.items():
-            if not aggregate.pending:
-                continue
+        for aggregate in recorded:
+            key = (aggregate.stream_type, aggregate.id)
+            if self._seen.get(key) is not aggregate:
+                raise ValueError(f"{aggregate.stream} is not tracked by this unit of work")
             staged = self._staged.setdefault(key, [])
             for event in aggregate.pending:
                 number += 1
@@ -299,6 +304,16 @@ class UnitOfWork:
             return None
         state = aggregate.snapshot_state()
         return None if state is None else Snapshot(aggregate.stream, after, state, aggregate.snapshot_version)
+
+
+def policy_command(causing: Envelope, policy: str) -> dict[str, UUID]:
+    """The ids a policy's decision on `causing` commits with (`commit` or `decided`): the
+    command id derives from the causing event, so a redelivered trigger cannot act twice."""
+    return {
+        "correlation_id": causing.correlation_id,
+        "causation_id": causing.event_id,
+        "command_id": derived_uuid(causing.event_id, policy),
+    }
 
 
 async def commit_decisions(uow: UnitOfWork, deliveries: Sized) -> None:

@@ -9,10 +9,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.errors import DomainRuleViolated
-from chassis.unit_of_work import DuplicateCommand, UnitOfWork
+from chassis.unit_of_work import DuplicateCommand, UnitOfWork, policy_command
 from contracts.envelope import Envelope
 from contracts.events.training import CertificateAwarded
-from contracts.ids import derived_uuid
 from contracts.vocabulary import TierRank
 from services.registry.commands import ForgetWorker, NominateWorker, RegisterEnterprise, RegisterWorker
 from services.registry.domain import Enterprise, Worker
@@ -101,16 +100,6 @@ async def nominate_worker(
             reason=command.reason,
         )
         return await uow.commit(command_id=command_id)
-
-
-def policy_command(causing: Envelope, policy: str) -> dict[str, UUID]:
-    """The ids a policy's decision on `causing` commits with: the command id derives from the
-    causing event, so a redelivered trigger cannot act twice (by event or in a batch alike)."""
-    return {
-        "correlation_id": causing.correlation_id,
-        "causation_id": causing.event_id,
-        "command_id": derived_uuid(causing.event_id, policy),
-    }
 
 
 def due_step(worker: Worker | None, points: Decimal, on: date) -> TierRank | None:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.inbox import BatchHandler, Delivery, Handler
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import dialect_name, insert_ignoring_duplicates, one_of, upsert, upsert_adding
-from chassis.unit_of_work import UnitOfWorkFactory, commit_decisions
+from chassis.unit_of_work import UnitOfWorkFactory, commit_decisions, policy_command
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.competitions import CompetitionScored
@@ -53,7 +53,6 @@ from services.registry.handlers import (
     certify_once,
     climb_the_ladder,
     due_step,
-    policy_command,
     promote_to,
 )
 from services.registry.inbound import inbound_subscription
@@ -351,8 +350,8 @@ def ladder_policy_batch_handlers(unit_of_work: UnitOfWorkFactory) -> Mapping[typ
                 worker_id = str(event.worker_id)  # type: ignore[attr-defined]
                 worker = workers.get(worker_id)
                 if isinstance(event, CertificateAwarded):
-                    if certify_once(worker, event):
-                        uow.decided(**policy_command(envelope, "registry.certify"))
+                    if worker is not None and certify_once(worker, event):
+                        uow.decided(worker, **policy_command(envelope, "registry.certify"))
                         decided = True
                     continue
                 if isinstance(event, POINTS_EVENTS):
@@ -364,7 +363,7 @@ def ladder_policy_batch_handlers(unit_of_work: UnitOfWorkFactory) -> Mapping[typ
                 due = due_step(worker, standing, on)
                 if worker is not None and due is not None:
                     promote_to(worker, due, enterprises.get(worker.enterprise_id), standing, on)
-                    uow.decided(**policy_command(envelope, "registry.ladder"))
+                    uow.decided(worker, **policy_command(envelope, "registry.ladder"))
                     decided = True
             if decided:
                 await commit_decisions(uow, deliveries)

@@ -31,7 +31,7 @@ from contracts.events.rewards import (
     RewardRevoked,
 )
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENTS, TRAINING_EVENTS
-from services.rewards.points_policy import points_policy_handlers
+from services.rewards.points_policy import points_policy_batch_handlers
 from services.rewards.policy import UnitOfWorkOn, grant_policy_handlers
 from services.rewards.read_models import (
     allowances,
@@ -283,7 +283,8 @@ def rewards_subscriptions(uow_on: UnitOfWorkOn) -> list[Subscription]:
         Subscription(
             name="points-policy",
             topics=(COMPETITIONS_EVENTS, TRAINING_EVENTS),
-            handlers=points_policy_handlers(uow_on),
+            handlers={},
+            batch_handlers=points_policy_batch_handlers(uow_on),
         ),
     ]
 

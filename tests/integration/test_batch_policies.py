@@ -1,6 +1,7 @@
-"""The registry's ladder policy a batch at a time decides exactly what it decides one event at a
-time (property-style, over random streams of facts), absorbs redeliveries, and parks a failing
-record as a dead letter while the rest of its batch applies. SQLite and Postgres, no broker."""
+"""Policies a batch at a time (the registry's ladder, rewards' points) decide exactly what they
+decide one event at a time (property-style, over random streams of facts), absorb redeliveries,
+and park a failing record as a dead letter while the rest of its batch applies. SQLite and
+Postgres, no broker."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bench.rewards_figures import city_year
 from chassis import migrate
 from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
@@ -35,6 +37,9 @@ from services.registry.commands import RegisterEnterprise, RegisterWorker
 from services.registry.projections import ladder_policy_batch_handlers, ladder_policy_handlers
 from services.registry.read_models import worker_points
 from services.registry.service import SPEC
+from services.rewards.points_policy import points_policy_batch_handlers, points_policy_handlers
+from services.rewards.projections import units_on
+from services.rewards.service import SPEC as REWARDS
 from tests.conftest import fresh_postgres_url
 from tests.service_support import FakeRecord, FakeSender, record_of
 
@@ -183,8 +188,8 @@ def consumer(
     )
 
 
-async def decisions(engine: AsyncEngine) -> list[tuple[Any, ...]]:
-    """What the policy stored: its events (those with a cause), in store order, and the points kept."""
+async def policy_events(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    """What a policy stored: its events (those with a cause), by stream."""
     async with engine.connect() as connection:
         stored = await connection.execute(
             select(
@@ -199,8 +204,15 @@ async def decisions(engine: AsyncEngine) -> list[tuple[Any, ...]]:
             .where(events.c.causation_id.is_not(None))
             .order_by(events.c.stream_id, events.c.stream_version)
         )
+        return [tuple(row) for row in stored]
+
+
+async def decisions(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    """What the ladder policy stored: its events, and the points it keeps."""
+    async with engine.connect() as connection:
         points = await connection.execute(select(worker_points).order_by(worker_points.c.worker_id))
-        return [tuple(row) for row in stored] + [(row.worker_id, Decimal(row.points)) for row in points]
+        kept = [(row.worker_id, Decimal(row.points)) for row in points]
+    return await policy_events(engine) + kept
 
 
 def stored_events(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -334,3 +346,40 @@ def test_one_handler_serves_every_type_of_the_ladder() -> None:
 
 def _uow_unbound() -> Any:
     return lambda session=None: None
+
+
+# --- rewards' points policy ----------------------------------------------------------
+
+
+def _rewards_uow(engine: AsyncEngine) -> Any:
+    sessions, store = session_factory(engine), EventStore(topic_of=lambda _: "test.unrelayed")
+    return units_on(sessions, store, producer="rewards")
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+async def test_the_points_policy_awards_in_batches_what_it_awards_one_fact_at_a_time(
+    engine: AsyncEngine, twin: AsyncEngine, seed: int
+) -> None:
+    await migrate.upgrade(engine, REWARDS.migrations)
+    await migrate.upgrade(twin, REWARDS.migrations)
+    facts = city_year(500, workers=12, enterprises=3, seed=seed)
+    records = [record_of(envelope, offset) for offset, envelope in enumerate(facts)]
+
+    one_by_one = consumer(
+        engine, FakeSender(), handlers=points_policy_handlers(_rewards_uow(engine)), name="p"
+    )
+    in_batches = consumer(
+        twin, FakeSender(), batch_handlers=points_policy_batch_handlers(_rewards_uow(twin)), name="p"
+    )
+    alone = await run(one_by_one, records, random.Random(seed))
+    together = await run(in_batches, records, random.Random(seed + 100))
+
+    expected = await policy_events(engine)
+    assert len(expected) > 20, "the year earns points"
+    assert await policy_events(twin) == expected
+    assert sum(o.applied for o in together) == sum(o.applied for o in alone)
+    assert not [letter for outcome in [*alone, *together] for letter in outcome.dead_letters]
+
+    again = await in_batches.process(records)  # every fact redelivered
+    assert (again.applied, again.duplicates) == (0, sum(o.applied for o in together))
+    assert await policy_events(twin) == expected
