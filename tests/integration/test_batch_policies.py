@@ -1,5 +1,5 @@
-"""Policies a batch at a time (the registry's ladder, rewards' points) decide exactly what they
-decide one event at a time (property-style, over random streams of facts), absorb redeliveries,
+"""Policies a batch at a time (the registry's ladder, rewards' points) and the dashboard's
+ordered projectors decide exactly what they decide one event at a time (property-style, over random streams of facts), absorb redeliveries,
 and park a failing record as a dead letter while the rest of its batch applies. SQLite and
 Postgres, no broker."""
 
@@ -32,6 +32,9 @@ from contracts.events.registry import SkillLevelCertified, WorkerRegistered
 from contracts.events.rewards import PointsAdjusted, PointsAwarded, PointsExpired
 from contracts.events.training import CertificateAwarded
 from contracts.vocabulary import CertificateIssuerKind, SkillLevel
+from services.dashboard import projections as dashboard
+from services.dashboard import read_models as dashboard_tables
+from services.dashboard.service import SPEC as DASHBOARD
 from services.registry import handlers
 from services.registry.commands import RegisterEnterprise, RegisterWorker
 from services.registry.projections import ladder_policy_batch_handlers, ladder_policy_handlers
@@ -41,7 +44,8 @@ from services.rewards.points_policy import points_policy_batch_handlers, points_
 from services.rewards.projections import units_on
 from services.rewards.service import SPEC as REWARDS
 from tests.conftest import fresh_postgres_url
-from tests.service_support import FakeRecord, FakeSender, record_of
+from tests.dashboard_city import build_city
+from tests.service_support import FakeRecord, FakeSender, migrated, record_of
 
 pytestmark = pytest.mark.postgres
 
@@ -383,3 +387,42 @@ async def test_the_points_policy_awards_in_batches_what_it_awards_one_fact_at_a_
     again = await in_batches.process(records)  # every fact redelivered
     assert (again.applied, again.duplicates) == (0, sum(o.applied for o in together))
     assert await policy_events(twin) == expected
+
+
+# --- the dashboard's ordered projectors ----------------------------------------------
+
+
+async def dashboard_rows(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
+    async with engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row)
+                for row in await connection.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in dashboard_tables.metadata.sorted_tables
+        }
+
+
+@pytest.mark.parametrize("seed", [2026, 7])
+async def test_the_dashboard_projects_in_batches_what_it_projects_one_event_at_a_time(
+    engine: AsyncEngine, twin: AsyncEngine, seed: int
+) -> None:
+    city = build_city(workers=60, enterprises=5, counties=3, contests=2, seed=seed)
+    records = [record_of(envelope, offset) for offset, envelope in enumerate(city.envelopes)]
+    one_by_one = consumer(
+        await migrated(engine, DASHBOARD),
+        FakeSender(),
+        handlers=dashboard.handlers(),
+        batch_handlers=dashboard.batch_handlers(),
+    )
+    in_batches = consumer(
+        await migrated(twin, DASHBOARD),
+        FakeSender(),
+        batch_handlers={**dashboard.batch_handlers(), **dashboard.in_order()},
+    )
+    await run(one_by_one, records, random.Random(seed))
+    await run(in_batches, records, random.Random(seed + 1))
+
+    expected = await dashboard_rows(engine)
+    assert expected["dash_workers"] and expected["dash_titles"], "the city projects workers and titles"
+    assert await dashboard_rows(twin) == expected
