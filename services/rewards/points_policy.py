@@ -145,7 +145,7 @@ def points_policy_batch_handlers(
     the account the facts before it left, every award appended in one statement."""
     facts = _facts(rules)
 
-    async def decide(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+    async def decide_once(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
         read = [(delivery.envelope, *facts[type(delivery.event)](delivery.event)) for delivery in deliveries]
         async with uow_on(session) as uow:
             accounts = await uow.load_many(PointsAccount, {worker_id for _, worker_id, _, _ in read})
@@ -160,5 +160,9 @@ def points_policy_batch_handlers(
                 decided = True
             if decided:
                 await commit_decisions(uow, deliveries)
+
+    async def decide(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        # a conflict with another writer of an account: reload and decide the batch again
+        await retrying_conflicts(lambda: decide_once(session, deliveries))
 
     return dict.fromkeys(facts, decide)

@@ -32,7 +32,7 @@ from contracts.events.rewards import (
 )
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENTS, TRAINING_EVENTS
 from services.rewards.points_policy import points_policy_batch_handlers
-from services.rewards.policy import UnitOfWorkOn, grant_policy_handlers
+from services.rewards.policy import UnitOfWorkOn, grant_policy_batch_handlers
 from services.rewards.read_models import (
     allowances,
     categories,
@@ -278,7 +278,8 @@ def rewards_subscriptions(uow_on: UnitOfWorkOn) -> list[Subscription]:
         Subscription(
             name="tier-policy",
             topics=(REGISTRY_EVENTS, COMPETITIONS_EVENTS, TRAINING_EVENTS),
-            handlers=grant_policy_handlers(uow_on),
+            handlers={},
+            batch_handlers=grant_policy_batch_handlers(uow_on),
         ),
         Subscription(
             name="points-policy",

@@ -66,12 +66,18 @@ async def test_a_service_document_lists_what_its_code_subscribes_and_publishes(s
 
     assert document["asyncapi"] == "3.0.0"
     read = {
-        (topic, tuple(sorted(kind.event_type for kind in subscription.handlers)))
+        (
+            topic,
+            tuple(sorted(kind.event_type for kind in {*subscription.handlers, *subscription.batch_handlers})),
+        )
         for subscription in subscriptions
         for topic in subscription.topics
     }
     by_pattern = {  # enterprises' inbound topics, one per enterprise, read by pattern
-        (subscription.pattern, tuple(sorted(kind.event_type for kind in subscription.handlers)))
+        (
+            subscription.pattern,
+            tuple(sorted(kind.event_type for kind in {*subscription.handlers, *subscription.batch_handlers})),
+        )
         for subscription in subscriptions
         if subscription.pattern
     }

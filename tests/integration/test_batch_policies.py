@@ -1,4 +1,4 @@
-"""Policies a batch at a time (the registry's ladder, rewards' points) and the dashboard's
+"""Policies a batch at a time (the registry's ladder, rewards' points and grants) and the dashboard's
 ordered projectors decide exactly what they decide one event at a time (property-style, over random streams of facts), absorb redeliveries,
 and park a failing record as a dead letter while the rest of its batch applies. SQLite and
 Postgres, no broker."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -28,10 +28,11 @@ from chassis.inbox import BatchHandler, BatchOutcome, Delivery, Handler, InboxCo
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.base import Event
-from contracts.events.registry import SkillLevelCertified, WorkerRegistered
+from contracts.events.competitions import CompetitionScored
+from contracts.events.registry import SkillLevelCertified, TierExpired, TierPromoted, WorkerRegistered
 from contracts.events.rewards import PointsAdjusted, PointsAwarded, PointsExpired
 from contracts.events.training import CertificateAwarded
-from contracts.vocabulary import CertificateIssuerKind, SkillLevel
+from contracts.vocabulary import CertificateIssuerKind, ContestLevel, Medal, SkillLevel, TierRank
 from services.dashboard import projections as dashboard
 from services.dashboard import read_models as dashboard_tables
 from services.dashboard.service import SPEC as DASHBOARD
@@ -40,7 +41,10 @@ from services.registry.commands import RegisterEnterprise, RegisterWorker
 from services.registry.projections import ladder_policy_batch_handlers, ladder_policy_handlers
 from services.registry.read_models import worker_points
 from services.registry.service import SPEC
+from services.rewards.commands import OpenProgramme
+from services.rewards.handlers import open_programme
 from services.rewards.points_policy import points_policy_batch_handlers, points_policy_handlers
+from services.rewards.policy import grant_policy_batch_handlers, grant_policy_handlers
 from services.rewards.projections import units_on
 from services.rewards.service import SPEC as REWARDS
 from tests.conftest import fresh_postgres_url
@@ -426,3 +430,105 @@ async def test_the_dashboard_projects_in_batches_what_it_projects_one_event_at_a
     expected = await dashboard_rows(engine)
     assert expected["dash_workers"] and expected["dash_titles"], "the city projects workers and titles"
     assert await dashboard_rows(twin) == expected
+
+
+# --- rewards' grant policy -----------------------------------------------------------
+
+OPENED = [
+    OpenProgramme(
+        programme_id="seed-grant",
+        name="Seed grant",
+        sponsor_id="federation",
+        budget=Decimal(5000),  # ten grants, then the budget is exhausted
+        grant_amount=Decimal(500),
+        trigger="tier:seed",
+        opened_on=date(2024, 1, 1),
+    ),
+    OpenProgramme(
+        programme_id="seed-allowance",
+        name="Seed allowance",
+        sponsor_id="federation",
+        budget=Decimal(100000),
+        grant_amount=Decimal(100),
+        trigger="tier:seed",
+        recurring=True,
+        opened_on=date(2024, 1, 1),
+    ),
+    OpenProgramme(
+        programme_id="city-prizes",
+        name="City prizes",
+        sponsor_id="federation",
+        budget=Decimal(100000),
+        grant_amount=Decimal(50),
+        trigger="contest:city",
+        amounts_by_place={1: Decimal(300), 2: Decimal(200)},
+        opened_on=date(2024, 1, 1),
+    ),
+]
+
+
+def grant_facts(rng: random.Random, count: int) -> list[Envelope]:
+    facts: list[Envelope] = []
+    for n in range(count):
+        on = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=n)
+        worker = f"w-{rng.randrange(20)}"
+        kind = rng.choice(["promoted", "promoted", "expired", "scored"])
+        if kind == "promoted":
+            event: Event = TierPromoted(
+                worker_id=worker,
+                enterprise_id=ENTERPRISE,
+                from_rank=TierRank.NONE,
+                to_rank=TierRank.SEED,
+                tier_label="seed",
+                effective_on=on.date(),
+                reason="floors hold",
+            )
+        elif kind == "expired":
+            event = TierExpired(
+                worker_id=worker,
+                enterprise_id=ENTERPRISE,
+                rank=TierRank.SEED,
+                expired_on=on.date(),
+                reason="term",
+            )
+        else:
+            event = CompetitionScored(
+                contest_id=f"c-{n % 3}",
+                level=ContestLevel.CITY,
+                worker_id=worker,
+                enterprise_id=ENTERPRISE,
+                raw_score=80,
+                standardised_score=560,
+                rank=rng.randrange(1, 4),
+                medal=Medal.NONE,
+            )
+        producer = "competitions" if kind == "scored" else "registry"
+        facts.append(_wrap(event, producer, worker, on))
+    return facts
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+async def test_the_grant_policy_grants_in_batches_what_it_grants_one_fact_at_a_time(
+    engine: AsyncEngine, twin: AsyncEngine, seed: int
+) -> None:
+    for db in (engine, twin):
+        await migrate.upgrade(db, REWARDS.migrations)
+        for command in OPENED:
+            await open_programme(UnitOfWork(session_factory(db), EventStore(), producer="rewards"), command)
+    records = [
+        record_of(envelope, offset) for offset, envelope in enumerate(grant_facts(random.Random(seed), 120))
+    ]
+
+    one_by_one = consumer(
+        engine, FakeSender(), handlers=grant_policy_handlers(_rewards_uow(engine)), name="g"
+    )
+    in_batches = consumer(
+        twin, FakeSender(), batch_handlers=grant_policy_batch_handlers(_rewards_uow(twin)), name="g"
+    )
+    await run(one_by_one, records, random.Random(seed))
+    await run(in_batches, records, random.Random(seed + 100))
+
+    expected = await policy_events(engine)
+    kinds = {row[3] for row in expected}
+    assert {"RewardGranted", "BudgetExhausted", "AllowanceStarted", "AllowanceStopped"} <= kinds, kinds
+    assert await policy_events(twin) == expected
