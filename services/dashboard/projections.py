@@ -10,11 +10,11 @@ on the worker's timeline without an entry of its own.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, update
@@ -302,18 +302,18 @@ def _updating(changes: Changes, sample: Row) -> Update:
 Fact = tuple[Envelope, Any]
 
 
-async def _project(session: AsyncSession, change: Rows | Changes, facts: Sequence[Fact]) -> None:
-    """A run of facts of one type, in order, as one statement (one executemany for changes)."""
+def _rows(change: Rows | Changes, facts: Sequence[Fact]) -> list[Row]:
+    return [change.row(envelope, event) for envelope, event in facts]
+
+
+async def _project(session: AsyncSession, change: Rows | Changes, rows: Sequence[Row]) -> None:
+    """Rows of one type, in order, as one statement (one executemany for changes)."""
     if isinstance(change, Rows):
-        # One row per key, the run's last (Postgres refuses to upsert a row twice in one statement);
+        # One row per key, the last (Postgres refuses to upsert a row twice in one statement);
         # without keys every row, the first of twins kept by the insert-or-ignore.
-        keyed = {
-            tuple(row[key] for key in change.keys) or (index,): row
-            for index, row in enumerate(change.row(envelope, event) for envelope, event in facts)
-        }
+        keyed = {tuple(row[key] for key in change.keys) or (index,): row for index, row in enumerate(rows)}
         await session.execute(_upserting(session, change), list(keyed.values()))
         return
-    rows = [change.row(envelope, event) for envelope, event in facts]
     params = [
         {(f"m_{name}" if name in change.match else f"s_{name}"): value for name, value in row.items()}
         for row in rows
@@ -333,7 +333,7 @@ def handlers(projectors: Mapping[type[Event], Rows | Changes] = PROJECTORS) -> d
 
     def one(change: Rows | Changes) -> Handler:
         async def apply(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-            await _project(session, change, [(envelope, event)])
+            await _project(session, change, _rows(change, [(envelope, event)]))
             await _on_timeline(session, [(envelope, event)])
 
         return apply
@@ -345,13 +345,27 @@ def in_order(
     projectors: Mapping[type[Event], Rows | Changes] = PROJECTORS,
 ) -> dict[type[Event], BatchHandler]:
     """The ordered types a batch at a time, with the result of one at a time: one handler for
-    all of them (so it sees them in the batch's order), each run of one type one statement."""
+    all of them. Each change reads and writes only its own row (its table's primary key), so
+    only facts about the same row must keep their order: the n-th fact about a row goes in
+    round n, and a round is one statement per type (a few statements per batch, not one per fact)."""
 
     async def apply(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
-        facts = [(delivery.envelope, delivery.event) for delivery in deliveries]
-        for kind, run in groupby(facts, key=lambda fact: type(fact[1])):
-            await _project(session, projectors[kind], list(run))
-        await _on_timeline(session, facts)
+        seen: Counter[tuple[Any, ...]] = Counter()
+        rounds: list[dict[type[Event], list[Row]]] = []
+        for delivery in deliveries:
+            kind = type(delivery.event)
+            change = projectors[kind]
+            row = change.row(delivery.envelope, delivery.event)
+            entity = (change.table.name, *(row[column.name] for column in change.table.primary_key.columns))
+            turn = seen[entity]
+            seen[entity] += 1
+            if turn == len(rounds):
+                rounds.append({})
+            rounds[turn].setdefault(kind, []).append(row)
+        for together in rounds:
+            for kind, rows in together.items():
+                await _project(session, projectors[kind], rows)
+        await _on_timeline(session, [(delivery.envelope, delivery.event) for delivery in deliveries])
 
     return dict.fromkeys(projectors, apply)
 
@@ -360,7 +374,7 @@ def _in_bulk(rows: Rows | None, on_timeline: bool) -> BatchHandler:
     async def apply(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
         facts = [(delivery.envelope, delivery.event) for delivery in deliveries]
         if rows is not None:
-            await _project(session, rows, facts)
+            await _project(session, rows, _rows(rows, facts))
         if on_timeline:
             await _on_timeline(session, facts)
 
