@@ -32,7 +32,7 @@ from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore.schema import events
 from chassis.eventstore.store import EventStore
-from chassis.inbox import BatchOutcome, Handler, InboxConsumer
+from chassis.inbox import BatchHandler, BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
 from chassis.kafka_security import aiokafka_kwargs, faststream_security
 from chassis.unit_of_work import UnitOfWork
@@ -46,7 +46,7 @@ from contracts.vocabulary import CertificateIssuerKind, ContestLevel, Medal, Ski
 from services.registry.commands import RegisterEnterprise, RegisterWorker
 from services.registry.handlers import register_enterprise
 from services.registry.imports import register_workers
-from services.registry.projections import ladder_policy_handlers
+from services.registry.projections import ladder_policy_batch_handlers
 from services.registry.read_models import enterprises, tenures
 from services.registry.service import SPEC
 from services.registry.talent import TALENT_HANDLERS, TalentQueries
@@ -144,6 +144,7 @@ class _Consuming:
         topic: str,
         purpose: str,
         handlers: Mapping[type[Event], Handler],
+        batch_handlers: Mapping[type[Event], BatchHandler] | None = None,
     ) -> None:
         self.taken = 0
         self.reached = asyncio.Event()
@@ -160,6 +161,7 @@ class _Consuming:
             name=group,
             sessions=session_factory(engine),
             handlers=dict(handlers),
+            batch_handlers=batch_handlers,
             dead_letters=DeadLetterPublisher(self._producer, consumer=group),
             after_commit=after_commit,
         )
@@ -243,8 +245,8 @@ async def promotions(res: Resources, workers: int = WORKERS) -> list[Measurement
         await _registered(engine, workers)
         await _produce(res, topic, records)
         baseline = await raw_consume(res, topic, len(records))
-        consuming = _Consuming(
-            res, engine, topic, "registry-ladder", ladder_policy_handlers(_unit_of_work(engine))
+        consuming = _Consuming(  # as the service runs it: the whole batch at once
+            res, engine, topic, "registry-ladder", {}, ladder_policy_batch_handlers(_unit_of_work(engine))
         )
         started = time.perf_counter()
         await consuming.start()

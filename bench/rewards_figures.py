@@ -59,7 +59,7 @@ from contracts.vocabulary import (
 from services.rewards import handlers
 from services.rewards.commands import OpenProgramme
 from services.rewards.domain import Granted
-from services.rewards.points_policy import points_policy_handlers
+from services.rewards.points_policy import points_policy_batch_handlers
 from services.rewards.projections import units_on
 from services.rewards.service import SPEC
 from services.rewards.terms import Cause
@@ -270,7 +270,8 @@ async def _decide_points(res: Resources, topic: str, records: Sequence[Record]) 
     policy = InboxConsumer(
         name=name,
         sessions=sessions,
-        handlers=points_policy_handlers(units_on(sessions, EventStore(), producer="rewards")),
+        handlers={},  # as the service runs it: the whole batch at once
+        batch_handlers=points_policy_batch_handlers(units_on(sessions, EventStore(), producer="rewards")),
         dead_letters=DeadLetterPublisher(producer, consumer=name),
     )
     partitions = await partitions_of(res.kafka, [topic])
@@ -320,8 +321,8 @@ async def _decide_points(res: Resources, topic: str, records: Sequence[Record]) 
         value=rate(count, elapsed),
         unit="events/s",
         method=(
-            "the rewards points policy (InboxConsumer + points_policy_handlers: load the worker's "
-            "account, apply the 4+X rules, append PointsAwarded with a derived id) over the same "
+            "the rewards points policy (InboxConsumer + points_policy_batch_handlers: load every account of the batch "
+            "at once, apply the 4+X rules fact by fact, append every PointsAwarded (derived ids) in one statement) over the same "
             "topic as the baseline, one batch of getmany at a time, into a fresh Postgres database"
         ),
         params={"events": count, "partitions": len(partitions), "max_records": CONSUMER_BATCH},

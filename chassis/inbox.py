@@ -70,7 +70,9 @@ class Delivery:
 
 # Applies all of a batch's fresh events of one type at once (set-based SQL: one statement
 # per batch instead of one per event). For read models whose rows do not depend on the
-# order of this type's events relative to other types in the same batch.
+# order of this type's events relative to other types in the same batch. One handler given
+# for several types gets all of them together, in the batch's order: a policy that loads
+# every aggregate a batch touches at once and decides event by event (chassis/unit_of_work.py).
 BatchHandler = Callable[[AsyncSession, Sequence[Delivery]], Awaitable[None]]
 
 
@@ -199,22 +201,25 @@ class InboxConsumer:
     async def _apply_together(self, deliveries: Sequence[Delivery], outcome: BatchOutcome) -> None:
         async with self._sessions() as session, session.begin():
             fresh = await self._claim(session, deliveries)
-            in_bulk: dict[str, list[Delivery]] = {}
+            # By handler, not by type: a handler serving several types sees them in order.
+            in_bulk: dict[BatchHandler, list[Delivery]] = {}
             for delivery in deliveries:
                 event_id = str(delivery.envelope.event_id)
                 if event_id in fresh:
                     fresh.discard(event_id)  # a twin later in the batch is a duplicate
-                    if delivery.envelope.event_type in self._batch_handlers:
-                        in_bulk.setdefault(delivery.envelope.event_type, []).append(delivery)
+                    bulk = self._batch_handlers.get(delivery.envelope.event_type)
+                    if bulk is not None:
+                        in_bulk.setdefault(bulk, []).append(delivery)
                     else:
                         await self._handle(session, delivery)
                     outcome.applied += 1
                 else:
                     outcome.duplicates += 1
-            for event_type, together in in_bulk.items():
+            for handler, together in in_bulk.items():
                 records = [delivery.record for delivery in together]
+                event_type = "|".join(dict.fromkeys(delivery.envelope.event_type for delivery in together))
                 with consuming_together(records, consumer=self.name, event_type=event_type):
-                    await self._batch_handlers[event_type](session, together)
+                    await handler(session, together)
 
     async def _apply_alone(self, delivery: Delivery, outcome: BatchOutcome) -> None:
         for attempt in range(1, self._max_attempts + 1):

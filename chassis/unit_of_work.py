@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence, Sized
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 from uuid import UUID
@@ -26,9 +26,17 @@ from chassis.db import outside_transactions
 from chassis.dberrors import violates
 from chassis.errors import AlreadyExists, NotFound
 from chassis.eventstore.schema import EVENT_ID_KEY, metadata
-from chassis.eventstore.store import Append, ConcurrencyError, EventStore, Snapshot, command_event_id
+from chassis.eventstore.store import (
+    Append,
+    ConcurrencyError,
+    EventStore,
+    Snapshot,
+    StoredEvent,
+    command_event_id,
+)
 from contracts.envelope import Envelope
 from contracts.events.base import Event
+from contracts.ids import derived_uuid
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
@@ -57,6 +65,8 @@ class UnitOfWork:
         self._producer = producer
         self._snapshot_every = snapshot_every
         self._seen: dict[tuple[str, str], Aggregate] = {}
+        self._staged: dict[tuple[str, str], list[Envelope]] = {}  # decided, not yet appended
+        self._commands: list[UUID] = []  # the command ids of the staged decisions
         self._also: list[AlsoWrite] = []
         self._must_be_new: dict[tuple[str, str], str] = {}  # stream → the caller's words if it exists
         self.session: AsyncSession | None = None
@@ -65,7 +75,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         # Each entry starts clean: a retried command reloads what it decides on.
-        self._seen, self._must_be_new = {}, {}
+        self._seen, self._must_be_new, self._staged, self._commands = {}, {}, {}, []
         engine = self._sessions.kw.get("bind")
         if self._borrowed is not None:
             self.session = self._borrowed
@@ -107,15 +117,30 @@ class UnitOfWork:
     async def get(self, kind: type[A], aggregate_id: str) -> A | None:
         stream = kind(aggregate_id).stream
         snapshot = await self._store.load_snapshot(self.active, stream) if kind.snapshots() else None
-        if snapshot is not None and snapshot.snapshot_version != kind.snapshot_version:
-            snapshot = None  # taken in another shape: the events are the truth, fold them all
-        aggregate = (
-            kind.from_snapshot(aggregate_id, snapshot.version, snapshot.state)
-            if snapshot is not None
-            else kind(aggregate_id)
-        )
+        aggregate = _restored(kind, aggregate_id, snapshot)
         history = await self._store.load(self.active, stream, after_version=aggregate.version)
-        if snapshot is None and not history:
+        return self._folded(aggregate, history, restored=aggregate.version > 0)
+
+    async def load_many(self, kind: type[A], aggregate_ids: Iterable[str]) -> dict[str, A]:
+        """Every one of these aggregates that exists (by id), tracked, in two statements (their
+        snapshots, then every stream's later events) instead of two per aggregate: for a batch
+        policy, which then decides event by event on them and records each decision (`decided`)."""
+        ids = sorted(set(aggregate_ids))
+        taken = (
+            await self._store.load_snapshots(self.active, kind.stream_type, ids) if kind.snapshots() else {}
+        )
+        restored = {key: _restored(kind, key, taken.get(key)) for key in ids}
+        histories = await self._store.load_many(
+            self.active, kind.stream_type, {key: aggregate.version for key, aggregate in restored.items()}
+        )
+        found = {
+            key: self._folded(aggregate, histories.get(key, []), restored=aggregate.version > 0)
+            for key, aggregate in restored.items()
+        }
+        return {key: aggregate for key, aggregate in found.items() if aggregate is not None}
+
+    def _folded(self, aggregate: A, history: Sequence[StoredEvent], *, restored: bool) -> A | None:
+        if not restored and not history:
             return None
         for stored in history:
             aggregate.tenant = stored.envelope.tenant
@@ -169,8 +194,12 @@ class UnitOfWork:
         and is reported as DuplicateCommand instead of acting twice.
         """
         session = self.active
-        changed = [aggregate for aggregate in self._seen.values() if aggregate.pending]
-        appends = self._wrap(changed, correlation_id or current_correlation.get(), causation_id, command_id)
+        self.decided(correlation_id=correlation_id, causation_id=causation_id, command_id=command_id)
+        changed = [self._seen[key] for key in self._staged]
+        appends = [
+            Append(aggregate.stream, aggregate.version, self._staged[key])
+            for key, aggregate in zip(self._staged, changed, strict=True)
+        ]
         snapshots = [
             snapshot
             for aggregate, append in zip(changed, appends, strict=True)
@@ -197,14 +226,15 @@ class UnitOfWork:
                     await session.commit()
             for aggregate, append in zip(changed, appends, strict=True):
                 aggregate.version += len(append.envelopes)
-                aggregate.pending.clear()
+            self._staged, self._commands = {}, []
             # The events-appended metric; on a borrowed session they commit with the caller's batch.
             self._store.appended(sum(len(append.envelopes) for append in appends))
             if self._borrowed is None and self._after_commit is not None:
                 self._after_commit()
         except IntegrityError as error:
-            if command_id is not None and violates(error, EVENT_ID_KEY, [metadata]):
-                raise DuplicateCommand(str(command_id)) from error
+            if self._commands and violates(error, EVENT_ID_KEY, [metadata]):
+                # one of the decisions ran before; a batch cannot tell which (see `decided`)
+                raise DuplicateCommand(", ".join(map(str, self._commands))) from error
             raise
         except ConcurrencyError as error:
             exists = self._must_be_new.get((error.stream.type, error.stream.id))
@@ -213,33 +243,44 @@ class UnitOfWork:
             raise
         return [envelope for append in appends for envelope in append.envelopes]
 
-    def _wrap(
+    def decided(
         self,
-        aggregates: list[Aggregate],
-        correlation_id: UUID | None,
-        causation_id: UUID | None,
-        command_id: UUID | None,
-    ) -> list[Append]:
-        appends: list[Append] = []
+        *changed: Aggregate,
+        correlation_id: UUID | None = None,
+        causation_id: UUID | None = None,
+        command_id: UUID | None = None,
+    ) -> None:
+        """Seal the events recorded since the last decision as one command's: they get its
+        envelopes (ids from `command_id`, its correlation and causation) and wait for `commit`,
+        which appends every decision at once. A batch policy calls this once per causing event,
+        so its events are exactly those the same event would have stored alone. `changed`: the
+        tracked aggregates the decision recorded on, in tracking order (default: all of them;
+        naming them spares a batch of thousands a scan of every aggregate per decision)."""
+        correlation_id = correlation_id or current_correlation.get()
+        recorded = [aggregate for aggregate in changed or self._seen.values() if aggregate.pending]
+        if command_id is not None and recorded:
+            self._commands.append(command_id)
         number = 0  # the command's n-th event, across aggregates
-        for aggregate in aggregates:
-            envelopes = []
-            for offset, event in enumerate(aggregate.pending, start=1):
+        for aggregate in recorded:
+            key = (aggregate.stream_type, aggregate.id)
+            if self._seen.get(key) is not aggregate:
+                raise ValueError(f"{aggregate.stream} is not tracked by this unit of work")
+            staged = self._staged.setdefault(key, [])
+            for event in aggregate.pending:
                 number += 1
                 envelope = Envelope.wrap(
                     event,
                     producer=self._producer,
                     stream=aggregate.stream,
-                    stream_version=aggregate.version + offset,
+                    stream_version=aggregate.version + len(staged) + 1,
                     tenant=aggregate.tenant,
                     correlation_id=correlation_id,
                     causation_id=causation_id,
                     event_id=None if command_id is None else command_event_id(command_id, number),
                 )
                 correlation_id = correlation_id or envelope.correlation_id  # one flow for all
-                envelopes.append(envelope)
-            appends.append(Append(aggregate.stream, aggregate.version, envelopes))
-        return appends
+                staged.append(envelope)
+            aggregate.pending.clear()
 
     def _engine(self) -> AsyncEngine:
         engine = self._sessions.kw["bind"]
@@ -263,6 +304,36 @@ class UnitOfWork:
             return None
         state = aggregate.snapshot_state()
         return None if state is None else Snapshot(aggregate.stream, after, state, aggregate.snapshot_version)
+
+
+def policy_command(causing: Envelope, policy: str) -> dict[str, UUID]:
+    """The ids a policy's decision on `causing` commits with (`commit` or `decided`): the
+    command id derives from the causing event, so a redelivered trigger cannot act twice."""
+    return {
+        "correlation_id": causing.correlation_id,
+        "causation_id": causing.event_id,
+        "command_id": derived_uuid(causing.event_id, policy),
+    }
+
+
+async def commit_decisions(uow: UnitOfWork, deliveries: Sized) -> None:
+    """Commit a batch policy's decisions (`decided`). A decision taken before (its derived event
+    ids are stored: an inbox lost or reset) is absorbed as the per-event path absorbs it when the
+    batch is one event; in a larger batch it is not known which, so the error goes up and the
+    inbox applies the batch one event at a time."""
+    try:
+        await uow.commit()
+    except DuplicateCommand:
+        if len(deliveries) > 1:
+            raise
+
+
+def _restored(kind: type[A], aggregate_id: str, snapshot: Snapshot | None) -> A:
+    """The aggregate as its snapshot left it, or new (a snapshot of another shape is ignored:
+    the events are the truth, fold them all)."""
+    if snapshot is None or snapshot.snapshot_version != kind.snapshot_version:
+        return kind(aggregate_id)
+    return kind.from_snapshot(aggregate_id, snapshot.version, snapshot.state)
 
 
 async def retrying_conflicts(decide: Callable[[], Awaitable[T]], *, attempts: int = 5) -> T:

@@ -27,7 +27,7 @@ from contracts.events.registry import (
 )
 from contracts.events.rewards import PointsAwarded, ProgrammeOpened, RewardGranted
 from contracts.vocabulary import ContestLevel, Medal, RegionKind, SkillLevel, TierRank, TitleLevel
-from services.dashboard.projections import batch_handlers, handlers
+from services.dashboard.projections import batch_handlers, in_order
 from tests.service_support import FakeSender
 
 CITY = "weifang"
@@ -225,8 +225,8 @@ def dashboard_consumer(engine: AsyncEngine, name: str = "dashboard.read-model") 
     return InboxConsumer(
         name=name,
         sessions=session_factory(engine),
-        handlers=handlers(),
-        batch_handlers=batch_handlers(),
+        handlers={},
+        batch_handlers={**batch_handlers(), **in_order()},
         dead_letters=DeadLetterPublisher(FakeSender(), consumer=name),
         max_attempts=1,
     )

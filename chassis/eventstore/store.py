@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, func, insert, select, tuple_
+from sqlalchemy import Integer, Text, and_, bindparam, func, insert, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -233,6 +234,71 @@ class EventStore:
             _LOAD, {"stream_type": stream.type, "stream_id": stream.id, "after_version": after_version}
         )
         return [stored_event(row._mapping) for row in result]
+
+    async def load_many(
+        self, session: AsyncSession, stream_type: str, after_versions: Mapping[str, int]
+    ) -> dict[str, list[StoredEvent]]:
+        """Several streams of one type at once (stream id → the events after its version), in
+        one statement: a batch policy loads every aggregate its batch touches together."""
+        if not after_versions:
+            return {}
+        ids = sorted(after_versions)
+        if dialect_name(session) == "postgresql":
+            wanted = (
+                func.unnest(
+                    bindparam("ids", ids, type_=ARRAY(Text)),
+                    bindparam("after", [after_versions[key] for key in ids], type_=ARRAY(Integer)),
+                )
+                .table_valued("stream_id", "after_version")
+                .render_derived(name="wanted")
+            )
+            statement = select(events).join(
+                wanted,
+                and_(
+                    events.c.stream_id == wanted.c.stream_id,
+                    events.c.stream_version > wanted.c.after_version,
+                ),
+            )
+        else:
+            statement = select(events).where(events.c.stream_id.in_(ids))
+        result = await session.execute(
+            statement.where(events.c.stream_type == stream_type).order_by(
+                events.c.stream_id, events.c.stream_version
+            )
+        )
+        loaded: dict[str, list[StoredEvent]] = {}
+        for row in result:
+            mapping = row._mapping
+            if mapping["stream_version"] > after_versions[mapping["stream_id"]]:
+                loaded.setdefault(mapping["stream_id"], []).append(stored_event(mapping))
+        return loaded
+
+    async def load_snapshots(
+        self, session: AsyncSession, stream_type: str, ids: Sequence[str]
+    ) -> dict[str, Snapshot]:
+        """The snapshots of several streams of one type (stream id → its snapshot), in one statement."""
+        if not ids:
+            return {}
+        result = await session.execute(
+            select(
+                snapshots.c.stream_id,
+                snapshots.c.stream_version,
+                snapshots.c.snapshot_version,
+                snapshots.c.state,
+            ).where(
+                snapshots.c.stream_type == stream_type,
+                one_of(dialect_name(session), snapshots.c.stream_id, sorted(set(ids))),
+            )
+        )
+        return {
+            row.stream_id: Snapshot(
+                stream=StreamRef(type=stream_type, id=row.stream_id),
+                version=int(row.stream_version),
+                state=dict(row.state),
+                snapshot_version=int(row.snapshot_version),
+            )
+            for row in result
+        }
 
     async def first_events(self, session: AsyncSession, stream_type: str) -> list[StoredEvent]:
         """The first event of every stream of one type, by stream id: a catalogue of what exists."""

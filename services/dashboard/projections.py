@@ -3,27 +3,28 @@
 Every projector runs inside the inbox consumer's transaction (the inbox makes it apply once;
 each statement is also idempotent on its own: an upsert or an insert that ignores its twin).
 A new event type is one entry: in PROJECTORS when its change depends on earlier facts (applied
-one event at a time, in order), or in BATCHED when it only writes rows of its own (a batch of
-the type is one statement). Any event that names a worker also lands on the worker's timeline
-without an entry of its own.
+in the batch's order, each run of one type as one statement), or in BATCHED when it only writes
+rows of its own (a batch of the type is one statement). Any event that names a worker also lands
+on the worker's timeline without an entry of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, update
+from sqlalchemy import Table, and_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.dml import Insert, Update
 
 from chassis.inbox import BatchHandler, Delivery, Handler
 from chassis.service import Runtime, Subscription
-from chassis.sqlutil import dialect_name, insert_ignoring_duplicates, upsert
+from chassis.sqlutil import dialect_name, insert_ignoring_duplicates
 from contracts.catalog import EVENT_TYPES
 from contracts.envelope import Envelope
 from contracts.events import competitions as c
@@ -34,7 +35,6 @@ from contracts.topics import ALL_EVENT_TOPICS
 from contracts.vocabulary import TierRank
 from services.dashboard import read_models as m
 
-Projector = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 Row = dict[str, Any]
 
 
@@ -45,121 +45,92 @@ def day_of(envelope: Envelope) -> date:
 # ------------------------------------------------------------------ registry
 
 
-async def region_registered(session: AsyncSession, _: Envelope, event: r.RegionRegistered) -> None:
-    values = {"region_id": event.region_id, "name": event.name, "kind": event.kind.value}
-    await session.execute(
-        upsert(session, m.regions, {**values, "parent_id": event.parent_id}, keys=["region_id"])
-    )
+def region_row(_: Envelope, event: r.RegionRegistered) -> Row:
+    return {
+        "region_id": event.region_id,
+        "name": event.name,
+        "kind": event.kind.value,
+        "parent_id": event.parent_id,
+    }
 
 
-async def enterprise_registered(session: AsyncSession, _: Envelope, event: r.EnterpriseRegistered) -> None:
-    values = {
+def enterprise_row(_: Envelope, event: r.EnterpriseRegistered) -> Row:
+    return {
         "enterprise_id": event.enterprise_id,
         "name": event.name,
         "region_id": event.region_id,
         "industry": event.industry,
     }
-    await session.execute(upsert(session, m.enterprises, values, keys=["enterprise_id"]))
 
 
-async def worker_registered(session: AsyncSession, envelope: Envelope, event: r.WorkerRegistered) -> None:
-    values = {
+def worker_row(envelope: Envelope, event: r.WorkerRegistered) -> Row:
+    # A repeat of the registration keeps the tier and the erasure already projected (insert-or-ignore).
+    return {
         "worker_id": event.worker_id,
         "enterprise_id": event.enterprise_id,
         "trade": event.trade,
         "skill_level": event.skill_level.value,
         "registered_year": (event.hired_on or day_of(envelope)).year,
+        "tier": TierRank.NONE.value,
+        "erased": False,
+        "has_left": False,
     }
-    # A repeat of the registration keeps the tier and the erasure already projected.
-    statement = insert_ignoring_duplicates(session, m.workers).values(
-        **values, tier=TierRank.NONE.value, erased=False, has_left=False
-    )
-    await session.execute(statement)
 
 
-async def _change_worker(session: AsyncSession, worker_id: str, **values: Any) -> None:
-    await session.execute(update(m.workers).where(m.workers.c.worker_id == worker_id).values(**values))
+def title_row(_: Envelope, event: r.TitleConferred) -> Row:
+    return {
+        "title_id": event.title_id,
+        "worker_id": event.worker_id,
+        "enterprise_id": event.enterprise_id,
+        "level": event.level.value,
+        "title_name": event.title_name,
+        "year": event.conferred_on.year,
+        "active": True,
+    }
 
 
-async def skill_certified(session: AsyncSession, _: Envelope, event: r.SkillLevelCertified) -> None:
-    await _change_worker(session, event.worker_id, skill_level=event.skill_level.value)
-
-
-async def worker_forgotten(session: AsyncSession, _: Envelope, event: r.WorkerForgotten) -> None:
-    await _change_worker(session, event.worker_id, erased=True)
-
-
-async def worker_left(session: AsyncSession, _: Envelope, event: r.WorkerLeft) -> None:
-    await _change_worker(session, event.worker_id, has_left=True)
-
-
-async def tier_promoted(session: AsyncSession, _: Envelope, event: r.TierPromoted) -> None:
-    await _change_worker(session, event.worker_id, tier=event.to_rank, tier_year=event.effective_on.year)
-
-
-async def _tier_lapsed(session: AsyncSession, worker_id: str, rank: TierRank) -> None:
+def _lapsed(worker_id: str, rank: TierRank) -> Row:
     """The worker falls back to the tier below the one that lapsed, if it was the one held."""
-    below = list(TierRank)[rank.order - 1]
-    await session.execute(
-        update(m.workers)
-        .where(and_(m.workers.c.worker_id == worker_id, m.workers.c.tier == rank.value))
-        .values(tier=below.value)
-    )
+    return {"worker_id": worker_id, "tier_was": rank.value, "tier": list(TierRank)[rank.order - 1].value}
 
 
-async def tier_expired(session: AsyncSession, _: Envelope, event: r.TierExpired) -> None:
-    await _tier_lapsed(session, event.worker_id, TierRank(event.rank))
+# ------------------------------------------------------------------ competitions and rewards
 
 
-async def tier_revoked(session: AsyncSession, _: Envelope, event: r.TierRevoked) -> None:
-    await _tier_lapsed(session, event.worker_id, TierRank(event.rank))
-
-
-async def title_conferred(session: AsyncSession, _: Envelope, event: r.TitleConferred) -> None:
-    statement = insert_ignoring_duplicates(session, m.titles).values(
-        title_id=event.title_id,
-        worker_id=event.worker_id,
-        enterprise_id=event.enterprise_id,
-        level=event.level.value,
-        title_name=event.title_name,
-        year=event.conferred_on.year,
-        active=True,
-    )
-    await session.execute(statement)
-
-
-async def _title_ended(session: AsyncSession, title_id: str) -> None:
-    await session.execute(update(m.titles).where(m.titles.c.title_id == title_id).values(active=False))
-
-
-async def title_revoked(session: AsyncSession, _: Envelope, event: r.TitleRevoked) -> None:
-    await _title_ended(session, event.title_id)
-
-
-async def title_expired(session: AsyncSession, _: Envelope, event: r.TitleExpired) -> None:
-    await _title_ended(session, event.title_id)
-
-
-# ------------------------------------------------------------------ competitions
-
-
-async def contest_opened(session: AsyncSession, _: Envelope, event: c.ContestOpened) -> None:
-    values = {
+def contest_row(_: Envelope, event: c.ContestOpened) -> Row:
+    return {
         "contest_id": event.contest_id,
         "title": event.title,
         "trade": event.trade,
         "level": event.level.value,
         "region_id": event.region_id,
         "year": event.starts_on.year,
+        "concluded": False,
     }
-    statement = insert_ignoring_duplicates(session, m.contests).values(**values, concluded=False)
-    await session.execute(statement)
 
 
-async def contest_concluded(session: AsyncSession, _: Envelope, event: c.ContestConcluded) -> None:
-    await session.execute(
-        update(m.contests).where(m.contests.c.contest_id == event.contest_id).values(concluded=True)
-    )
+def programme_row(_: Envelope, event: rw.ProgrammeOpened) -> Row:
+    return {
+        "programme_id": event.programme_id,
+        "name": event.name,
+        "sponsor_id": event.sponsor_id,
+        "budget": event.budget,
+        "grant_amount": event.grant_amount,
+        "currency": event.currency,
+        "year": event.opened_on.year,
+    }
+
+
+def grant_row(envelope: Envelope, event: rw.RewardGranted) -> Row:
+    return {
+        "grant_id": event.grant_id,
+        "programme_id": event.programme_id,
+        "worker_id": event.worker_id,
+        "enterprise_id": event.enterprise_id,
+        "amount": event.amount,
+        "year": day_of(envelope).year,
+        "revoked": False,
+    }
 
 
 # ------------------------------------------------------------------ rows written a batch at a time
@@ -216,59 +187,65 @@ BATCHED: Mapping[type[Event], Rows] = {
 does not matter across types; within a type the statement keeps the batch's order)."""
 
 
-# ------------------------------------------------------------------ rewards
+# ------------------------------------------------------------------ changes that depend on earlier facts
 
 
-async def programme_opened(session: AsyncSession, _: Envelope, event: rw.ProgrammeOpened) -> None:
-    statement = insert_ignoring_duplicates(session, m.programmes).values(
-        programme_id=event.programme_id,
-        name=event.name,
-        sponsor_id=event.sponsor_id,
-        budget=event.budget,
-        grant_amount=event.grant_amount,
-        currency=event.currency,
-        year=event.opened_on.year,
-    )
-    await session.execute(statement)
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """UPDATE table SET … WHERE the `match` columns equal the row's (a column spelled `<name>_was`
+    matches `name`'s old value): a run of one type in a batch is one executemany, in order."""
+
+    table: Table
+    match: tuple[str, ...]
+    row: Callable[[Envelope, Any], Row]
 
 
-async def reward_granted(session: AsyncSession, envelope: Envelope, event: rw.RewardGranted) -> None:
-    statement = insert_ignoring_duplicates(session, m.grants).values(
-        grant_id=event.grant_id,
-        programme_id=event.programme_id,
-        worker_id=event.worker_id,
-        enterprise_id=event.enterprise_id,
-        amount=event.amount,
-        year=day_of(envelope).year,
-        revoked=False,
-    )
-    await session.execute(statement)
+def _worker(**values: Any) -> Callable[[Envelope, Any], Row]:
+    """The worker's row changed to `values` (a callable value reads it from the event)."""
+
+    def row(_: Envelope, event: Any) -> Row:
+        return {
+            "worker_id": event.worker_id,
+            **{k: v(event) if callable(v) else v for k, v in values.items()},
+        }
+
+    return row
 
 
-async def reward_revoked(session: AsyncSession, _: Envelope, event: rw.RewardRevoked) -> None:
-    await session.execute(update(m.grants).where(m.grants.c.grant_id == event.grant_id).values(revoked=True))
-
-
-PROJECTORS: Mapping[type[Event], Projector] = {
-    r.RegionRegistered: region_registered,
-    r.EnterpriseRegistered: enterprise_registered,
-    r.WorkerRegistered: worker_registered,
-    r.SkillLevelCertified: skill_certified,
-    r.WorkerForgotten: worker_forgotten,
-    r.WorkerLeft: worker_left,
-    r.TierPromoted: tier_promoted,
-    r.TierExpired: tier_expired,
-    r.TierRevoked: tier_revoked,
-    r.TitleConferred: title_conferred,
-    r.TitleRevoked: title_revoked,
-    r.TitleExpired: title_expired,
-    c.ContestOpened: contest_opened,
-    c.ContestConcluded: contest_concluded,
-    rw.ProgrammeOpened: programme_opened,
-    rw.RewardGranted: reward_granted,
-    rw.RewardRevoked: reward_revoked,
+PROJECTORS: Mapping[type[Event], Rows | Changes] = {
+    r.RegionRegistered: Rows(m.regions, region_row, keys=("region_id",)),
+    r.EnterpriseRegistered: Rows(m.enterprises, enterprise_row, keys=("enterprise_id",)),
+    r.WorkerRegistered: Rows(m.workers, worker_row),
+    r.SkillLevelCertified: Changes(
+        m.workers, ("worker_id",), _worker(skill_level=lambda e: e.skill_level.value)
+    ),
+    r.WorkerForgotten: Changes(m.workers, ("worker_id",), _worker(erased=True)),
+    r.WorkerLeft: Changes(m.workers, ("worker_id",), _worker(has_left=True)),
+    r.TierPromoted: Changes(
+        m.workers,
+        ("worker_id",),
+        _worker(tier=lambda e: TierRank(e.to_rank).value, tier_year=lambda e: e.effective_on.year),
+    ),
+    r.TierExpired: Changes(
+        m.workers, ("worker_id", "tier_was"), lambda _, e: _lapsed(e.worker_id, TierRank(e.rank))
+    ),
+    r.TierRevoked: Changes(
+        m.workers, ("worker_id", "tier_was"), lambda _, e: _lapsed(e.worker_id, TierRank(e.rank))
+    ),
+    r.TitleConferred: Rows(m.titles, title_row),
+    r.TitleRevoked: Changes(m.titles, ("title_id",), lambda _, e: {"title_id": e.title_id, "active": False}),
+    r.TitleExpired: Changes(m.titles, ("title_id",), lambda _, e: {"title_id": e.title_id, "active": False}),
+    c.ContestOpened: Rows(m.contests, contest_row),
+    c.ContestConcluded: Changes(
+        m.contests, ("contest_id",), lambda _, e: {"contest_id": e.contest_id, "concluded": True}
+    ),
+    rw.ProgrammeOpened: Rows(m.programmes, programme_row),
+    rw.RewardGranted: Rows(m.grants, grant_row),
+    rw.RewardRevoked: Changes(
+        m.grants, ("grant_id",), lambda _, e: {"grant_id": e.grant_id, "revoked": True}
+    ),
 }
-"""Event type → what it changes in the read model (besides the timeline), one event at a time:
+"""Event type → what it changes in the read model (besides the timeline), in the batch's order:
 the types whose change depends on an earlier fact (a promotion needs the registered worker)."""
 
 
@@ -295,31 +272,8 @@ def timeline_row(envelope: Envelope, event: Event) -> Row:
     }
 
 
-async def on_timeline(session: AsyncSession, envelope: Envelope, event: Event) -> None:
-    await session.execute(
-        insert_ignoring_duplicates(session, m.timeline).values(timeline_row(envelope, event))
-    )
-
-
-def _both(first: Projector, second: Projector) -> Handler:
-    async def apply(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-        await first(session, envelope, event)
-        await second(session, envelope, event)
-
-    return apply
-
-
 def _about_a_worker(kind: type[Event]) -> bool:
     return "worker_id" in kind.model_fields
-
-
-def handlers(projectors: Mapping[type[Event], Projector] = PROJECTORS) -> dict[type[Event], Handler]:
-    """The types applied one event at a time: their projector, and the timeline when the fact
-    names a worker."""
-    chosen: dict[type[Event], Handler] = {}
-    for kind, projector in projectors.items():
-        chosen[kind] = _both(projector, on_timeline) if _about_a_worker(kind) else projector
-    return chosen
 
 
 def _upserting(session: AsyncSession, rows: Rows) -> Insert:
@@ -332,24 +286,104 @@ def _upserting(session: AsyncSession, rows: Rows) -> Insert:
     return upserted
 
 
+def _column(name: str) -> str:
+    return name.removesuffix("_was")
+
+
+def _updating(changes: Changes, sample: Row) -> Update:
+    table = changes.table
+    return (
+        update(table)
+        .where(and_(*(table.c[_column(name)] == bindparam(f"m_{name}") for name in changes.match)))
+        .values({name: bindparam(f"s_{name}") for name in sample if name not in changes.match})
+    )
+
+
+Fact = tuple[Envelope, Any]
+
+
+def _rows(change: Rows | Changes, facts: Sequence[Fact]) -> list[Row]:
+    return [change.row(envelope, event) for envelope, event in facts]
+
+
+async def _project(session: AsyncSession, change: Rows | Changes, rows: Sequence[Row]) -> None:
+    """Rows of one type, in order, as one statement (one executemany for changes)."""
+    if isinstance(change, Rows):
+        # One row per key, the last (Postgres refuses to upsert a row twice in one statement);
+        # without keys every row, the first of twins kept by the insert-or-ignore.
+        keyed = {tuple(row[key] for key in change.keys) or (index,): row for index, row in enumerate(rows)}
+        await session.execute(_upserting(session, change), list(keyed.values()))
+        return
+    params = [
+        {(f"m_{name}" if name in change.match else f"s_{name}"): value for name, value in row.items()}
+        for row in rows
+    ]
+    await session.execute(_updating(change, rows[0]), params)
+
+
+async def _on_timeline(session: AsyncSession, facts: Sequence[Fact]) -> None:
+    entries = [timeline_row(envelope, event) for envelope, event in facts if _about_a_worker(type(event))]
+    if entries:
+        await session.execute(insert_ignoring_duplicates(session, m.timeline), entries)
+
+
+def handlers(projectors: Mapping[type[Event], Rows | Changes] = PROJECTORS) -> dict[type[Event], Handler]:
+    """The ordered types one event at a time: their change, and the timeline when the fact names
+    a worker (what `in_order` does a batch at a time; kept to check it against)."""
+
+    def one(change: Rows | Changes) -> Handler:
+        async def apply(session: AsyncSession, envelope: Envelope, event: Any) -> None:
+            await _project(session, change, _rows(change, [(envelope, event)]))
+            await _on_timeline(session, [(envelope, event)])
+
+        return apply
+
+    return {kind: one(change) for kind, change in projectors.items()}
+
+
+def in_order(
+    projectors: Mapping[type[Event], Rows | Changes] = PROJECTORS,
+) -> dict[type[Event], BatchHandler]:
+    """The ordered types a batch at a time, with the result of one at a time: one handler for
+    all of them. Each change reads and writes only its own row (its table's primary key), so
+    only facts about the same row must keep their order: the n-th fact about a row goes in
+    round n, and a round is one statement per type (a few statements per batch, not one per fact)."""
+
+    async def apply(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        seen: Counter[tuple[Any, ...]] = Counter()
+        rounds: list[dict[type[Event], list[Row]]] = []
+        for delivery in deliveries:
+            kind = type(delivery.event)
+            change = projectors[kind]
+            row = change.row(delivery.envelope, delivery.event)
+            entity = (change.table.name, *(row[column.name] for column in change.table.primary_key.columns))
+            turn = seen[entity]
+            seen[entity] += 1
+            if turn == len(rounds):
+                rounds.append({})
+            rounds[turn].setdefault(kind, []).append(row)
+        for together in rounds:
+            for kind, rows in together.items():
+                await _project(session, projectors[kind], rows)
+        await _on_timeline(session, [(delivery.envelope, delivery.event) for delivery in deliveries])
+
+    return dict.fromkeys(projectors, apply)
+
+
 def _in_bulk(rows: Rows | None, on_timeline: bool) -> BatchHandler:
     async def apply(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        facts = [(delivery.envelope, delivery.event) for delivery in deliveries]
         if rows is not None:
-            # One row per key, the batch's last (Postgres refuses to upsert a row twice in one statement).
-            keyed = {
-                tuple(row[key] for key in rows.keys) or (index,): row
-                for index, row in enumerate(rows.row(d.envelope, d.event) for d in deliveries)
-            }
-            await session.execute(_upserting(session, rows), list(keyed.values()))
+            await _project(session, rows, _rows(rows, facts))
         if on_timeline:
-            entries = [timeline_row(d.envelope, d.event) for d in deliveries]
-            await session.execute(insert_ignoring_duplicates(session, m.timeline), entries)
+            await _on_timeline(session, facts)
 
     return apply
 
 
 def batch_handlers(
-    projectors: Mapping[type[Event], Projector] = PROJECTORS, batched: Mapping[type[Event], Rows] = BATCHED
+    projectors: Mapping[type[Event], Rows | Changes] = PROJECTORS,
+    batched: Mapping[type[Event], Rows] = BATCHED,
 ) -> dict[type[Event], BatchHandler]:
     """Every other type of the contracts that changes something here, a batch at a time: its
     rows (BATCHED), and the timeline when the fact names a worker. A new type about a worker
@@ -364,6 +398,9 @@ def batch_handlers(
 def subscriptions(_: Runtime) -> list[Subscription]:
     return [
         Subscription(
-            name="read-model", topics=ALL_EVENT_TOPICS, handlers=handlers(), batch_handlers=batch_handlers()
+            name="read-model",
+            topics=ALL_EVENT_TOPICS,
+            handlers={},
+            batch_handlers={**batch_handlers(), **in_order()},
         )
     ]

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.errors import DomainRuleViolated
-from chassis.unit_of_work import DuplicateCommand, UnitOfWork
+from chassis.unit_of_work import DuplicateCommand, UnitOfWork, policy_command
 from contracts.envelope import Envelope
 from contracts.events.training import CertificateAwarded
-from contracts.ids import derived_uuid
 from contracts.vocabulary import TierRank
 from services.registry.commands import ForgetWorker, NominateWorker, RegisterEnterprise, RegisterWorker
 from services.registry.domain import Enterprise, Worker
@@ -102,6 +102,40 @@ async def nominate_worker(
         return await uow.commit(command_id=command_id)
 
 
+def due_step(worker: Worker | None, points: Decimal, on: date) -> TierRank | None:
+    """The tier the worker may climb to on `on`, if any (none once they left)."""
+    if worker is None or worker.left_on:
+        return None
+    return due_promotion(worker.standing(points), on, DEFAULT_LADDER)
+
+
+def promote_to(
+    worker: Worker, due: TierRank, enterprise: Enterprise | None, points: Decimal, on: date
+) -> None:
+    worker.promote(
+        due,
+        label=enterprise.label_of(due) if enterprise else due.value,
+        effective_on=on,
+        reason=f"every floor of {due} holds: skill {worker.skill_level}, {points} points",
+        points=points,
+    )
+
+
+def certify_once(worker: Worker | None, awarded: CertificateAwarded) -> bool:
+    """Training's certificate as the worker's certified skill level, unless it is recorded already."""
+    if worker is None or awarded.certificate_id in worker.certificates:
+        return False
+    worker.certify(
+        awarded.certificate_id,
+        skill_level=awarded.skill_level,
+        occupation=awarded.occupation,
+        issuer_id=awarded.issuer_id,
+        issuer_kind=awarded.issuer_kind,
+        certified_on=awarded.issued_on,
+    )
+    return True
+
+
 async def climb_the_ladder(
     uow: UnitOfWork, worker_id: str, points: Decimal, causing: Envelope
 ) -> TierRank | None:
@@ -113,27 +147,12 @@ async def climb_the_ladder(
     async with uow:
         worker = await uow.get(Worker, worker_id)
         on = causing.occurred_at.date()
-        due = (
-            None
-            if worker is None or worker.left_on
-            else due_promotion(worker.standing(points), on, DEFAULT_LADDER)
-        )
+        due = due_step(worker, points, on)
         if worker is None or due is None:
             return None
-        enterprise = await uow.get(Enterprise, worker.enterprise_id)
-        worker.promote(
-            due,
-            label=enterprise.label_of(due) if enterprise else due.value,
-            effective_on=on,
-            reason=f"every floor of {due} holds: skill {worker.skill_level}, {points} points",
-            points=points,
-        )
+        promote_to(worker, due, await uow.get(Enterprise, worker.enterprise_id), points, on)
         try:
-            await uow.commit(
-                correlation_id=causing.correlation_id,
-                causation_id=causing.event_id,
-                command_id=derived_uuid(causing.event_id, "registry.ladder"),
-            )
+            await uow.commit(**policy_command(causing, "registry.ladder"))
         except DuplicateCommand:
             return None
         return due
@@ -142,23 +161,10 @@ async def climb_the_ladder(
 async def certify_from_training(uow: UnitOfWork, awarded: CertificateAwarded, causing: Envelope) -> bool:
     """Policy: training's certificate becomes the worker's certified skill level, once."""
     async with uow:
-        worker = await uow.get(Worker, awarded.worker_id)
-        if worker is None or awarded.certificate_id in worker.certificates:
+        if not certify_once(await uow.get(Worker, awarded.worker_id), awarded):
             return False
-        worker.certify(
-            awarded.certificate_id,
-            skill_level=awarded.skill_level,
-            occupation=awarded.occupation,
-            issuer_id=awarded.issuer_id,
-            issuer_kind=awarded.issuer_kind,
-            certified_on=awarded.issued_on,
-        )
         try:
-            await uow.commit(
-                correlation_id=causing.correlation_id,
-                causation_id=causing.event_id,
-                command_id=derived_uuid(causing.event_id, "registry.certify"),
-            )
+            await uow.commit(**policy_command(causing, "registry.certify"))
         except DuplicateCommand:
             return False
         return True

@@ -5,17 +5,17 @@ Each handler runs inside the inbox consumer's transaction; none of them commits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.inbox import Handler
+from chassis.inbox import BatchHandler, Delivery, Handler
 from chassis.service import Runtime, Subscription
-from chassis.sqlutil import insert_ignoring_duplicates, upsert, upsert_adding
-from chassis.unit_of_work import UnitOfWorkFactory
+from chassis.sqlutil import dialect_name, insert_ignoring_duplicates, one_of, upsert, upsert_adding
+from chassis.unit_of_work import UnitOfWorkFactory, commit_decisions, policy_command
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.competitions import CompetitionScored
@@ -47,7 +47,14 @@ from contracts.events.rewards import PointsAdjusted, PointsAwarded, PointsExpire
 from contracts.events.training import CertificateAwarded, TrainingCompleted
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENTS, TRAINING_EVENTS
 from contracts.vocabulary import SkillLevel, TierRank
-from services.registry.handlers import certify_from_training, climb_the_ladder
+from services.registry.domain import Enterprise, Worker
+from services.registry.handlers import (
+    certify_from_training,
+    certify_once,
+    climb_the_ladder,
+    due_step,
+    promote_to,
+)
 from services.registry.inbound import inbound_subscription
 from services.registry.read_models import (
     enterprises,
@@ -319,6 +326,63 @@ def ladder_policy_handlers(unit_of_work: UnitOfWorkFactory) -> Mapping[type[Even
     }
 
 
+POINTS_EVENTS = (PointsAwarded, PointsExpired, PointsAdjusted)
+
+
+async def _points_of_many(session: AsyncSession, worker_ids: Sequence[str]) -> dict[str, Decimal]:
+    result = await session.execute(
+        select(worker_points.c.worker_id, worker_points.c.points).where(
+            one_of(dialect_name(session), worker_points.c.worker_id, worker_ids)
+        )
+    )
+    return {worker_id: Decimal(points) for worker_id, points in result.all()}
+
+
+def ladder_policy_batch_handlers(unit_of_work: UnitOfWorkFactory) -> Mapping[type[Event], BatchHandler]:
+    """The ladder policy a batch at a time, with the same decisions as `ladder_policy_handlers`:
+    every worker the batch names (and their enterprises) loaded at once, each fact decided in
+    the batch's order on the state the facts before it left, every new event appended in one
+    statement, the points kept in one more; all in the inbox's transaction."""
+
+    async def decide(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        worker_ids = list(dict.fromkeys(str(delivery.event.worker_id) for delivery in deliveries))  # type: ignore[attr-defined]
+        points = await _points_of_many(session, worker_ids)
+        added: dict[str, Decimal] = {}
+        decided = False
+        async with unit_of_work(session=session) as uow:
+            workers = await uow.load_many(Worker, worker_ids)
+            enterprises = await uow.load_many(Enterprise, {w.enterprise_id for w in workers.values()})
+            for delivery in deliveries:
+                envelope, event = delivery.envelope, delivery.event
+                worker_id = str(event.worker_id)  # type: ignore[attr-defined]
+                worker = workers.get(worker_id)
+                if isinstance(event, CertificateAwarded):
+                    if worker is not None and certify_once(worker, event):
+                        uow.decided(worker, **policy_command(envelope, "registry.certify"))
+                        decided = True
+                    continue
+                if isinstance(event, POINTS_EVENTS):
+                    change = points_change(event)
+                    points[worker_id] = points.get(worker_id, Decimal(0)) + change
+                    added[worker_id] = added.get(worker_id, Decimal(0)) + change
+                on = envelope.occurred_at.date()
+                standing = points.get(worker_id, Decimal(0))
+                due = due_step(worker, standing, on)
+                if worker is not None and due is not None:
+                    promote_to(worker, due, enterprises.get(worker.enterprise_id), standing, on)
+                    uow.decided(worker, **policy_command(envelope, "registry.ladder"))
+                    decided = True
+            if decided:
+                await commit_decisions(uow, deliveries)
+        if added:
+            await session.execute(
+                upsert_adding(session, worker_points, key="worker_id", column="points"),
+                [{"worker_id": worker_id, "points": change} for worker_id, change in added.items()],
+            )
+
+    return dict.fromkeys((WorkerRegistered, SkillLevelCertified, *POINTS_EVENTS, CertificateAwarded), decide)
+
+
 def subscriptions(runtime: Runtime) -> list[Subscription]:
     """Each read model's tables are written by its one subscription only (what `craftsman
     rebuild` needs): `profiles` the workers' profiles, their stories and the enterprise
@@ -338,7 +402,8 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
         Subscription(
             name="ladder-policy",
             topics=(REGISTRY_EVENTS, TRAINING_EVENTS, REWARDS_EVENTS),
-            handlers=ladder_policy_handlers(runtime.unit_of_work),
+            handlers={},
+            batch_handlers=ladder_policy_batch_handlers(runtime.unit_of_work),
         ),
         inbound_subscription(runtime),
     ]

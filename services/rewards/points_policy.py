@@ -7,7 +7,7 @@ redelivered fact cannot earn twice even if the inbox were lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -16,8 +16,14 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.inbox import Handler
-from chassis.unit_of_work import DuplicateCommand, UnitOfWork, retrying_conflicts
+from chassis.inbox import BatchHandler, Delivery, Handler
+from chassis.unit_of_work import (
+    DuplicateCommand,
+    UnitOfWork,
+    commit_decisions,
+    policy_command,
+    retrying_conflicts,
+)
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.competitions import CompetitionScored
@@ -31,7 +37,6 @@ from contracts.events.training import (
     SkillServiceDelivered,
     TrainingCompleted,
 )
-from contracts.ids import derived_uuid
 from contracts.vocabulary import MentorshipOutcome
 from services.rewards.account import PointsAccount
 from services.rewards.points import (
@@ -49,12 +54,23 @@ from services.rewards.points import (
 
 ClaimOf = Callable[[PointsAccount], Claim | None]
 UnitOfWorkOn = Callable[[AsyncSession], UnitOfWork]
+POLICY = "rewards.points"  # what the command ids of its awards derive from
 
 
-def points_command_id(causing: Envelope, worker_id: str, first: bool) -> UUID:
+def earn(
+    account: PointsAccount, claim_of: ClaimOf, causing: Envelope, earned_on: date, rules: PointsRules
+) -> Decimal:
+    """What the fact's claim earns on the account (recorded on it), maybe nothing."""
+    claim = claim_of(account)
+    if claim is None:
+        return Decimal(0)
+    return account.award(claim, source_event_id=causing.event_id, earned_on=earned_on, rules=rules)
+
+
+def points_command(causing: Envelope, worker_id: str, first: bool) -> dict[str, UUID]:
     """One command per account a fact credits: the first worker keeps the id every fact had
     before teams earned (so a redelivered old fact still finds it), the others their own."""
-    return derived_uuid(causing.event_id, "rewards.points" if first else f"rewards.points:{worker_id}")
+    return policy_command(causing, POLICY if first else f"{POLICY}:{worker_id}")
 
 
 async def award_points(
@@ -64,25 +80,16 @@ async def award_points(
     causing: Envelope,
     earned_on: date,
     rules: PointsRules,
-    command_id: UUID | None = None,
+    first: bool = True,
 ) -> Decimal:
     async with uow:
         account = await uow.get(PointsAccount, worker_id) or PointsAccount(worker_id, tenant=causing.tenant)
-        claim = claim_of(account)
-        points = (
-            Decimal(0)
-            if claim is None
-            else account.award(claim, source_event_id=causing.event_id, earned_on=earned_on, rules=rules)
-        )
+        points = earn(account, claim_of, causing, earned_on, rules)
         if not points:
             return points
         uow.track(account)
         try:
-            await uow.commit(
-                correlation_id=causing.correlation_id,
-                causation_id=causing.event_id,
-                command_id=command_id or points_command_id(causing, worker_id, first=True),
-            )
+            await uow.commit(**points_command(causing, worker_id, first))
         except DuplicateCommand:
             return Decimal(0)
         return points
@@ -90,6 +97,10 @@ async def award_points(
 
 Earners = tuple[str, ...]
 """Whose accounts a fact credits, each the same claim: one worker, or a visiting team."""
+
+
+def each_earner(earners: str | Earners) -> Earners:
+    return (earners,) if isinstance(earners, str) else earners
 
 
 def _facts(
@@ -146,14 +157,49 @@ def points_policy_handlers(
         async def earn(session: AsyncSession, envelope: Envelope, event: Any) -> None:
             earners, claim_of, earned_on = read(event)
             on = earned_on or envelope.occurred_at.date()
-            for number, worker_id in enumerate((earners,) if isinstance(earners, str) else earners):
-                command_id = points_command_id(envelope, worker_id, first=number == 0)
+            for number, worker_id in enumerate(each_earner(earners)):
                 await retrying_conflicts(
                     partial(
-                        award_points, uow_on(session), worker_id, claim_of, envelope, on, rules, command_id
+                        award_points, uow_on(session), worker_id, claim_of, envelope, on, rules, number == 0
                     )
                 )
 
         return earn
 
     return {kind: handler(read) for kind, read in _facts(rules).items()}
+
+
+def points_policy_batch_handlers(
+    uow_on: UnitOfWorkOn, rules: PointsRules = DEFAULT_POINTS
+) -> Mapping[type[Event], BatchHandler]:
+    """The points policy a batch at a time, with the same awards as `points_policy_handlers`:
+    every account the batch names loaded at once, each fact decided in the batch's order on
+    the account the facts before it left, every award appended in one statement."""
+    facts = _facts(rules)
+
+    async def decide_once(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        read = [
+            (delivery.envelope, worker_id, number == 0, claim_of, earned_on)
+            for delivery in deliveries
+            for earners, claim_of, earned_on in [facts[type(delivery.event)](delivery.event)]
+            for number, worker_id in enumerate(each_earner(earners))
+        ]
+        async with uow_on(session) as uow:
+            accounts = await uow.load_many(PointsAccount, {worker_id for _, worker_id, _, _, _ in read})
+            decided = False
+            for causing, worker_id, first, claim_of, earned_on in read:
+                account = accounts.get(worker_id) or PointsAccount(worker_id, tenant=causing.tenant)
+                if not earn(account, claim_of, causing, earned_on or causing.occurred_at.date(), rules):
+                    continue
+                accounts[worker_id] = account
+                uow.track(account)
+                uow.decided(account, **points_command(causing, worker_id, first))
+                decided = True
+            if decided:
+                await commit_decisions(uow, deliveries)
+
+    async def decide(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        # a conflict with another writer of an account: reload and decide the batch again
+        await retrying_conflicts(lambda: decide_once(session, deliveries))
+
+    return dict.fromkeys(facts, decide)

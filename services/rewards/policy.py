@@ -8,15 +8,16 @@ in CAUSES (or STOPS for one that ends an allowance).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.inbox import Handler
+from chassis.inbox import BatchHandler, Delivery, Handler
 from chassis.logging import get_logger
-from chassis.unit_of_work import UnitOfWork, retrying_conflicts
+from chassis.unit_of_work import UnitOfWork, commit_decisions, policy_command, retrying_conflicts
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.competitions import CompetitionScored, ContestConcluded
@@ -28,11 +29,12 @@ from contracts.events.registry import (
     TitleExpired,
     TitleRevoked,
 )
+from contracts.events.rewards import ProgrammeOpened
 from contracts.events.training import StudioNamed, StudioRevoked
 from services.rewards import prizes
 from services.rewards.catalogue import programmes_opened
-from services.rewards.domain import Granted
-from services.rewards.handlers import reward_cause, stop_allowance
+from services.rewards.domain import Granted, Programme
+from services.rewards.handlers import one_writer, reward_cause, stop_allowance
 from services.rewards.terms import Cause
 
 log = get_logger(__name__)
@@ -115,14 +117,7 @@ async def reward_for(
             attempts=CONFLICT_RETRIES,
         )
         outcomes[opened.programme_id] = outcome
-        report = log.warning if outcome is Granted.BUDGET_EXHAUSTED else log.info
-        report(
-            "rewards.grant_policy",
-            programme_id=opened.programme_id,
-            worker_id=cause.worker_id,
-            trigger=cause.trigger,
-            outcome=outcome.value,
-        )
+        _report(opened.programme_id, cause, outcome)
     return outcomes
 
 
@@ -162,3 +157,79 @@ def grant_policy_handlers(uow_on: UnitOfWorkOn) -> Mapping[type[Event], Handler]
         CompetitionScored: partial(prizes.on_scored, pay),
         ContestConcluded: partial(prizes.on_concluded, pay),
     }
+
+
+def _report(programme_id: str, cause: Cause, outcome: Granted) -> None:
+    report = log.warning if outcome is Granted.BUDGET_EXHAUSTED else log.info
+    report(
+        "rewards.grant_policy",
+        programme_id=programme_id,
+        worker_id=cause.worker_id,
+        trigger=cause.trigger,
+        outcome=outcome.value,
+    )
+
+
+def grant_policy_batch_handlers(uow_on: UnitOfWorkOn) -> Mapping[type[Event], BatchHandler]:
+    """The grant policy a batch at a time, with the decisions of `grant_policy_handlers`: the
+    programmes listed once, every programme the batch's facts concern loaded at once, each fact
+    decided in the batch's order on the programmes as the facts before it left them, every grant
+    appended in one statement. A conflict with another writer reloads and decides the batch again."""
+
+    async def decide_once(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        opened = await programmes_opened(uow_on(session))
+        concerned = {
+            programme.programme_id
+            for delivery in deliveries
+            for programme in opened
+            if programme.trigger in _triggers(delivery, programme.recurring)
+        }
+        async with contextlib.AsyncExitStack() as turns:
+            for programme_id in sorted(concerned):  # one order for every writer: no deadlock
+                await turns.enter_async_context(one_writer(programme_id))
+            async with uow_on(session) as uow:
+                programmes = await uow.load_many(Programme, concerned)
+                decided = False
+                for delivery in deliveries:
+                    for listed in opened:
+                        if listed.programme_id in programmes:
+                            decided |= _decide(uow, listed, programmes[listed.programme_id], delivery)
+                if decided:
+                    await commit_decisions(uow, deliveries)
+
+    async def decide(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+        await retrying_conflicts(partial(decide_once, session, deliveries), attempts=CONFLICT_RETRIES)
+
+    return {**dict.fromkeys(CAUSES, decide), **dict.fromkeys(STOPS, decide)}
+
+
+def _triggers(delivery: Delivery, recurring: bool) -> set[str]:
+    """The programme triggers this fact concerns: the cause it is, or what it ends (recurring only)."""
+    kind = type(delivery.event)
+    if kind in CAUSES:
+        return {CAUSES[kind](delivery.event, delivery.envelope)[0].trigger}
+    return {STOPS[kind](delivery.event)[1]} if recurring else set()
+
+
+def _decide(uow: UnitOfWork, listed: ProgrammeOpened, programme: Programme, delivery: Delivery) -> bool:
+    """One fact on one programme, as `reward` / `stop_allowances` decide it (on the programme as
+    listed when it opened); True if it recorded something."""
+    causing, event, kind = delivery.envelope, delivery.event, type(delivery.event)
+    command = policy_command(causing, f"rewards.grant:{programme.id}")
+    if kind in CAUSES:
+        cause, reason = CAUSES[kind](event, causing)
+        if listed.trigger != cause.trigger:
+            return False
+        outcome = programme.reward(cause, caused_by=causing.event_id, reason=reason)
+        _report(programme.id, cause, outcome)
+    else:
+        worker_id, held, reason = STOPS[kind](event)
+        if not (listed.recurring and listed.trigger == held):
+            return False
+        programme.stop_allowance(
+            worker_id, held=held, on=causing.occurred_at.date(), reason=reason, caused_by=causing.event_id
+        )
+    if not programme.pending:
+        return False
+    uow.decided(programme, **command)
+    return True

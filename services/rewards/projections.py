@@ -31,8 +31,8 @@ from contracts.events.rewards import (
     RewardRevoked,
 )
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENTS, TRAINING_EVENTS
-from services.rewards.points_policy import points_policy_handlers
-from services.rewards.policy import UnitOfWorkOn, grant_policy_handlers
+from services.rewards.points_policy import points_policy_batch_handlers
+from services.rewards.policy import UnitOfWorkOn, grant_policy_batch_handlers, grant_policy_handlers
 from services.rewards.read_models import (
     allowances,
     categories,
@@ -281,12 +281,15 @@ def rewards_subscriptions(uow_on: UnitOfWorkOn) -> list[Subscription]:
         Subscription(
             name="tier-policy",
             topics=(REGISTRY_EVENTS, COMPETITIONS_EVENTS, TRAINING_EVENTS),
+            # prize money (services/rewards/prizes.py) one fact at a time, the rest a batch at a time
             handlers=grant_policy_handlers(uow_on),
+            batch_handlers=grant_policy_batch_handlers(uow_on),
         ),
         Subscription(
             name="points-policy",
             topics=(COMPETITIONS_EVENTS, TRAINING_EVENTS),
-            handlers=points_policy_handlers(uow_on),
+            handlers={},
+            batch_handlers=points_policy_batch_handlers(uow_on),
         ),
     ]
 

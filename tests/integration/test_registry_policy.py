@@ -28,7 +28,7 @@ from contracts.events.training import CertificateAwarded
 from contracts.vocabulary import CertificateIssuerKind, SkillLevel, TierRank
 from services.registry import handlers
 from services.registry.commands import RegisterEnterprise, RegisterWorker
-from services.registry.projections import ladder_policy_handlers
+from services.registry.projections import ladder_policy_batch_handlers, ladder_policy_handlers
 from services.registry.service import SPEC
 
 pytestmark = pytest.mark.postgres
@@ -36,7 +36,12 @@ pytestmark = pytest.mark.postgres
 
 @asynccontextmanager
 async def policy_broker(
-    mode: str, engine: AsyncEngine, topic: str, bootstrap: str | None, outcomes: list[BatchOutcome]
+    mode: str,
+    engine: AsyncEngine,
+    topic: str,
+    bootstrap: str | None,
+    outcomes: list[BatchOutcome],
+    in_batches: bool = False,
 ) -> AsyncIterator[KafkaBroker]:
     """The policy's consumer wired like a service's (a router, the typed batch subscriber,
     FastStream dead-letter publishers), on the in-memory broker or on Kafka."""
@@ -54,7 +59,8 @@ async def policy_broker(
     consumer = InboxConsumer(
         name=name,
         sessions=session_factory(engine),
-        handlers=ladder_policy_handlers(unit_of_work),
+        handlers={} if in_batches else ladder_policy_handlers(unit_of_work),
+        batch_handlers=ladder_policy_batch_handlers(unit_of_work) if in_batches else None,
         dead_letters=DeadLetterPublisher(
             DeadLetterTopics.declare(router, [topic], consumer=name), consumer=name
         ),
@@ -96,9 +102,10 @@ async def eventually(check: Callable[[], Awaitable[list[Envelope]]]) -> list[Env
     return found
 
 
+@pytest.mark.parametrize("in_batches", [False, True], ids=["per-event", "batch"])
 @pytest.mark.parametrize("mode", ["memory", "kafka"])
 async def test_a_certificate_lifts_a_worker_over_the_seed_floor_once(
-    mode: str, engine: AsyncEngine, topic: str, request: pytest.FixtureRequest
+    mode: str, in_batches: bool, engine: AsyncEngine, topic: str, request: pytest.FixtureRequest
 ) -> None:
     bootstrap = request.getfixturevalue("kafka_bootstrap") if mode == "kafka" else None
     await migrate.upgrade(engine, SPEC.migrations)
@@ -135,7 +142,7 @@ async def test_a_certificate_lifts_a_worker_over_the_seed_floor_once(
     )
 
     outcomes: list[BatchOutcome] = []
-    async with policy_broker(mode, engine, topic, bootstrap, outcomes) as broker:
+    async with policy_broker(mode, engine, topic, bootstrap, outcomes, in_batches) as broker:
         for envelope in (registered, awarded, awarded):  # a junior is below every floor; then a redelivery
             await broker.publish(envelope.to_bytes(), topic, key=b"w-1")
         (certified,) = await eventually(lambda: stored(engine, store, "w-1", "SkillLevelCertified"))

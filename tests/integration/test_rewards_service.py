@@ -100,6 +100,7 @@ async def rewards_on(engine: AsyncEngine) -> Rewards:
             name=f"rewards.{subscription.name}",
             sessions=sessions,
             handlers=subscription.handlers,
+            batch_handlers=subscription.batch_handlers,
             dead_letters=DeadLetterPublisher(sender, consumer=f"rewards.{subscription.name}"),
             retry_backoff_seconds=0.01,
         )
