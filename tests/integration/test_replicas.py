@@ -84,6 +84,8 @@ class Deployment:
                 "CRAFTSMAN_CONSUMER_GROUP_PREFIX": self.prefix,
                 "CRAFTSMAN_TOPIC_PREFIX": self.prefix,
                 "CRAFTSMAN_LOG_LEVEL": "INFO",
+                # the story's workers carry no level history: no minimum years (as tests/e2e/conftest.py)
+                "CRAFTSMAN_TRAINING_YEARS_AT_PREVIOUS_LEVEL": "{}",
                 **env,
             },
         )
@@ -168,6 +170,8 @@ async def test_three_replicas_per_service_survive_a_relay_and_a_consumer_kill(
         # 3. The rest of the story, as the demo plays it.
         for worker in WORKERS:
             await city.complete_training(worker)
+        for enterprise_id in {worker.enterprise_id for worker in WORKERS if worker.skill_level == "junior"}:
+            await city.qualify_issuer(enterprise_id)
         for worker in WORKERS:
             if worker.skill_level == "junior":
                 await city.certify(worker, "intermediate", issuer_id=worker.enterprise_id)
