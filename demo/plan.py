@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from contracts.events.training import AchievementKind
 from contracts.vocabulary import ContestLevel, SkillLevel, SkillService
 
 YEAR = 2026
@@ -43,10 +44,10 @@ OCCUPATIONS = (
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
 ACHIEVEMENT_SHARES = {  # the source city's counts in one year
-    "technical_innovation_project": 1936,
-    "invention_patent": 769,
-    "operating_method": 680,
-    "entrepreneurship_project": 126,
+    AchievementKind.TECHNICAL_INNOVATION: 1936,
+    AchievementKind.INVENTION_PATENT: 769,
+    AchievementKind.OPERATING_METHOD: 680,
+    AchievementKind.ENTREPRENEURSHIP: 126,
 }
 START_LEVELS = (  # a front-line workforce: most at intermediate or senior
     (SkillLevel.JUNIOR, 0.22),
@@ -172,6 +173,7 @@ class Visit:
 class CityPlan:
     seed: int
     scale: int
+    share: float = 1.0  # of a full city's (or province's) workers, for a smaller run
     regions: list[Region] = field(default_factory=list)
     enterprises: list[Enterprise] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)
@@ -182,6 +184,10 @@ class CityPlan:
     contests: list[Contest] = field(default_factory=list)
     achievements: list[Achievement] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
+
+    def sized(self, per_city: int, least: int = 1) -> int:
+        """A city's count of something, at this plan's scale and share."""
+        return max(least, round(per_city * self.scale * self.share))
 
     def counts(self) -> dict[str, int]:
         """What the plan promises, for comparison with what the read models report."""
@@ -212,18 +218,21 @@ def day_of_year(rng: random.Random, first: int = 1, last: int = 360) -> date:
     return date(YEAR, 1, 1) + timedelta(days=rng.randint(first - 1, last - 1))
 
 
-def plan_city(seed: int = 2026, scale: int = 1) -> CityPlan:
-    """A city (scale 1: 12 counties, 300 enterprises, 12,000 workers) or `scale` cities' worth."""
+def plan_city(seed: int = 2026, scale: int = 1, workers: int | None = None) -> CityPlan:
+    """A city (scale 1: 12 counties, 300 enterprises, 12,000 workers) or `scale` cities' worth;
+    `workers` shrinks it (for tests): everything else in proportion, 40 workers an enterprise."""
     rng = random.Random(seed)
-    plan = CityPlan(seed=seed, scale=scale)
-    plan_regions(plan, counties=12 * scale)
-    plan_enterprises(plan, rng, count=300 * scale)
-    plan_workers(plan, rng, count=12_000 * scale)
+    full = 12_000 * scale
+    plan = CityPlan(seed=seed, scale=scale, share=min(1.0, (workers or full) / full))
+    enterprises = plan.sized(300, least=2)
+    plan_regions(plan, counties=min(12 * scale, max(2, enterprises // 4)))
+    plan_enterprises(plan, rng, count=enterprises)
+    plan_workers(plan, rng, count=plan.sized(12_000, least=10))
     plan_training(plan, rng)
-    plan_mentoring(plan, rng, pairs=800 * scale)
+    plan_mentoring(plan, rng, pairs=plan.sized(800))
     plan_contests(plan, rng)
     plan_innovation(plan, rng)
-    plan_visits(plan, rng, count=186 * scale)
+    plan_visits(plan, rng, count=plan.sized(186))
     return plan
 
 
@@ -275,12 +284,12 @@ def plan_workers(plan: CityPlan, rng: random.Random, count: int) -> None:
 
 def plan_training(plan: CityPlan, rng: random.Random) -> None:
     """The academy's courses and the enterprise schools'; enrolments, completions, certificates."""
-    schools = ["academy"] + [e.enterprise_id for e in plan.enterprises[: 10 * plan.scale]]
+    schools = ["academy"] + [e.enterprise_id for e in plan.enterprises[: plan.sized(10)]]
     by_occupation: dict[str, list[Worker]] = {}
     for worker in plan.workers:
         by_occupation.setdefault(worker.occupation, []).append(worker)
     ladder = list(SkillLevel)
-    for n in range(400 * plan.scale):
+    for n in range(plan.sized(400, least=4)):
         occupation = OCCUPATIONS[n % len(OCCUPATIONS)]
         target = ladder[2 + n % 4]  # intermediate .. senior technician
         course = Course(
@@ -358,7 +367,7 @@ def plan_contests(plan: CityPlan, rng: random.Random) -> None:
     levels = (
         [(ContestLevel.ENTERPRISE, e.enterprise_id, e.region_id) for e in plan.enterprises]
         + [(ContestLevel.COUNTY, c, c) for c in counties for _ in range(2)]
-        + [(ContestLevel.CITY, "weifang", "weifang")] * (6 * plan.scale)
+        + [(ContestLevel.CITY, "weifang", "weifang")] * plan.sized(6)
     )
     workers_by_place: dict[tuple[str, str], list[Worker]] = {}
     region_of = {e.enterprise_id: e.region_id for e in plan.enterprises}
@@ -410,7 +419,7 @@ def marking_scheme(rng: random.Random, aspects: int) -> tuple[Aspect, ...]:
 def plan_innovation(plan: CityPlan, rng: random.Random) -> None:
     n = 0
     for kind, per_city in ACHIEVEMENT_SHARES.items():
-        for _ in range(per_city * plan.scale):
+        for _ in range(plan.sized(per_city)):
             worker = rng.choice(plan.workers)
             plan.achievements.append(
                 Achievement(

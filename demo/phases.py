@@ -1,0 +1,412 @@
+"""The year's phases: each turns part of the plan into the requests a real city would send.
+
+A phase is a name and its jobs (awaitables); demo/year.py runs them one phase after another
+with a progress bar. Everything is sent over the services' public HTTP endpoints, batch
+endpoints where they exist, and the hires of the HR-connected enterprises over their inbound
+Kafka topics, as their HR systems would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from contracts.vocabulary import ContestLevel
+from demo.hr import HrSystems
+from demo.marking import marks_of, scheme
+from demo.plan import YEAR, CityPlan, Contest, Enterprise, Worker
+from demo.traffic import Traffic
+
+FEDERATION = "weifang-federation"
+PROGRAMME_ID = f"seed-award-{YEAR}"
+GRANT_AMOUNT = 1000
+ANNUAL_REVIEW_ON = date(YEAR, 12, 31)
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    jobs: Callable[[], Sequence[Awaitable[Any]]]
+
+
+def hr_connected(enterprise: Enterprise) -> bool:
+    """Half the enterprises send their hires from their own HR system over Kafka."""
+    return int(enterprise.enterprise_id.rsplit("-", 1)[1]) % 2 == 1
+
+
+def seed_tier_workers(plan: CityPlan) -> int:
+    """Who reaches the seed tier (intermediate or above, the seed floor): at registration, or
+    when a certificate lifts a junior to intermediate."""
+    lifted = {c.worker_id for c in plan.certificates}
+    return sum(
+        1
+        for w in plan.workers
+        if w.skill_level.order >= 2 or (w.worker_id in lifted and w.skill_level.order == 1)
+    )
+
+
+def programme_budget(plan: CityPlan) -> int:
+    """Room for four in five of the workers who reach the seed tier: the budget rule shows."""
+    return GRANT_AMOUNT * (seed_tier_workers(plan) * 4 // 5)
+
+
+@dataclass
+class Year:
+    plan: CityPlan
+    traffic: Traffic
+    hr: HrSystems
+
+    def phases(self) -> list[Phase]:
+        return [
+            Phase("regions", self.regions),
+            Phase("programme", self.programme),
+            Phase("enterprises", self.enterprises),
+            Phase("workers (HR topics + import)", self.workers),
+            Phase("schools, issuers, courses", self.schools),
+            Phase("enrolments (import)", self.enrolments),
+            Phase("attendance", self.attendance),
+            Phase("assessments (import)", self.assessments),
+            Phase("certificates", self.certificates),
+            Phase("mentorships", self.mentorships),
+            Phase("contests", self.contests),
+            Phase("innovation achievements", self.achievements),
+            Phase("skills-into-enterprises visits", self.visits),
+            Phase("county nominations", self.nominations),
+            Phase("annual review", self.annual_review),
+        ]
+
+    # --- the city and its people -----------------------------------------------------------
+
+    def regions(self) -> list[Awaitable[Any]]:
+        async def register_in_order() -> None:
+            for kind in ("city", "county", "town"):  # a parent before its children
+                for region in [r for r in self.plan.regions if r.kind == kind]:
+                    body = {"region_id": region.region_id, "name": region.name, "kind": region.kind}
+                    if region.parent_id:
+                        body["parent_id"] = region.parent_id
+                    await self.traffic.post("registry", "/regions", body, "region")
+
+        return [register_in_order()]
+
+    def programme(self) -> list[Awaitable[Any]]:
+        body = {
+            "programme_id": PROGRAMME_ID,
+            "name": "种子工匠晋级奖励 Seed craftsman promotion award",
+            "sponsor_id": FEDERATION,
+            "budget": str(programme_budget(self.plan)),
+            "grant_amount": str(GRANT_AMOUNT),
+            "trigger": "tier:seed",
+            "opened_on": f"{YEAR}-01-01",
+        }
+        return [self.traffic.post("rewards", "/programmes", body, "programme")]
+
+    def enterprises(self) -> list[Awaitable[Any]]:
+        return [
+            self.traffic.post(
+                "registry",
+                "/enterprises",
+                {
+                    "enterprise_id": e.enterprise_id,
+                    "name": e.name,
+                    "region_id": e.region_id,
+                    "industry": e.industry,
+                    "tier_labels": e.tier_labels,
+                },
+                "enterprise",
+            )
+            for e in self.plan.enterprises
+        ]
+
+    def workers(self) -> list[Awaitable[Any]]:
+        connected = {e.enterprise_id for e in self.plan.enterprises if hr_connected(e)}
+        by_topic = [w for w in self.plan.workers if w.enterprise_id in connected]
+        imported = [_worker_item(w) for w in self.plan.workers if w.enterprise_id not in connected]
+        return [
+            self.hr.hire(by_topic),
+            self.traffic.imports("registry", "/workers/import", imported, "worker import"),
+        ]
+
+    # --- training --------------------------------------------------------------------------
+
+    def schools(self) -> list[Awaitable[Any]]:
+        async def open_all() -> None:
+            majors = sorted({c.major for c in self.plan.courses})
+            for school_id in sorted({c.school_id for c in self.plan.courses}):
+                academy = school_id == "academy"
+                enterprise = None if academy else self._enterprise(school_id)
+                body: dict[str, Any] = {
+                    "school_id": school_id,
+                    "name": "潍坊市劳模工匠学院 model-worker & craftsman academy"
+                    if academy
+                    else f"{school_id} craftsman school",
+                    "kind": "academy" if academy else "enterprise_school",
+                    "region_id": "weifang" if enterprise is None else enterprise.region_id,
+                    "majors": majors,
+                    "registered_on": f"{YEAR}-01-05",
+                }
+                if enterprise is not None:
+                    body["enterprise_id"] = enterprise.enterprise_id
+                await self.traffic.post("training", "/schools", body, "school")
+            for e in self.plan.enterprises:
+                if e.self_evaluating:
+                    issuer = {
+                        "issuer_id": e.enterprise_id,
+                        "issuer_kind": "enterprise",
+                        "qualified_on": f"{YEAR}-01-01",
+                    }
+                    await self.traffic.post("training", "/issuers", issuer, "issuer")
+
+        async def course_and_class(course: Any) -> None:
+            body = {
+                "course_id": course.course_id,
+                "school_id": course.school_id,
+                "title": f"{course.occupation} to {course.target_level}",
+                "major": course.major,
+                "hours": course.hours,
+                "target_level": course.target_level,
+                "capacity": course.capacity,
+                "opened_on": (course.starts_on - timedelta(days=14)).isoformat(),
+            }
+            if await self.traffic.post("training", "/courses", body, "course") is not None:
+                klass = {
+                    "class_id": _class_of(course.course_id),
+                    "course_id": course.course_id,
+                    "starts_on": course.starts_on.isoformat(),
+                    "session_count": 8,
+                }
+                await self.traffic.post("training", "/classes", klass, "class")
+
+        async def everything() -> None:
+            await open_all()
+            for course in self.plan.courses:
+                await course_and_class(course)
+
+        return [everything()]
+
+    def enrolments(self) -> list[Awaitable[Any]]:
+        starts = {c.course_id: c.starts_on for c in self.plan.courses}
+        items = [
+            {
+                "enrolment_id": e.enrolment_id,
+                "class_id": _class_of(e.course_id),
+                "worker_id": e.worker_id,
+                "enrolled_on": (starts[e.course_id] - timedelta(days=7)).isoformat(),
+            }
+            for e in self.plan.enrolments
+        ]
+        return [self.traffic.imports("training", "/enrolments/import", items, "enrolment")]
+
+    def attendance(self) -> list[Awaitable[Any]]:
+        starts = {c.course_id: c.starts_on for c in self.plan.courses}
+        return [
+            self.traffic.post(
+                "training",
+                "/attendances",
+                {
+                    "class_id": _class_of(e.course_id),
+                    "enrolment_id": e.enrolment_id,
+                    "session_no": 1,
+                    "attended_on": starts[e.course_id].isoformat(),
+                },
+                "attendance",
+            )
+            for e in self.plan.enrolments
+        ]
+
+    def assessments(self) -> list[Awaitable[Any]]:
+        starts = {c.course_id: c.starts_on for c in self.plan.courses}
+        items = [
+            {
+                "class_id": _class_of(e.course_id),
+                "enrolment_id": e.enrolment_id,
+                "result": "pass" if e.passed else "fail",
+                "score": e.score,
+                "assessed_on": (starts[e.course_id] + timedelta(days=30)).isoformat(),
+            }
+            for e in self.plan.enrolments
+        ]
+        return [self.traffic.imports("training", "/assessments/import", items, "assessment")]
+
+    def certificates(self) -> list[Awaitable[Any]]:
+        workers = {w.worker_id: w for w in self.plan.workers}
+        return [
+            self.traffic.post(
+                "training",
+                "/certificates",
+                {
+                    "certificate_id": c.certificate_id,
+                    "worker_id": c.worker_id,
+                    "occupation": workers[c.worker_id].occupation,
+                    "skill_level": c.skill_level,
+                    "issuer_id": c.issuer_id,
+                    "issuer_kind": "hr_bureau" if c.issuer_id == "hr-bureau" else "enterprise",
+                    "issued_on": c.issued_on.isoformat(),
+                },
+                "certificate",
+            )
+            for c in self.plan.certificates
+        ]
+
+    def mentorships(self) -> list[Awaitable[Any]]:
+        async def pair(mentorship: Any) -> None:
+            proposed = {
+                "mentorship_id": mentorship.mentorship_id,
+                "master_id": mentorship.master_id,
+                "apprentice_id": mentorship.apprentice_id,
+                "proposed_on": mentorship.started_on.isoformat(),
+            }
+            if await self.traffic.post("training", "/mentorships", proposed, "mentorship") is not None:
+                step = {"mentorship_id": mentorship.mentorship_id, "on": mentorship.started_on.isoformat()}
+                await self.traffic.post("training", "/mentorships/start", step, "mentorship start")
+
+        return [pair(m) for m in self.plan.mentorships]
+
+    # --- contests ---------------------------------------------------------------------------
+
+    def contests(self) -> list[Awaitable[Any]]:
+        workers = {w.worker_id: w for w in self.plan.workers}
+        return [self._hold(contest, [workers[w] for w in contest.entrants]) for contest in self.plan.contests]
+
+    async def _hold(self, contest: Contest, entrants: list[Worker]) -> None:
+        """A contest from its opening to ratification, its marks in one import."""
+        base, day = f"/contests/{contest.contest_id}", contest.held_on.isoformat()
+        enterprise = contest.level is ContestLevel.ENTERPRISE
+        post = self.traffic.post
+        opened = await post(
+            "competitions",
+            "/contests",
+            {
+                "contest_id": contest.contest_id,
+                "title": f"{contest.level} {contest.occupation} contest {contest.contest_id}",
+                "trade": contest.occupation,
+                "level": contest.level,
+                "organiser_id": contest.organiser_id,
+                "organiser_kind": "enterprise" if enterprise else "region",
+                "region_id": contest.region_id,
+                "starts_on": day,
+                "ends_on": day,
+            },
+            "contest",
+        )
+        if opened is None:
+            return
+        await post("competitions", f"{base}/scheme", {"criteria": scheme(contest)}, "contest scheme")
+        for judge in contest.judges:
+            await post("competitions", f"{base}/judges", {"judge_id": judge}, "contest judge")
+        await post("competitions", f"{base}/registration", {"on": day}, "contest registration")
+        for worker in entrants:
+            entry = {"worker_ids": [worker.worker_id], "registered_on": day}
+            await post("competitions", f"{base}/entrants", entry, "contest entrant")
+        await post("competitions", f"{base}/start", {"on": day}, "contest start")
+        await post("competitions", f"{base}/marking", {"on": day}, "contest marking")
+        items = [
+            {"entrant_id": w.worker_id, "aspect_id": m.aspect_id, "judge_id": m.judge_id, "score": m.score}
+            for w in entrants
+            for m in marks_of(contest, w)
+        ]
+        await self.traffic.imports(
+            "competitions", f"{base}/marks/import", items, "contest marks", batch=5_000
+        )
+        await post("competitions", f"{base}/marks/lock", {"on": day}, "contest marks lock")
+        await post("competitions", f"{base}/standardisation", {}, "contest standardisation")
+        publicity = {"publicised_on": day, "objections_until": day}
+        await post("competitions", f"{base}/publicity", publicity, "contest publicity")
+        await post("competitions", f"{base}/ratification", {"on": day}, "contest ratification")
+
+    # --- innovation, visits, selection ------------------------------------------------------
+
+    def achievements(self) -> list[Awaitable[Any]]:
+        region = self._region_of_worker()
+        return [
+            self.traffic.post(
+                "training",
+                "/achievements",
+                {
+                    "achievement_id": a.achievement_id,
+                    "worker_id": a.worker_id,
+                    "region_id": region[a.worker_id],
+                    "kind": a.kind,
+                    "title": f"{a.kind} {a.achievement_id}",
+                    "year": YEAR,
+                    "recorded_on": a.recorded_on.isoformat(),
+                    "economic_benefit": a.economic_benefit,
+                },
+                "achievement",
+            )
+            for a in self.plan.achievements
+        ]
+
+    def visits(self) -> list[Awaitable[Any]]:
+        return [
+            self.traffic.post(
+                "training",
+                "/visits",
+                {
+                    "visit_id": v.visit_id,
+                    "worker_id": v.team[0],
+                    "team_ids": list(v.team[1:]),
+                    "host_enterprise_id": v.enterprise_id,
+                    "services": list(v.services),
+                    "delivered_on": v.visited_on.isoformat(),
+                    "workers_reached": v.workers_reached,
+                    "problems_solved": v.problems_solved,
+                },
+                "visit",
+            )
+            for v in self.plan.visits
+        ]
+
+    def nominations(self) -> list[Awaitable[Any]]:
+        """Each county contest's winner is put forward to the county (the rules decide)."""
+        workers = {w.worker_id: w for w in self.plan.workers}
+        winners = sorted(
+            {
+                max(c.entrants, key=lambda w: (workers[w].ability, w))
+                for c in self.plan.contests
+                if c.level is ContestLevel.COUNTY
+            }
+        )
+        return [
+            self.traffic.post(
+                "registry",
+                f"/workers/{worker_id}/nominations",
+                {
+                    "nomination_id": f"county-{YEAR}-{worker_id}",
+                    "nominated_by": workers[worker_id].enterprise_id,
+                    "reason": "county contest winner",
+                    "level": "county",
+                },
+                "county nomination",
+            )
+            for worker_id in winners
+        ]
+
+    def annual_review(self) -> list[Awaitable[Any]]:
+        body = {"reviewed_on": ANNUAL_REVIEW_ON.isoformat(), "reviewed_by": "weifang-task-force"}
+        return [self.traffic.post("registry", "/reviews/annual", body, "annual review")]
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _enterprise(self, enterprise_id: str) -> Enterprise:
+        return next(e for e in self.plan.enterprises if e.enterprise_id == enterprise_id)
+
+    def _region_of_worker(self) -> dict[str, str]:
+        region = {e.enterprise_id: e.region_id for e in self.plan.enterprises}
+        return {w.worker_id: region[w.enterprise_id] for w in self.plan.workers}
+
+
+def _class_of(course_id: str) -> str:
+    return f"class-{course_id}"
+
+
+def _worker_item(worker: Worker) -> dict[str, Any]:
+    return {
+        "worker_id": worker.worker_id,
+        "enterprise_id": worker.enterprise_id,
+        "full_name": worker.full_name,
+        "trade": worker.occupation,
+        "skill_level": worker.skill_level,
+        "front_line": worker.front_line,
+    }

@@ -1,0 +1,113 @@
+"""The demo's side of the wire: a bounded pool of keep-alive HTTP clients, one per service, and
+a tally of what the services refused and why.
+
+A refusal is data, not a crash: the year goes on and the report shows each rule that said no
+and how often. Items refused only because a service has not heard of a worker yet (its
+projection is a few events behind the registry) are sent again after a pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+NOT_YET = "not known to"  # the services' words for a worker they have not heard of yet
+RETRIES = 60
+RETRY_PAUSE = 0.5
+BATCH = 500
+
+
+def _reason(answer: httpx.Response) -> str:
+    try:
+        body = answer.json()
+    except ValueError:
+        return answer.text[:160]
+    detail = body.get("detail") if isinstance(body, dict) else body
+    return str(detail)[:160]
+
+
+def _rule(reason: str) -> str:
+    """A refusal's reason without the ids in it, so equal rules count together."""
+    words = [word for word in reason.split() if not any(ch.isdigit() for ch in word)]
+    return " ".join(words)[:100]
+
+
+@dataclass
+class Traffic:
+    clients: Mapping[str, httpx.AsyncClient]
+    limit: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(16))
+    refused: Counter[tuple[str, str]] = field(default_factory=Counter)  # (what, rule) → times
+    requests: int = 0
+
+    async def post(self, service: str, path: str, body: dict[str, Any], what: str) -> dict[str, Any] | None:
+        """One command; None when refused (tallied under `what`)."""
+        for _ in range(RETRIES):
+            async with self.limit:
+                answer = await self.clients[service].post(path, json=body)
+                self.requests += 1
+            if answer.status_code < 400:
+                result: dict[str, Any] = answer.json()
+                return result
+            if answer.status_code >= 500:
+                answer.raise_for_status()
+            reason = _reason(answer)
+            if NOT_YET not in reason:
+                self.refused[(what, _rule(reason))] += 1
+                return None
+            await asyncio.sleep(RETRY_PAUSE)
+        self.refused[(what, _rule(reason))] += 1
+        return None
+
+    async def imports(
+        self, service: str, path: str, items: Sequence[dict[str, Any]], what: str, batch: int = BATCH
+    ) -> int:
+        """Items in batches through a batch endpoint; returns how many were accepted."""
+        chunks = [list(items[start : start + batch]) for start in range(0, len(items), batch)]
+        return sum(await asyncio.gather(*(self._import(service, path, chunk, what) for chunk in chunks)))
+
+    async def _import(self, service: str, path: str, items: list[dict[str, Any]], what: str) -> int:
+        accepted = 0
+        for _ in range(RETRIES):
+            async with self.limit:
+                answer = await self.clients[service].post(path, json={"items": items}, timeout=120)
+                self.requests += 1
+            if answer.status_code >= 400:
+                self.refused[(what, _rule(_reason(answer)))] += len(items)
+                return accepted
+            later = []
+            for item in answer.json()["items"]:
+                if item["status"] == "accepted":
+                    accepted += 1
+                elif NOT_YET in (item["reason"] or ""):
+                    later.append(items[item["index"]])
+                else:
+                    self.refused[(what, _rule(item["reason"] or ""))] += 1
+            if not later:
+                return accepted
+            items = later
+            await asyncio.sleep(RETRY_PAUSE)
+        self.refused[(what, "never known to the service")] += len(items)
+        return accepted
+
+    async def get(self, service: str, path: str, **params: Any) -> Any:
+        async with self.limit:
+            answer = await self.clients[service].get(path, params=params, timeout=60)
+        if answer.status_code == 404:
+            return None
+        answer.raise_for_status()
+        return answer.json()
+
+
+async def each(jobs: Iterable[Awaitable[Any]], done: Callable[[], None]) -> None:
+    """Every job, concurrently (the traffic's semaphore bounds the requests in flight)."""
+
+    async def run(job: Awaitable[Any]) -> None:
+        await job
+        done()
+
+    await asyncio.gather(*(run(job) for job in jobs))
