@@ -20,8 +20,9 @@ class EventMeter:
 
     async def start(self) -> None:
         await self._consumer.start()
+        await self._consumer.topics()  # fetches the cluster's metadata
         for topic in self._topics:
-            found = await self._consumer.partitions_for_topic(topic) or set()
+            found = self._consumer.partitions_for_topic(topic) or set()
             self._partitions += [TopicPartition(topic, partition) for partition in sorted(found)]
 
     async def stop(self) -> None:

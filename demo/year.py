@@ -37,7 +37,7 @@ from demo.phases import Phase, Year, hr_connected
 from demo.plan import CityPlan, plan_city
 from demo.report import differences, expected, observed, refusals_table, report_table
 from demo.traffic import Traffic, each
-from deploy.kafka_access import provision_run
+from deploy.kafka_access import provision_run, service_env
 from deploy.local_services import REPO_ROOT, ServiceProcess, configured
 
 console = Console(width=max(Console().width, 130))
@@ -149,6 +149,11 @@ async def _postgres(sql: str) -> None:
 def running(run: str, state: Path) -> Iterator[dict[str, ServiceProcess]]:
     """The four services and the dashboard, each with a fresh database of this run's own."""
     services = {service.name: service for service in configured(SERVICES, replicas=1)}
+    try:
+        service_env("dashboard")
+    except KeyError as missing:  # a broker provisioned before the dashboard existed
+        console.print(f"[yellow]the dashboard is not started: {missing}")
+        del services["dashboard"]
     fresh = {name: f"demo_{run}_{name}" for name in services} if services["registry"].database_url else {}
     for name, database in fresh.items():
         asyncio.run(_postgres(f'CREATE DATABASE "{database}"'))
@@ -212,7 +217,8 @@ def main(
             console.print(f"[red]the services' numbers differ from the plan's: {report['differences']}")
         if report_json:
             report_json.write_text(json.dumps(report, indent=2, default=str))
-        console.print(f"The dashboard: [link]{_dashboard_url(services['dashboard'])}[/link]")
+        if "dashboard" in services:
+            console.print(f"The dashboard: [link]{_dashboard_url(services['dashboard'])}[/link]")
         if keep:
             console.print("Running; Ctrl-C stops the services.")
             try:
