@@ -6,6 +6,8 @@ promotion after a certificate, a grant after a promotion) count as well.
 
 from __future__ import annotations
 
+import asyncio
+
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from chassis.kafka_security import aiokafka_kwargs
@@ -14,16 +16,18 @@ from contracts.topics import ALL_EVENT_TOPICS
 
 class EventMeter:
     def __init__(self, bootstrap: str, topic_prefix: str) -> None:
-        self._topics = [topic_prefix + topic for topic in ALL_EVENT_TOPICS]
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, **aiokafka_kwargs())
+        topics = [topic_prefix + topic for topic in ALL_EVENT_TOPICS]
+        self._consumer = AIOKafkaConsumer(
+            *topics, bootstrap_servers=bootstrap, group_id=None, **aiokafka_kwargs()
+        )
         self._partitions: list[TopicPartition] = []
 
     async def start(self) -> None:
+        """Subscribed (never polled), so the client keeps the topics' partitions in its metadata."""
         await self._consumer.start()
-        await self._consumer.topics()  # fetches the cluster's metadata
-        for topic in self._topics:
-            found = self._consumer.partitions_for_topic(topic) or set()
-            self._partitions += [TopicPartition(topic, partition) for partition in sorted(found)]
+        while not self._consumer.assignment():
+            await asyncio.sleep(0.05)
+        self._partitions = sorted(self._consumer.assignment())
 
     async def stop(self) -> None:
         await self._consumer.stop()

@@ -27,8 +27,11 @@ def _reason(answer: httpx.Response) -> str:
         body = answer.json()
     except ValueError:
         return answer.text[:160]
-    detail = body.get("detail") if isinstance(body, dict) else body
-    return str(detail)[:160]
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):  # the services' one error shape
+        rule, message = error.get("rule"), str(error.get("message") or error)
+        return (f"{rule}: {message}" if rule else message)[:160]
+    return str(body)[:160]
 
 
 def _rule(reason: str) -> str:
