@@ -23,6 +23,7 @@ FEDERATION = "weifang-federation"
 PROGRAMME_ID = f"seed-award-{YEAR}"
 GRANT_AMOUNT = 1000
 ANNUAL_REVIEW_ON = date(YEAR, 12, 31)
+HR_CONNECTED = frozenset({"ent-0001", "ent-0101", "ent-0201"})
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,11 @@ class Phase:
 
 
 def hr_connected(enterprise: Enterprise) -> bool:
-    """One enterprise in ten sends its hires from its own HR system over Kafka (each is a Kafka
-    principal with its own topic and ACLs); the others upload them to /workers/import."""
-    return int(enterprise.enterprise_id.rsplit("-", 1)[1]) % 10 == 1
+    """A few enterprises send their hires from their own HR system over Kafka; the others upload
+    them to /workers/import. Each connected enterprise is a Kafka principal of its own, kept in
+    the broker's users file for good (every later run provisions its topic and ACLs), so the
+    same three ids at every scale, not one per enterprise."""
+    return enterprise.enterprise_id in HR_CONNECTED
 
 
 def seed_tier_workers(plan: CityPlan) -> int:
