@@ -3,12 +3,17 @@ a tally of what the services refused and why.
 
 A refusal is data, not a crash: the year goes on and the report shows each rule that said no
 and how often. Items refused only because a service has not heard of a worker yet (its
-projection is a few events behind the registry) are sent again after a pause.
+projection is a few events behind the registry) are sent again after a pause, for up to
+`PATIENCE` seconds. A 5xx or a dropped connection is sent again too (a command or a batch is
+one transaction: nothing of it was applied, and a second try of an applied one is refused as a
+duplicate). Batches go one at a time to each service: the embedded SQLite database has one
+writer, and two big batches at once outwait its lock (500 "database is locked").
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,8 +22,9 @@ from typing import Any
 import httpx
 
 NOT_YET = "not known to"  # the services' words for a worker they have not heard of yet
-RETRIES = 60
+PATIENCE = 180.0
 RETRY_PAUSE = 0.5
+SERVER_RETRIES = 5
 BATCH = 500
 
 
@@ -46,25 +52,41 @@ class Traffic:
     limit: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(16))
     refused: Counter[tuple[str, str]] = field(default_factory=Counter)  # (what, rule) → times
     requests: int = 0
+    server_errors: Counter[str] = field(default_factory=Counter)  # 5xx answers sent again, per service
+    writers: dict[str, asyncio.Lock] = field(default_factory=dict)  # one batch at a time per service
 
     async def post(self, service: str, path: str, body: dict[str, Any], what: str) -> dict[str, Any] | None:
         """One command; None when refused (tallied under `what`)."""
-        for _ in range(RETRIES):
+        deadline = time.monotonic() + PATIENCE
+        while True:
             async with self.limit:
-                answer = await self.clients[service].post(path, json=body)
-                self.requests += 1
+                answer = await self._send(service, path, body)
             if answer.status_code < 400:
                 result: dict[str, Any] = answer.json()
                 return result
-            if answer.status_code >= 500:
-                answer.raise_for_status()
             reason = _reason(answer)
-            if NOT_YET not in reason:
+            if NOT_YET not in reason or time.monotonic() > deadline:
                 self.refused[(what, _rule(reason))] += 1
                 return None
             await asyncio.sleep(RETRY_PAUSE)
-        self.refused[(what, _rule(reason))] += 1
-        return None
+
+    async def _send(
+        self, service: str, path: str, body: dict[str, Any], timeout: float = 60
+    ) -> httpx.Response:
+        """A POST, sent again after a server error or a dropped connection (see the module's note)."""
+        for attempt in range(SERVER_RETRIES):
+            try:
+                answer = await self.clients[service].post(path, json=body, timeout=timeout)
+            except httpx.TransportError:
+                if attempt == SERVER_RETRIES - 1:
+                    raise
+            else:
+                self.requests += 1
+                if answer.status_code < 500 or attempt == SERVER_RETRIES - 1:
+                    return answer
+                self.server_errors[service] += 1
+            await asyncio.sleep(RETRY_PAUSE * 2**attempt)
+        raise AssertionError("unreachable")
 
     async def imports(
         self, service: str, path: str, items: Sequence[dict[str, Any]], what: str, batch: int = BATCH
@@ -74,11 +96,10 @@ class Traffic:
         return sum(await asyncio.gather(*(self._import(service, path, chunk, what) for chunk in chunks)))
 
     async def _import(self, service: str, path: str, items: list[dict[str, Any]], what: str) -> int:
-        accepted = 0
-        for _ in range(RETRIES):
-            async with self.limit:
-                answer = await self.clients[service].post(path, json={"items": items}, timeout=120)
-                self.requests += 1
+        accepted, deadline = 0, time.monotonic() + PATIENCE
+        while True:
+            async with self.limit, self._writer(service):
+                answer = await self._send(service, path, {"items": items}, timeout=300)
             if answer.status_code >= 400:
                 self.refused[(what, _rule(_reason(answer)))] += len(items)
                 return accepted
@@ -86,7 +107,7 @@ class Traffic:
             for item in answer.json()["items"]:
                 if item["status"] == "accepted":
                     accepted += 1
-                elif NOT_YET in (item["reason"] or ""):
+                elif NOT_YET in (item["reason"] or "") and time.monotonic() < deadline:
                     later.append(items[item["index"]])
                 else:
                     self.refused[(what, _rule(item["reason"] or ""))] += 1
@@ -94,8 +115,9 @@ class Traffic:
                 return accepted
             items = later
             await asyncio.sleep(RETRY_PAUSE)
-        self.refused[(what, "never known to the service")] += len(items)
-        return accepted
+
+    def _writer(self, service: str) -> asyncio.Lock:
+        return self.writers.setdefault(service, asyncio.Lock())
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
         async with self.limit:

@@ -86,6 +86,7 @@ async def play(
             "seconds": timings.phases,
             "events": timings.events,
             "requests": traffic.requests,
+            "server_errors": dict(traffic.server_errors),
         }, timings
     finally:
         await meter.stop()
