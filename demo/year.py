@@ -39,6 +39,8 @@ from demo.report import differences, expected, observed, refusals_table, report_
 from demo.traffic import Traffic, each
 from deploy.kafka_access import provision_run, service_env
 from deploy.local_services import REPO_ROOT, ServiceProcess, configured
+from ops.bus import Bus
+from ops.lag import consumer_lag
 
 console = Console(width=max(Console().width, 130))
 SERVICES = ("registry", "training", "competitions", "rewards", "dashboard")
@@ -127,14 +129,20 @@ async def run_phase(phase: Phase, meter: EventMeter, timings: Timings) -> None:
 
 
 async def settle(meter: EventMeter) -> None:
-    """Until no event was published for a few seconds (promotions, grants and points follow)."""
+    """Until every consumer group of the run has read everything, and nothing new was published
+    for a few seconds (promotions, points and grants follow other services' facts)."""
+    bus = Bus.from_environment()  # the run's topic and group prefixes (set in main)
     last, quiet_since = await meter.published(), time.monotonic()
-    with console.status("the services' policies at work (promotions, points, grants)…"):
-        while time.monotonic() - quiet_since < SETTLED_AFTER:
+    with console.status("the services' consumers and policies at work (read models, promotions, grants)…"):
+        while True:
             await asyncio.sleep(0.5)
             now = await meter.published()
             if now != last:
                 last, quiet_since = now, time.monotonic()
+                continue
+            lag = sum(row.lag for row in await consumer_lag(bus, SERVICES))
+            if lag == 0 and time.monotonic() - quiet_since >= SETTLED_AFTER:
+                return
 
 
 async def _postgres(sql: str) -> None:
