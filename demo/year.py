@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ from ops.lag import consumer_lag
 console = Console(width=max(Console().width, 130))
 SERVICES = ("registry", "training", "competitions", "rewards", "dashboard")
 SETTLED_AFTER = 5.0  # seconds without a new event: the policies have done their work
+SETTLE_AT_MOST = 900.0
 
 
 @dataclass
@@ -133,8 +135,9 @@ async def settle(meter: EventMeter) -> None:
     for a few seconds (promotions, points and grants follow other services' facts)."""
     bus = Bus.from_environment()  # the run's topic and group prefixes (set in main)
     last, quiet_since = await meter.published(), time.monotonic()
+    gives_up = time.monotonic() + SETTLE_AT_MOST
     with console.status("the services' consumers and policies at work (read models, promotions, grants)…"):
-        while True:
+        while time.monotonic() < gives_up:
             await asyncio.sleep(0.5)
             now = await meter.published()
             if now != last:
@@ -143,6 +146,9 @@ async def settle(meter: EventMeter) -> None:
             lag = sum(row.lag for row in await consumer_lag(bus, SERVICES))
             if lag == 0 and time.monotonic() - quiet_since >= SETTLED_AFTER:
                 return
+    console.print(
+        f"[yellow]not settled after {SETTLE_AT_MOST:.0f} s: the report may be short of the last facts"
+    )
 
 
 async def _postgres(sql: str) -> None:
@@ -193,6 +199,7 @@ def main(
     concurrency: Annotated[int, typer.Option(help="HTTP requests in flight")] = 16,
     report_json: Annotated[Path | None, typer.Option(help="Also write the report here")] = None,
 ) -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the services on the way out
     run = time.strftime("%H%M%S") + f"{os.getpid() % 1000:03d}"
     state = Path(os.environ.get("CRAFTSMAN_DEMO_STATE", REPO_ROOT / ".local" / "demo"))
     shutil.rmtree(state, ignore_errors=True)
