@@ -16,7 +16,7 @@ from typing import Any
 from contracts.vocabulary import ContestLevel
 from demo.hr import HrSystems
 from demo.marking import marks_of, scheme
-from demo.plan import YEAR, CityPlan, Contest, Enterprise, Worker
+from demo.plan import YEAR, CityPlan, Contest, Enrolment, Enterprise, Worker
 from demo.traffic import Traffic
 
 FEDERATION = "weifang-federation"
@@ -203,21 +203,24 @@ class Year:
         return [self.traffic.imports("training", "/enrolments/import", items, "enrolment")]
 
     def attendance(self) -> list[Awaitable[Any]]:
+        """One register per class, taken in order: every attendance appends to the class's
+        stream, so a class's attendances at once would only collide (409) and be sent again."""
         starts = {c.course_id: c.starts_on for c in self.plan.courses}
-        return [
-            self.traffic.post(
-                "training",
-                "/attendances",
-                {
-                    "class_id": _class_of(e.course_id),
+        by_class: dict[str, list[Enrolment]] = {}
+        for enrolment in self.plan.enrolments:
+            by_class.setdefault(enrolment.course_id, []).append(enrolment)
+
+        async def register(course_id: str, enrolments: list[Enrolment]) -> None:
+            for e in enrolments:
+                body = {
+                    "class_id": _class_of(course_id),
                     "enrolment_id": e.enrolment_id,
                     "session_no": 1,
-                    "attended_on": starts[e.course_id].isoformat(),
-                },
-                "attendance",
-            )
-            for e in self.plan.enrolments
-        ]
+                    "attended_on": starts[course_id].isoformat(),
+                }
+                await self.traffic.post("training", "/attendances", body, "attendance")
+
+        return [register(course_id, enrolments) for course_id, enrolments in by_class.items()]
 
     def assessments(self) -> list[Awaitable[Any]]:
         starts = {c.course_id: c.starts_on for c in self.plan.courses}

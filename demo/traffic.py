@@ -4,15 +4,17 @@ a tally of what the services refused and why.
 A refusal is data, not a crash: the year goes on and the report shows each rule that said no
 and how often. Items refused only because a service has not heard of a worker yet (its
 projection is a few events behind the registry) are sent again after a pause, for up to
-`PATIENCE` seconds. A 5xx or a dropped connection is sent again too (a command or a batch is
-one transaction: nothing of it was applied, and a second try of an applied one is refused as a
-duplicate). Batches go one at a time to each service: the embedded SQLite database has one
+`PATIENCE` seconds. A 5xx, a 409 "conflict" (a concurrent writer got to the same stream first:
+on Postgres, many attendances of one class at once) or a dropped connection is sent again too (a
+command or a batch is one transaction: nothing of it was applied, and a second try of an applied
+one is refused as a duplicate). Batches go one at a time to each service: the embedded SQLite database has one
 writer, and two big batches at once outwait its lock (500 "database is locked").
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -24,7 +26,7 @@ import httpx
 NOT_YET = "not known to"  # the services' words for a worker they have not heard of yet
 PATIENCE = 180.0
 RETRY_PAUSE = 0.5
-SERVER_RETRIES = 5
+SERVER_RETRIES = 8
 BATCH = 500
 
 
@@ -40,6 +42,20 @@ def _reason(answer: httpx.Response) -> str:
     return str(body)[:160]
 
 
+def _send_again(answer: httpx.Response) -> bool:
+    """A server error, or a 409 "conflict": another writer appended to the same stream first
+    (the service's own retries ran out). Either way nothing of the request was applied."""
+    if answer.status_code >= 500:
+        return True
+    if answer.status_code != 409:
+        return False
+    try:
+        error = answer.json().get("error")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(error, dict) and error.get("code") == "conflict"
+
+
 def _rule(reason: str) -> str:
     """A refusal's reason without the ids in it, so equal rules count together."""
     words = [word for word in reason.split() if not any(ch.isdigit() for ch in word)]
@@ -52,7 +68,7 @@ class Traffic:
     limit: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(16))
     refused: Counter[tuple[str, str]] = field(default_factory=Counter)  # (what, rule) → times
     requests: int = 0
-    server_errors: Counter[str] = field(default_factory=Counter)  # 5xx answers sent again, per service
+    server_errors: Counter[str] = field(default_factory=Counter)  # 5xx and conflicts sent again, per service
     writers: dict[str, asyncio.Lock] = field(default_factory=dict)  # one batch at a time per service
 
     async def post(self, service: str, path: str, body: dict[str, Any], what: str) -> dict[str, Any] | None:
@@ -82,10 +98,11 @@ class Traffic:
                     raise
             else:
                 self.requests += 1
-                if answer.status_code < 500 or attempt == SERVER_RETRIES - 1:
+                if not _send_again(answer) or attempt == SERVER_RETRIES - 1:
                     return answer
                 self.server_errors[service] += 1
-            await asyncio.sleep(RETRY_PAUSE * 2**attempt)
+            # Jittered, so the writers that collided on one stream do not collide again.
+            await asyncio.sleep(min(RETRY_PAUSE * 2**attempt, 8.0) * random.uniform(0.5, 1.5))
         raise AssertionError("unreachable")
 
     async def imports(
