@@ -10,19 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from contracts.vocabulary import ContestLevel
+from contracts.vocabulary import ContestLevel, TitleLevel
 from demo.hr import HrSystems
 from demo.marking import marks_of, scheme
-from demo.plan import YEAR, CityPlan, Contest, Enrolment, Enterprise, Worker
+from demo.plan import YEAR, CityPlan, Contest, Enrolment, Enterprise, Studio, Worker
 from demo.traffic import Traffic
 
 FEDERATION = "weifang-federation"
 PROGRAMME_ID = f"seed-award-{YEAR}"
 GRANT_AMOUNT = 1000
-ANNUAL_REVIEW_ON = date(YEAR, 12, 31)
 HR_CONNECTED = frozenset({"ent-0001", "ent-0101", "ent-0201"})
 
 
@@ -51,9 +50,15 @@ def seed_tier_workers(plan: CityPlan) -> int:
     )
 
 
+def promoted_this_year(plan: CityPlan) -> int:
+    """The seed-tier workers the ladder promotes in the year: not the imported craftsmen (their
+    promotions are facts of earlier years, before the programme opened)."""
+    return seed_tier_workers(plan) - len(plan.careers)
+
+
 def programme_budget(plan: CityPlan) -> int:
-    """Room for four in five of the workers who reach the seed tier: the budget rule shows."""
-    return GRANT_AMOUNT * (seed_tier_workers(plan) * 4 // 5)
+    """Room for four in five of the workers promoted to seed this year: the budget rule shows."""
+    return GRANT_AMOUNT * (promoted_this_year(plan) * 4 // 5)
 
 
 @dataclass
@@ -68,17 +73,18 @@ class Year:
             Phase("programme", self.programme),
             Phase("enterprises", self.enterprises),
             Phase("workers (HR topics + import)", self.workers),
+            Phase("careers before the platform (import)", self.careers),
             Phase("schools, issuers, courses", self.schools),
             Phase("enrolments (import)", self.enrolments),
             Phase("attendance", self.attendance),
             Phase("assessments (import)", self.assessments),
             Phase("certificates", self.certificates),
             Phase("mentorships", self.mentorships),
+            Phase("studios (named after city craftsmen)", self.studios),
             Phase("contests", self.contests),
             Phase("innovation achievements", self.achievements),
             Phase("skills-into-enterprises visits", self.visits),
-            Phase("county nominations", self.nominations),
-            Phase("annual review", self.annual_review),
+            Phase("nominations (county, city, gold)", self.nominations),
         ]
 
     # --- the city and its people -----------------------------------------------------------
@@ -131,6 +137,30 @@ class Year:
             self.hr.hire(by_topic),
             self.traffic.imports("registry", "/workers/import", imported, "worker import"),
         ]
+
+    def careers(self) -> list[Awaitable[Any]]:
+        """The city's pyramid before the platform, imported by the city union as it was."""
+        items = [
+            {
+                "worker_id": c.worker_id,
+                "tiers": [
+                    {"rank": "seed", "since": c.seed_since.isoformat()},
+                    {"rank": "craftsman", "since": c.craftsman_since.isoformat()},
+                ],
+                "titles": [
+                    {
+                        "title_id": t.title_id,
+                        "level": t.level,
+                        "year": t.conferred_on.year,
+                        "conferred_on": t.conferred_on.isoformat(),
+                        "conferred_by": FEDERATION,
+                    }
+                    for t in c.titles
+                ],
+            }
+            for c in self.plan.careers
+        ]
+        return [self.traffic.imports("registry", "/careers/import", items, "career import")]
 
     # --- training --------------------------------------------------------------------------
 
@@ -270,6 +300,21 @@ class Year:
 
         return [pair(m) for m in self.plan.mentorships]
 
+    def studios(self) -> list[Awaitable[Any]]:
+        async def open_studio(studio: Studio) -> None:
+            body = {
+                "studio_id": studio.studio_id,
+                "worker_id": studio.worker_id,
+                "region_id": studio.region_id,
+                "name": f"{studio.worker_id} craftsman innovation studio",
+                "applied_on": studio.applied_on.isoformat(),
+            }
+            if await self.traffic.post("training", "/studios", body, "studio") is not None:
+                named = {"studio_id": studio.studio_id, "named_on": studio.applied_on.isoformat()}
+                await self.traffic.post("training", "/studios/naming", named, "studio naming")
+
+        return [open_studio(studio) for studio in self.plan.studios]
+
     # --- contests ---------------------------------------------------------------------------
 
     def contests(self) -> list[Awaitable[Any]]:
@@ -366,33 +411,27 @@ class Year:
         ]
 
     def nominations(self) -> list[Awaitable[Any]]:
-        """Each county contest's winner is put forward to the county (the rules decide)."""
+        """Each nominee taken through the selection pipeline to a title (see `nominees`)."""
         workers = {w.worker_id: w for w in self.plan.workers}
-        winners = sorted(
-            {
-                max(c.entrants, key=lambda w: (workers[w].ability, w))
-                for c in self.plan.contests
-                if c.level is ContestLevel.COUNTY
-            }
-        )
-        return [
-            self.traffic.post(
-                "registry",
-                f"/workers/{worker_id}/nominations",
-                {
-                    "nomination_id": f"county-{YEAR}-{worker_id}",
-                    "nominated_by": workers[worker_id].enterprise_id,
-                    "reason": "county contest winner",
-                    "level": "county",
-                },
-                "county nomination",
-            )
-            for worker_id in winners
-        ]
 
-    def annual_review(self) -> list[Awaitable[Any]]:
-        body = {"reviewed_on": ANNUAL_REVIEW_ON.isoformat(), "reviewed_by": "weifang-task-force"}
-        return [self.traffic.post("registry", "/reviews/annual", body, "annual review")]
+        async def select(worker_id: str, level: TitleLevel) -> None:
+            nomination = {"worker_id": worker_id, "nomination_id": f"{level}-{YEAR}-{worker_id}"}
+            body = {
+                "nomination_id": nomination["nomination_id"],
+                "nominated_by": workers[worker_id].enterprise_id
+                if level is TitleLevel.COUNTY
+                else FEDERATION,
+                "reason": f"{level} nomination of {YEAR}",
+                "level": level,
+            }
+            what = f"{level} nomination".replace("_", " ")
+            if await self.traffic.post("registry", f"/workers/{worker_id}/nominations", body, what) is None:
+                return
+            for path, fields in _pipeline(f"title-{level}-{YEAR}-{worker_id}"):
+                if await self.traffic.post("registry", path, {**nomination, **fields}, path) is None:
+                    return
+
+        return [select(worker_id, level) for worker_id, level in nominees(self.plan)]
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -402,6 +441,62 @@ class Year:
     def _region_of_worker(self) -> dict[str, str]:
         region = {e.enterprise_id: e.region_id for e in self.plan.enterprises}
         return {w.worker_id: region[w.enterprise_id] for w in self.plan.workers}
+
+
+def nominees(plan: CityPlan) -> list[tuple[str, TitleLevel]]:
+    """Who is put forward this year: from each county contest its best craftsman without the
+    county title (its winner when it has none: the rules refuse him), to the county; in each city
+    contest, the best entrant holding the county title to the city, and the best holding the
+    city title to the city gold medal (the plan's careers say who holds what)."""
+    workers = {w.worker_id: w for w in plan.workers}
+    held = {c.worker_id: c.levels() for c in plan.careers}
+
+    def best(candidates: Sequence[str]) -> str:
+        return max(candidates, key=lambda w: (workers[w].ability, w))
+
+    picked = []
+    for contest in plan.contests:
+        if contest.level is ContestLevel.COUNTY:
+            craftsmen = [w for w in contest.entrants if w in held and TitleLevel.COUNTY not in held[w]]
+            picked.append((best(craftsmen or contest.entrants), TitleLevel.COUNTY))
+        if contest.level is not ContestLevel.CITY:
+            continue
+        for level, needs in ((TitleLevel.CITY, TitleLevel.COUNTY), (TitleLevel.CITY_GOLD, TitleLevel.CITY)):
+            eligible = [
+                w for w in contest.entrants if needs in held.get(w, set()) and level not in held.get(w, set())
+            ]
+            if eligible:
+                picked.append((best(eligible), level))
+    return sorted(set(picked))
+
+
+def conferred(plan: CityPlan) -> list[tuple[str, TitleLevel]]:
+    """The nominees the rules let through: a county nominee must be a craftsman without the
+    county title already; the city and gold nominees were chosen by what they hold."""
+    held = {c.worker_id: c.levels() for c in plan.careers}
+    return [
+        (worker_id, level)
+        for worker_id, level in nominees(plan)
+        if level is not TitleLevel.COUNTY or (worker_id in held and TitleLevel.COUNTY not in held[worker_id])
+    ]
+
+
+def _pipeline(title_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """The review steps from screening to conferral, on the year's selection calendar."""
+    return [
+        ("/nominations/screening", {"screened_by": FEDERATION}),
+        *(("/nominations/expert-scores", {"expert_id": f"expert-{n}", "score": 80 + n}) for n in range(3)),
+        ("/nominations/expert-review", {"reviewed_by": FEDERATION}),
+        (
+            "/nominations/site-inspection",
+            {"inspected_by": FEDERATION, "inspected_on": f"{YEAR}-10-20", "findings": "sound work"},
+        ),
+        ("/nominations/publicity", {"opens_on": f"{YEAR}-11-02", "closes_on": f"{YEAR}-11-09"}),
+        (
+            "/nominations/conferral",
+            {"title_id": title_id, "conferred_by": FEDERATION, "conferred_on": f"{YEAR}-11-16"},
+        ),
+    ]
 
 
 def _class_of(course_id: str) -> str:

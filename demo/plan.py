@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from contracts.events.training import AchievementKind
-from contracts.vocabulary import ContestLevel, SkillLevel, SkillService
+from contracts.vocabulary import ContestLevel, SkillLevel, SkillService, TitleLevel
 
 YEAR = 2026
 KEY_INDUSTRIES = (  # the city's ten key industries ("十强" 产业)
@@ -150,6 +150,34 @@ class Contest:
 
 
 @dataclass(frozen=True)
+class HeldTitle:
+    title_id: str
+    level: TitleLevel
+    conferred_on: date
+
+
+@dataclass(frozen=True)
+class Career:
+    """A craftsman's record from before the platform: seed, then craftsman, then the titles."""
+
+    worker_id: str
+    seed_since: date
+    craftsman_since: date
+    titles: tuple[HeldTitle, ...]
+
+    def levels(self) -> set[TitleLevel]:
+        return {title.level for title in self.titles}
+
+
+@dataclass(frozen=True)
+class Studio:
+    studio_id: str
+    worker_id: str  # the city craftsman it is named after
+    region_id: str
+    applied_on: date
+
+
+@dataclass(frozen=True)
 class Achievement:
     achievement_id: str
     worker_id: str
@@ -184,6 +212,8 @@ class CityPlan:
     contests: list[Contest] = field(default_factory=list)
     achievements: list[Achievement] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
+    careers: list[Career] = field(default_factory=list)  # the city's pyramid before the year
+    studios: list[Studio] = field(default_factory=list)
 
     def sized(self, per_city: int, least: int = 1) -> int:
         """A city's count of something, at this plan's scale and share."""
@@ -207,6 +237,8 @@ class CityPlan:
             "entries": sum(len(c.entrants) for c in self.contests),
             "marks": marks,
             "visits": len(self.visits),
+            "careers": len(self.careers),
+            "studios": len(self.studios),
             "problems_solved": sum(v.problems_solved for v in self.visits),
             "workers_reached": sum(v.workers_reached for v in self.visits),
         }
@@ -228,6 +260,7 @@ def plan_city(seed: int = 2026, scale: int = 1, workers: int | None = None) -> C
     plan_regions(plan, counties=min(12 * scale, max(2, enterprises // 4)))
     plan_enterprises(plan, rng, count=enterprises)
     plan_workers(plan, rng, count=plan.sized(12_000, least=10))
+    plan_careers(plan, random.Random(seed + 1))  # a stream of its own: the rest stays as it was
     plan_training(plan, rng)
     plan_mentoring(plan, rng, pairs=plan.sized(800))
     plan_contests(plan, rng)
@@ -280,6 +313,45 @@ def plan_workers(plan: CityPlan, rng: random.Random, count: int) -> None:
                 ability=rng.betavariate(5, 3),
             )
         )
+
+
+def plan_careers(plan: CityPlan, rng: random.Random) -> None:
+    """The pyramid the city had before the platform (DESIGN.md section 1: 1,200 county-level and
+    532 city-level-and-above craftsmen in a city): every worker at senior or above has been a
+    seed and then a craftsman for years; 1,200 of them hold the county title only, 532 the city
+    title too (one in ten of those the city gold medal as well)."""
+    veterans = [w for w in plan.workers if w.skill_level.order >= SkillLevel.SENIOR.order]
+    county = set(rng.sample(veterans, min(len(veterans), plan.sized(1_200) + plan.sized(532))))
+    city_band = [w for w in veterans if w in county]
+    city = set(rng.sample(city_band, min(len(city_band), plan.sized(532))))
+    gold = (
+        set(rng.sample(sorted(city, key=lambda w: w.worker_id), max(1, len(city) // 10))) if city else set()
+    )
+    for worker in veterans:
+        seed_year = YEAR - rng.randint(6, 9)
+        craftsman_year = seed_year + rng.randint(1, 2)  # at the latest YEAR - 4
+        titles: list[HeldTitle] = []
+        if worker in county:
+            last = YEAR - 2 if worker in city else YEAR - 1
+            year = rng.randint(craftsman_year + 1, last)
+            titles.append(HeldTitle(f"county-{worker.worker_id}", TitleLevel.COUNTY, date(year, 6, 1)))
+            if worker in city:
+                year = rng.randint(year + 1, YEAR - 1)
+                titles.append(HeldTitle(f"city-{worker.worker_id}", TitleLevel.CITY, date(year, 9, 1)))
+                if worker in gold:
+                    titles.append(
+                        HeldTitle(f"gold-{worker.worker_id}", TitleLevel.CITY_GOLD, date(year, 11, 1))
+                    )
+        month = rng.randint(1, 12)
+        plan.careers.append(
+            Career(worker.worker_id, date(seed_year, month, 1), date(craftsman_year, month, 1), tuple(titles))
+        )
+    region = {e.enterprise_id: e.region_id for e in plan.enterprises}
+    named = sorted(city, key=lambda w: w.worker_id)[: plan.sized(40)]
+    plan.studios += [
+        Studio(f"studio-{w.worker_id}", w.worker_id, region[w.enterprise_id], day_of_year(rng, 30, 200))
+        for w in named
+    ]
 
 
 def plan_training(plan: CityPlan, rng: random.Random) -> None:

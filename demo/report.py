@@ -14,9 +14,16 @@ from typing import Any
 
 from rich.table import Table
 
-from contracts.vocabulary import ContestLevel
+from contracts.vocabulary import ContestLevel, TitleLevel
 from demo.marking import raw_total
-from demo.phases import GRANT_AMOUNT, PROGRAMME_ID, programme_budget, seed_tier_workers
+from demo.phases import (
+    GRANT_AMOUNT,
+    PROGRAMME_ID,
+    conferred,
+    programme_budget,
+    promoted_this_year,
+    seed_tier_workers,
+)
 from demo.plan import ACHIEVEMENT_SHARES, YEAR, CityPlan
 from demo.traffic import Traffic
 
@@ -32,21 +39,30 @@ SOURCE = {  # the source city's picture in one year (DESIGN.md section 1)
 }
 
 
+def pyramid_bands(plan: CityPlan) -> dict[str, int]:
+    """Every tier holder in the highest band held: the imported careers' titles and the year's
+    conferrals; the enterprise band is the rest of the seed tier and above (a title holder holds
+    a tier: the imported careers are craftsmen)."""
+    held = {c.worker_id: c.levels() for c in plan.careers}
+    for worker_id, level in conferred(plan):
+        held.setdefault(worker_id, set()).add(level)
+    city = sum(1 for levels in held.values() if levels - {TitleLevel.COUNTY})
+    county = sum(1 for levels in held.values() if levels == {TitleLevel.COUNTY})
+    return {"enterprise": seed_tier_workers(plan) - county - city, "county": county, "city_and_above": city}
+
+
 def expected(plan: CityPlan) -> dict[str, float]:
     """The numbers the plan promises once the services' rules have decided (see phases.py)."""
     counts = plan.counts()
     workers = {w.worker_id: w for w in plan.workers}
     seeds = seed_tier_workers(plan)
-    grants = min(seeds, programme_budget(plan) // GRANT_AMOUNT)
+    grants = min(promoted_this_year(plan), programme_budget(plan) // GRANT_AMOUNT)
+    bands = pyramid_bands(plan)
     found: dict[str, float] = {
         "workers": counts["workers"],
         "completions_passed": counts["completions_passed"],
         "tier seed or above": seeds,
-        # County titles need the enterprise craftsman tier, which the ladder gives after 12
-        # months as seed: nobody promoted this year has it, so the county and city bands are 0.
-        "pyramid enterprise": seeds,
-        "pyramid county": 0,
-        "pyramid city_and_above": 0,
+        **{f"pyramid {band}": count for band, count in bands.items()},
         **{f"innovation {kind}": counts.get(kind, 0) for kind in ACHIEVEMENT_SHARES},
         "visits": counts["visits"],
         "problems_solved": counts["problems_solved"],
