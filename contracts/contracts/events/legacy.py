@@ -174,4 +174,3 @@ LEGACY_EVENTS: tuple[type[Event], ...] = (
     SkillServiceDeliveredV1,
     TitleConferredV1,
 )
-
