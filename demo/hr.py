@@ -5,7 +5,7 @@ a command of its own and dead-letters what its rules refuse)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -15,6 +15,7 @@ from chassis.kafka_security import aiokafka_kwargs
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.registry import WorkerRegistered
 from contracts.topics import enterprise_principal, inbound_topic
+from contracts.vocabulary import SkillLevel
 from demo.plan import Worker
 from demo.traffic import Traffic
 from deploy.kafka_access import service_credentials
@@ -28,7 +29,7 @@ class HrSystems:
     topic_prefix: str
     traffic: Traffic
 
-    async def hire(self, workers: Sequence[Worker]) -> int:
+    async def hire(self, workers: Sequence[Worker], levels: Mapping[str, SkillLevel]) -> int:
         """Every worker sent by their enterprise; returns once the registry's rosters hold them."""
         by_enterprise = {
             enterprise: list(hired)
@@ -36,11 +37,15 @@ class HrSystems:
                 sorted(workers, key=lambda w: w.enterprise_id), lambda w: w.enterprise_id
             )
         }
-        await asyncio.gather(*(self._send(enterprise, hired) for enterprise, hired in by_enterprise.items()))
+        await asyncio.gather(
+            *(self._send(enterprise, hired, levels) for enterprise, hired in by_enterprise.items())
+        )
         await asyncio.gather(*(self._wait_roster(e, len(hired)) for e, hired in by_enterprise.items()))
         return len(workers)
 
-    async def _send(self, enterprise_id: str, workers: list[Worker]) -> None:
+    async def _send(
+        self, enterprise_id: str, workers: list[Worker], levels: Mapping[str, SkillLevel]
+    ) -> None:
         principal = enterprise_principal(enterprise_id)
         producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap,
@@ -52,7 +57,11 @@ class HrSystems:
         try:
             topic = self.topic_prefix + inbound_topic(enterprise_id)
             sent = [
-                await producer.send(topic, _hire(principal, worker).to_bytes(), key=worker.worker_id.encode())
+                await producer.send(
+                    topic,
+                    _hire(principal, worker, levels[worker.worker_id]).to_bytes(),
+                    key=worker.worker_id.encode(),
+                )
                 for worker in workers
             ]
             await asyncio.gather(*sent)
@@ -68,12 +77,12 @@ class HrSystems:
                 await asyncio.sleep(0.5)
 
 
-def _hire(principal: str, worker: Worker) -> Envelope:
+def _hire(principal: str, worker: Worker, level: SkillLevel) -> Envelope:
     event = WorkerRegistered(
         worker_id=worker.worker_id,
         enterprise_id=worker.enterprise_id,
         trade=worker.occupation,
-        skill_level=worker.skill_level,
+        skill_level=level,
         front_line=worker.front_line,
     )
     return Envelope.wrap(

@@ -8,6 +8,7 @@ Kafka topics, as their HR systems would.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -132,14 +133,20 @@ class Year:
     def workers(self) -> list[Awaitable[Any]]:
         connected = {e.enterprise_id for e in self.plan.enterprises if hr_connected(e)}
         by_topic = [w for w in self.plan.workers if w.enterprise_id in connected]
-        imported = [_worker_item(w) for w in self.plan.workers if w.enterprise_id not in connected]
+        imported = [
+            {**_worker_item(w), "skill_level": self.plan.registered_level(w)}
+            for w in self.plan.workers
+            if w.enterprise_id not in connected
+        ]
         return [
-            self.hr.hire(by_topic),
+            self.hr.hire(by_topic, {w.worker_id: self.plan.registered_level(w) for w in by_topic}),
             self.traffic.imports("registry", "/workers/import", imported, "worker import"),
         ]
 
     def careers(self) -> list[Awaitable[Any]]:
-        """The city's pyramid before the platform, imported by the city union as it was."""
+        """The city's pyramid before the platform, imported by the city union as it was, then
+        each veteran's certificate of earlier years (he was registered as junior: see
+        CityPlan.registered_level)."""
         items = [
             {
                 "worker_id": c.worker_id,
@@ -160,7 +167,27 @@ class Year:
             }
             for c in self.plan.careers
         ]
-        return [self.traffic.imports("registry", "/careers/import", items, "career import")]
+        workers = {w.worker_id: w for w in self.plan.workers}
+
+        async def certify(worker: Worker) -> None:
+            body = {
+                "worker_id": worker.worker_id,
+                "certificate_id": f"cert-earlier-{worker.worker_id}",
+                "skill_level": worker.skill_level,
+                "occupation": worker.occupation,
+                "issuer_id": "hr-bureau",
+                "issuer_kind": "hr_bureau",
+                "certified_on": worker.level_since.isoformat(),
+            }
+            await self.traffic.post("registry", "/skill-certificates", body, "earlier certificate")
+
+        async def import_then_certify() -> None:
+            """The careers first: a certificate before them would let the ladder make a seed of
+            today, and the imported seed tier of earlier years would be refused as held."""
+            await self.traffic.imports("registry", "/careers/import", items, "career import")
+            await asyncio.gather(*(certify(workers[c.worker_id]) for c in self.plan.careers))
+
+        return [import_then_certify()]
 
     # --- training --------------------------------------------------------------------------
 

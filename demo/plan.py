@@ -214,6 +214,13 @@ class CityPlan:
     visits: list[Visit] = field(default_factory=list)
     careers: list[Career] = field(default_factory=list)  # the city's pyramid before the year
     studios: list[Studio] = field(default_factory=list)
+    veterans: set[str] = field(default_factory=set)  # the workers of `careers`
+
+    def registered_level(self, worker: Worker) -> SkillLevel:
+        """The level a worker is registered at: a veteran (an imported career) as junior, so that
+        the ladder does not make him a seed of today before his career is imported; his real
+        level follows as the certificate of earlier years (demo/phases.py `careers`)."""
+        return SkillLevel.JUNIOR if worker.worker_id in self.veterans else worker.skill_level
 
     def sized(self, per_city: int, least: int = 1) -> int:
         """A city's count of something, at this plan's scale and share."""
@@ -346,6 +353,7 @@ def plan_careers(plan: CityPlan, rng: random.Random) -> None:
         plan.careers.append(
             Career(worker.worker_id, date(seed_year, month, 1), date(craftsman_year, month, 1), tuple(titles))
         )
+        plan.veterans.add(worker.worker_id)
     region = {e.enterprise_id: e.region_id for e in plan.enterprises}
     named = sorted(city, key=lambda w: w.worker_id)[: plan.sized(40)]
     plan.studios += [
