@@ -17,7 +17,7 @@ WITH_KAFKA := set -a; source $(STATE)/kafka-credentials.env; set +a;
 .PHONY: help install infra up down status test test-fast lint demo bench clean
 
 help:
-	@echo "make demo   - install, start Kafka and the services, play a demo city"
+	@echo "make demo   - install, start Kafka and the services, play a city's craftsman year"
 	@echo "make test   - install, start Kafka and PostgreSQL, run every test"
 	@echo "make bench  - run the benchmarks, write bench/results/"
 	@echo "make up / make down - start / stop Kafka, PostgreSQL and the four services"
@@ -58,9 +58,10 @@ lint: install
 	$(UV) run --frozen mypy
 	$(UV) run --frozen mypy contracts/examples
 
+# A city's year (make demo DEMO_ARGS="--keep", "--scale 10", "--workers 300"); the 6-worker story: python -m demo
 demo: install
 	bash deploy/kafka.sh up
-	$(WITH_KAFKA) $(UV) run --frozen python -m demo
+	$(WITH_KAFKA) $(UV) run --frozen python -m demo.year $(DEMO_ARGS)
 
 bench: infra
 	$(WITH_INFRA) $(UV) run --frozen python -m bench

@@ -23,6 +23,7 @@ from bench import (
     append_figures,
     competitions_figures,
     dashboard_figures,
+    demo_figures,
     e2e,
     kafka_figures,
     machine,
@@ -56,6 +57,7 @@ FIGURES = (
     "training",  # with its baselines in the same figure: bulk append, plain JSON
     "rewards",
     "dashboard",
+    "demo",  # make demo's city year; its baseline: the API append rate
 )
 # a figure never goes without its baseline
 IMPLIES = {
@@ -65,6 +67,7 @@ IMPLIES = {
     "store": ("eventsourcing",),
     "append": ("eventsourcing",),
     "rewards": ("store",),  # grants against one budget beside the store's plain append
+    "demo": ("append",),
 }
 FULL_EVENTS = 200_000
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -264,6 +267,9 @@ async def _all(
     if "dashboard" in chosen:  # its baseline (the same queries without HTTP) is measured in the same step
         workers = min(dashboard_figures.CITY_WORKERS, max(1_000, settings["events"] * 12 // 200))
         await step("dashboard pages", lambda: dashboard_figures.page_latency(res, workers=workers))
+    if "demo" in chosen:
+        workers = max(300, round(demo_figures.CITY_WORKERS * min(1.0, settings["events"] / FULL_EVENTS)))
+        await step("demo city year", lambda: demo_figures.city_year(res, workers=workers))
     if "e2e" in chosen:
         rate_per_s: float = settings["e2e_rate"]
         e2e_seconds: float = settings["e2e_seconds"]

@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from contracts.vocabulary import ContestLevel, SkillLevel, SkillService
+from contracts.events.training import AchievementKind
+from contracts.vocabulary import ContestLevel, SkillLevel, SkillService, TitleLevel
 
 YEAR = 2026
 KEY_INDUSTRIES = (  # the city's ten key industries ("十强" 产业)
@@ -43,10 +44,10 @@ OCCUPATIONS = (
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
 ACHIEVEMENT_SHARES = {  # the source city's counts in one year
-    "technical_innovation_project": 1936,
-    "invention_patent": 769,
-    "operating_method": 680,
-    "entrepreneurship_project": 126,
+    AchievementKind.TECHNICAL_INNOVATION: 1936,
+    AchievementKind.INVENTION_PATENT: 769,
+    AchievementKind.OPERATING_METHOD: 680,
+    AchievementKind.ENTREPRENEURSHIP: 126,
 }
 START_LEVELS = (  # a front-line workforce: most at intermediate or senior
     (SkillLevel.JUNIOR, 0.22),
@@ -149,6 +150,34 @@ class Contest:
 
 
 @dataclass(frozen=True)
+class HeldTitle:
+    title_id: str
+    level: TitleLevel
+    conferred_on: date
+
+
+@dataclass(frozen=True)
+class Career:
+    """A craftsman's record from before the platform: seed, then craftsman, then the titles."""
+
+    worker_id: str
+    seed_since: date
+    craftsman_since: date
+    titles: tuple[HeldTitle, ...]
+
+    def levels(self) -> set[TitleLevel]:
+        return {title.level for title in self.titles}
+
+
+@dataclass(frozen=True)
+class Studio:
+    studio_id: str
+    worker_id: str  # the city craftsman it is named after
+    region_id: str
+    applied_on: date
+
+
+@dataclass(frozen=True)
 class Achievement:
     achievement_id: str
     worker_id: str
@@ -172,6 +201,7 @@ class Visit:
 class CityPlan:
     seed: int
     scale: int
+    share: float = 1.0  # of a full city's (or province's) workers, for a smaller run
     regions: list[Region] = field(default_factory=list)
     enterprises: list[Enterprise] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)
@@ -182,6 +212,19 @@ class CityPlan:
     contests: list[Contest] = field(default_factory=list)
     achievements: list[Achievement] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
+    careers: list[Career] = field(default_factory=list)  # the city's pyramid before the year
+    studios: list[Studio] = field(default_factory=list)
+    veterans: set[str] = field(default_factory=set)  # the workers of `careers`
+
+    def registered_level(self, worker: Worker) -> SkillLevel:
+        """The level a worker is registered at: a veteran (an imported career) as junior, so that
+        the ladder does not make him a seed of today before his career is imported; his real
+        level follows as the certificate of earlier years (demo/phases.py `careers`)."""
+        return SkillLevel.JUNIOR if worker.worker_id in self.veterans else worker.skill_level
+
+    def sized(self, per_city: int, least: int = 1) -> int:
+        """A city's count of something, at this plan's scale and share."""
+        return max(least, round(per_city * self.scale * self.share))
 
     def counts(self) -> dict[str, int]:
         """What the plan promises, for comparison with what the read models report."""
@@ -201,6 +244,8 @@ class CityPlan:
             "entries": sum(len(c.entrants) for c in self.contests),
             "marks": marks,
             "visits": len(self.visits),
+            "careers": len(self.careers),
+            "studios": len(self.studios),
             "problems_solved": sum(v.problems_solved for v in self.visits),
             "workers_reached": sum(v.workers_reached for v in self.visits),
         }
@@ -212,18 +257,22 @@ def day_of_year(rng: random.Random, first: int = 1, last: int = 360) -> date:
     return date(YEAR, 1, 1) + timedelta(days=rng.randint(first - 1, last - 1))
 
 
-def plan_city(seed: int = 2026, scale: int = 1) -> CityPlan:
-    """A city (scale 1: 12 counties, 300 enterprises, 12,000 workers) or `scale` cities' worth."""
+def plan_city(seed: int = 2026, scale: int = 1, workers: int | None = None) -> CityPlan:
+    """A city (scale 1: 12 counties, 300 enterprises, 12,000 workers) or `scale` cities' worth;
+    `workers` shrinks it (for tests): everything else in proportion, 40 workers an enterprise."""
     rng = random.Random(seed)
-    plan = CityPlan(seed=seed, scale=scale)
-    plan_regions(plan, counties=12 * scale)
-    plan_enterprises(plan, rng, count=300 * scale)
-    plan_workers(plan, rng, count=12_000 * scale)
+    full = 12_000 * scale
+    plan = CityPlan(seed=seed, scale=scale, share=min(1.0, (workers or full) / full))
+    enterprises = plan.sized(300, least=2)
+    plan_regions(plan, counties=min(12 * scale, max(2, enterprises // 4)))
+    plan_enterprises(plan, rng, count=enterprises)
+    plan_workers(plan, rng, count=plan.sized(12_000, least=10))
+    plan_careers(plan, random.Random(seed + 1))  # a stream of its own: the rest stays as it was
     plan_training(plan, rng)
-    plan_mentoring(plan, rng, pairs=800 * scale)
+    plan_mentoring(plan, rng, pairs=plan.sized(800))
     plan_contests(plan, rng)
     plan_innovation(plan, rng)
-    plan_visits(plan, rng, count=186 * scale)
+    plan_visits(plan, rng, count=plan.sized(186))
     return plan
 
 
@@ -273,14 +322,54 @@ def plan_workers(plan: CityPlan, rng: random.Random, count: int) -> None:
         )
 
 
+def plan_careers(plan: CityPlan, rng: random.Random) -> None:
+    """The pyramid the city had before the platform (DESIGN.md section 1: 1,200 county-level and
+    532 city-level-and-above craftsmen in a city): every worker at senior or above has been a
+    seed and then a craftsman for years; 1,200 of them hold the county title only, 532 the city
+    title too (one in ten of those the city gold medal as well)."""
+    veterans = [w for w in plan.workers if w.skill_level.order >= SkillLevel.SENIOR.order]
+    county = set(rng.sample(veterans, min(len(veterans), plan.sized(1_200) + plan.sized(532))))
+    city_band = [w for w in veterans if w in county]
+    city = set(rng.sample(city_band, min(len(city_band), plan.sized(532))))
+    gold = (
+        set(rng.sample(sorted(city, key=lambda w: w.worker_id), max(1, len(city) // 10))) if city else set()
+    )
+    for worker in veterans:
+        seed_year = YEAR - rng.randint(6, 9)
+        craftsman_year = seed_year + rng.randint(1, 2)  # at the latest YEAR - 4
+        titles: list[HeldTitle] = []
+        if worker in county:
+            last = YEAR - 2 if worker in city else YEAR - 1
+            year = rng.randint(craftsman_year + 1, last)
+            titles.append(HeldTitle(f"county-{worker.worker_id}", TitleLevel.COUNTY, date(year, 6, 1)))
+            if worker in city:
+                year = rng.randint(year + 1, YEAR - 1)
+                titles.append(HeldTitle(f"city-{worker.worker_id}", TitleLevel.CITY, date(year, 9, 1)))
+                if worker in gold:
+                    titles.append(
+                        HeldTitle(f"gold-{worker.worker_id}", TitleLevel.CITY_GOLD, date(year, 11, 1))
+                    )
+        month = rng.randint(1, 12)
+        plan.careers.append(
+            Career(worker.worker_id, date(seed_year, month, 1), date(craftsman_year, month, 1), tuple(titles))
+        )
+        plan.veterans.add(worker.worker_id)
+    region = {e.enterprise_id: e.region_id for e in plan.enterprises}
+    named = sorted(city, key=lambda w: w.worker_id)[: plan.sized(40)]
+    plan.studios += [
+        Studio(f"studio-{w.worker_id}", w.worker_id, region[w.enterprise_id], day_of_year(rng, 30, 200))
+        for w in named
+    ]
+
+
 def plan_training(plan: CityPlan, rng: random.Random) -> None:
     """The academy's courses and the enterprise schools'; enrolments, completions, certificates."""
-    schools = ["academy"] + [e.enterprise_id for e in plan.enterprises[: 10 * plan.scale]]
+    schools = ["academy"] + [e.enterprise_id for e in plan.enterprises[: plan.sized(10)]]
     by_occupation: dict[str, list[Worker]] = {}
     for worker in plan.workers:
         by_occupation.setdefault(worker.occupation, []).append(worker)
     ladder = list(SkillLevel)
-    for n in range(400 * plan.scale):
+    for n in range(plan.sized(400, least=4)):
         occupation = OCCUPATIONS[n % len(OCCUPATIONS)]
         target = ladder[2 + n % 4]  # intermediate .. senior technician
         course = Course(
@@ -358,7 +447,7 @@ def plan_contests(plan: CityPlan, rng: random.Random) -> None:
     levels = (
         [(ContestLevel.ENTERPRISE, e.enterprise_id, e.region_id) for e in plan.enterprises]
         + [(ContestLevel.COUNTY, c, c) for c in counties for _ in range(2)]
-        + [(ContestLevel.CITY, "weifang", "weifang")] * (6 * plan.scale)
+        + [(ContestLevel.CITY, "weifang", "weifang")] * plan.sized(6)
     )
     workers_by_place: dict[tuple[str, str], list[Worker]] = {}
     region_of = {e.enterprise_id: e.region_id for e in plan.enterprises}
@@ -410,7 +499,7 @@ def marking_scheme(rng: random.Random, aspects: int) -> tuple[Aspect, ...]:
 def plan_innovation(plan: CityPlan, rng: random.Random) -> None:
     n = 0
     for kind, per_city in ACHIEVEMENT_SHARES.items():
-        for _ in range(per_city * plan.scale):
+        for _ in range(plan.sized(per_city)):
             worker = rng.choice(plan.workers)
             plan.achievements.append(
                 Achievement(

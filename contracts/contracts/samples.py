@@ -63,6 +63,7 @@ from contracts.events.legacy import (
     PointsAwardedV1,
     ProgrammeOpenedV1,
     SkillServiceDeliveredV1,
+    TitleConferredV1,
     TrainingCompletedV1,
     WorkerRegisteredV1,
     WorkerRegisteredV2,
@@ -239,7 +240,7 @@ SAMPLES: tuple[Sample, ...] = (
         stream_version=4,
     ),
     Sample(
-        TitleConferred(
+        TitleConferredV1(
             title_id="title-city-2025-031",
             nomination_id="nom-2025-0017",
             worker_id=WORKER,
@@ -253,6 +254,22 @@ SAMPLES: tuple[Sample, ...] = (
         StreamRef(type="Nomination", id="nom-2025-0017"),
         tenant=REGION,
         stream_version=6,
+    ),
+    Sample(
+        TitleConferred(
+            title_id="title-county-2021-007",
+            nomination_id="imported-title-county-2021-007",
+            worker_id=WORKER,
+            enterprise_id=ENTERPRISE,
+            level=TitleLevel.COUNTY,
+            title_name="县级工匠",
+            conferred_by="city-union",
+            conferred_on=date(2021, 5, 1),
+            valid_until=None,
+            imported=True,
+        ),
+        _worker_stream(),
+        stream_version=5,
     ),
     Sample(
         ContestOpenedV1(

@@ -83,6 +83,13 @@ def contest_opened_v1_to_v2(payload: Payload) -> Payload:
     return {**payload, "organiser_kind": "region", "team_entry": False}
 
 
+@upcaster("TitleConferred", from_version=1)
+def title_conferred_v1_to_v2(payload: Payload) -> Payload:
+    """v2 added the `imported` flag (a record of a title from before the platform); every v1
+    title was conferred at the end of a nomination on the platform."""
+    return {**payload, "imported": False}
+
+
 LEGACY_ASPECT = "overall"
 """The one aspect a v1 mark (one raw score per entrant) is read as."""
 

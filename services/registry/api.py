@@ -12,13 +12,14 @@ from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepte
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier, Text
 from contracts.vocabulary import TitleLevel
-from services.registry import handlers, imports, public_api, selection_api
+from services.registry import careers, handlers, imports, public_api, selection_api
 from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
 from services.registry.queries import ProfileQueries, Roster, WorkerProfile
 
 router = APIRouter(tags=["registry"])
 CITY, COUNTY, HR, SERVICE = Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_HR, Role.SERVICE
 router.include_router(imports.router)
+router.include_router(careers.router)
 router.include_router(selection_api.router)
 router.include_router(public_api.router)
 

@@ -6,27 +6,21 @@ ladder policy promotes him to seed craftsman: his profile tells all of it in ord
 
 A county nomination needs the enterprise tier of craftsman, which the default ladder grants
 after 12 months as seed with 60 points: no live run reaches it. So a second worker's earlier
-career (seed in 2023, craftsman in 2024) is imported through the registry's own domain, as
-records from before the platform would be; the county then takes him through the whole
+career (seed in 2023, craftsman in 2024) is imported over POST /careers/import, as the city
+union brings in records from before the platform; the county then takes him through the whole
 pipeline over HTTP to TitleConferred, and the profile, the public profile and the pyramid show it.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from chassis.db import create_engine, session_factory
-from chassis.eventstore.store import EventStore, topic_of_producer
-from chassis.unit_of_work import UnitOfWork
-from contracts.vocabulary import CertificateIssuerKind, SkillLevel, TierRank
 from demo.city import CONTEST, ENTERPRISES, DemoEnterprise, DemoWorker
 from demo.story import City, promoted
-from deploy.infra import Infrastructure, database_url
-from services.registry.domain import Worker
+from deploy.infra import Infrastructure
 from tests.e2e.conftest import RunningCity
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
@@ -74,30 +68,28 @@ async def test_certified_scored_and_promoted_by_the_ladder_through_kafka(
     assert (public["tier"], public["occupation"], public["titles"]) == ("seed", JUNIOR.trade, [])
 
 
-async def import_earlier_career(running_city: RunningCity, infra: Infrastructure, worker_id: str) -> None:
-    """Senior in 2022, seed in 2023, craftsman in 2024: the worker's record from before the platform, decided
-    by the registry's own ladder rules and published by its relay like any other fact."""
-    engine = create_engine(database_url(infra.postgres_url_base, running_city.databases["registry"]))
-    prefix = running_city.group_prefix
-    store = EventStore(topic_of=lambda envelope: prefix + topic_of_producer(envelope))
-    try:
-        async with UnitOfWork(session_factory(engine), store, producer="registry") as work:
-            worker = await work.require(Worker, worker_id, "registered")
-            worker.certify(
-                f"{worker_id}-senior",
-                skill_level=SkillLevel.SENIOR,
-                occupation="toolmaker",
-                issuer_id="weifang-hr-bureau",
-                issuer_kind=CertificateIssuerKind.HR_BUREAU,
-                certified_on=date(2022, 12, 1),
-            )
-            for rank, since in ((TierRank.SEED, date(2023, 3, 1)), (TierRank.CRAFTSMAN, date(2024, 6, 1))):
-                worker.promote(
-                    rank, label=rank.value, effective_on=since, reason="imported", points=Decimal(66)
-                )
-            await work.commit()
-    finally:
-        await engine.dispose()
+async def import_earlier_career(city: City, worker_id: str) -> None:
+    """Seed in 2023, craftsman in 2024, then his senior certificate of 2022: the city union
+    imports the worker's record from before the platform (POST /careers/import: the facts as
+    they were, without today's ladder rules) and records the certificate (POST /skill-certificates)."""
+    career = {
+        "worker_id": worker_id,
+        "tiers": [{"rank": "seed", "since": "2023-03-01"}, {"rank": "craftsman", "since": "2024-06-01"}],
+    }
+    answer = await city.command(
+        "registry", "/careers/import", {"items": [career]}, "import his earlier career"
+    )
+    assert answer["accepted"] == 1, answer
+    certificate = {
+        "worker_id": worker_id,
+        "certificate_id": f"{worker_id}-senior",
+        "skill_level": "senior",
+        "occupation": "toolmaker",
+        "issuer_id": "weifang-hr-bureau",
+        "issuer_kind": "hr_bureau",
+        "certified_on": "2022-12-01",
+    }
+    await city.command("registry", "/skill-certificates", certificate, "his senior certificate of 2022")
 
 
 async def test_a_craftsman_is_taken_through_the_county_pipeline_to_a_title(
@@ -112,7 +104,7 @@ async def test_a_craftsman_is_taken_through_the_county_pipeline_to_a_title(
     await city.register_worker(VETERAN)
     worker_id = city.id(VETERAN.worker_id)
     await city.wait_profile(VETERAN, "registered", lambda profile: True)
-    await import_earlier_career(running_city, infra, worker_id)
+    await import_earlier_career(city, worker_id)
     await city.wait_profile(VETERAN, "a craftsman", lambda profile: profile["tier"] == "craftsman")
 
     nomination = {"worker_id": worker_id, "nomination_id": city.id("county-nom")}

@@ -28,7 +28,7 @@ from contracts.primitives import (
     StandardisedScore,
     Text,
 )
-from contracts.vocabulary import ContestLevel, Medal, SkillLevel, SkillService
+from contracts.vocabulary import ContestLevel, Medal, SkillLevel, SkillService, TitleLevel
 
 
 class WorkerRegisteredV1(Event, event_type="WorkerRegistered", schema_version=1):
@@ -147,6 +147,20 @@ class SkillServiceDeliveredV1(Event, event_type="SkillServiceDelivered", schema_
     summary: Text | None = None
 
 
+class TitleConferredV1(Event, event_type="TitleConferred", schema_version=1):
+    model_config = ConfigDict(title="TitleConferredV1")
+
+    title_id: Identifier
+    nomination_id: Identifier
+    worker_id: Identifier
+    enterprise_id: Identifier
+    level: TitleLevel
+    title_name: Name
+    conferred_by: Identifier
+    conferred_on: date
+    valid_until: date | None = None
+
+
 LEGACY_EVENTS: tuple[type[Event], ...] = (
     WorkerRegisteredV1,
     WorkerRegisteredV2,
@@ -158,4 +172,5 @@ LEGACY_EVENTS: tuple[type[Event], ...] = (
     ProgrammeOpenedV1,
     TrainingCompletedV1,
     SkillServiceDeliveredV1,
+    TitleConferredV1,
 )

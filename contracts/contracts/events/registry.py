@@ -94,8 +94,9 @@ class TierPromoted(Event):
     reason: Text
 
 
-class TitleConferred(Event):
-    """A title above the enterprise (county to nation) was conferred after review."""
+class TitleConferred(Event, schema_version=2):
+    """A title above the enterprise (county to nation) was conferred after review, or (v2,
+    `imported`) is an imported record of a title conferred before the platform."""
 
     title_id: Identifier
     nomination_id: Identifier
@@ -106,6 +107,7 @@ class TitleConferred(Event):
     conferred_by: Identifier
     conferred_on: date
     valid_until: date | None = None
+    imported: bool = False
 
 
 class RegionRegistered(Event):

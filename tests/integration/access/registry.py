@@ -203,6 +203,16 @@ CASES: dict[tuple[str, str], Case] = {
         own=REGISTRARS,
         foreign=CITYWIDE,
     ),
+    ("POST", "/careers/import"): Case(
+        post(
+            "/careers/import",
+            lambda t, _, __: {
+                "items": [{"worker_id": t["worker"], "tiers": [{"rank": "chief", "since": "2025-07-01"}]}]
+            },
+        ),
+        own=CITYWIDE,
+        foreign=CITYWIDE,
+    ),
     ("POST", "/workers/{worker_id}/nominations"): Case(
         post(
             "/workers/{worker}/nominations",
