@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chassis.auth_tokens import bearer_headers
+from demo import without_level_history
 from demo.city import CONTEST, ENTERPRISES, PROGRAMME, WORKERS
 from demo.story import City, promoted
 from demo.tap import event_tap
@@ -154,9 +155,7 @@ def main() -> int:
     os.environ["CRAFTSMAN_CONSUMER_GROUP_PREFIX"] = f"demo-{run}."
     os.environ["CRAFTSMAN_TOPIC_PREFIX"] = f"demo-{run}."
     os.environ.setdefault("CRAFTSMAN_LOG_LEVEL", "WARNING")
-    # The plan gives its workers the years at their level (demo/plan.py), but the story does not
-    # send that history to training yet: until it does, no minimum years (services/training/settings.py).
-    os.environ.setdefault("CRAFTSMAN_TRAINING_YEARS_AT_PREVIOUS_LEVEL", "{}")
+    without_level_history()
     bootstrap = os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
     provision_run(bootstrap, topic_prefix=f"demo-{run}.")  # the run's topics and ACLs
     services = configured(["registry", "training", "competitions", "rewards"])

@@ -32,6 +32,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chassis.auth_tokens import bearer_headers
+from demo import without_level_history
 from demo.hr import HrSystems
 from demo.meter import EventMeter
 from demo.phases import Phase, Year, hr_connected
@@ -208,6 +209,7 @@ def main(
     os.environ["CRAFTSMAN_CONSUMER_GROUP_PREFIX"] = prefix  # this run's topics and groups only
     os.environ["CRAFTSMAN_TOPIC_PREFIX"] = prefix
     os.environ.setdefault("CRAFTSMAN_LOG_LEVEL", "WARNING")
+    without_level_history()
     bootstrap = os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
     plan = plan_city(seed=seed, scale=scale, workers=workers)
     counts = plan.counts()
