@@ -5,6 +5,7 @@ record is loaded, so the access rule and the decision read the same state."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 from uuid import UUID
 
 from chassis.auth import Tenant
@@ -158,12 +159,16 @@ async def enrol_worker(
         return await uow.commit(command_id=command_id)
 
 
+def _attend(klass: Class, command: RecordAttendance) -> None:
+    klass.attend(command.enrolment_id, session_no=command.session_no, attended_on=command.attended_on)
+
+
 async def record_attendance(
     uow: UnitOfWork, command: RecordAttendance, command_id: UUID | None = None, *, check: ScopeCheck
 ) -> list[Envelope]:
     async with uow:
         klass, _ = await Catalogue(uow).class_in_scope(command.class_id, check)
-        klass.attend(command.enrolment_id, session_no=command.session_no, attended_on=command.attended_on)
+        _attend(klass, command)
         return await uow.commit(command_id=command_id)
 
 
@@ -214,12 +219,33 @@ async def enrolments(uow: UnitOfWork, commands: Sequence[EnrolWorker], check: Sc
 async def assessments(
     uow: UnitOfWork, commands: Sequence[AssessCompletion], check: ScopeCheck
 ) -> list[Decision]:
+    return await _class_by_class(uow, commands, check, _assess)
+
+
+async def attendances(
+    uow: UnitOfWork, commands: Sequence[RecordAttendance], check: ScopeCheck
+) -> list[Decision]:
+    """A register of any classes and sessions: each class is loaded once, and its attendances
+    are recorded on it in the batch's order (one append per class, no conflict among them)."""
+    return await _class_by_class(uow, commands, check, lambda klass, _, command: _attend(klass, command))
+
+
+OnClass = TypeVar("OnClass", AssessCompletion, RecordAttendance)
+
+
+async def _class_by_class(
+    uow: UnitOfWork,
+    commands: Sequence[OnClass],
+    check: ScopeCheck,
+    act: Callable[[Class, CourseFacts, OnClass], None],
+) -> list[Decision]:
+    """Each command acts on its class, loaded once for the batch, after the scope check."""
     catalogue = Catalogue(uow)
     decisions: list[Decision] = []
     for command in commands:
         try:
             klass, facts = await catalogue.class_in_scope(command.class_id, check)
-            _assess(klass, facts, command)
+            act(klass, facts, command)
         except (DomainRuleViolated, NotFound) as error:
             decisions.append(str(error))
             continue

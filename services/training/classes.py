@@ -3,7 +3,7 @@ assessment. Pure: no I/O; the rules are in `rules`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Self
 
@@ -150,6 +150,7 @@ class Place:
     worker_id: str
     enterprise_id: str
     assessed: bool = False
+    sessions: set[int] = field(default_factory=set)  # the session numbers attended
 
 
 class Class(Aggregate):
@@ -221,6 +222,7 @@ class Class(Aggregate):
             assessed=place is not None and place.assessed,
             session_no=session_no,
             sessions=self.session_count,
+            attended=place is not None and session_no in place.sessions,
         )
         assert place is not None
         self.record(
@@ -279,5 +281,6 @@ class Class(Aggregate):
             self.workers.add(event.worker_id)
         elif isinstance(event, SessionAttended):
             self.started = True
+            self.places[event.enrolment_id].sessions.add(event.session_no)
         elif isinstance(event, TrainingCompleted | TrainingFailed):
             self.places[event.enrolment_id].assessed = True
