@@ -10,7 +10,7 @@ from uuid import UUID
 
 from chassis.auth import Tenant
 from chassis.errors import DomainRuleViolated, NotFound
-from chassis.imports import Decision
+from chassis.imports import Changed, Decision
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 from contracts.events.training import CourseOpened
@@ -208,11 +208,12 @@ async def enrolments(uow: UnitOfWork, commands: Sequence[EnrolWorker], check: Sc
             continue
         try:
             klass = await catalogue.klass(command.class_id)
+            before = len(klass.pending)
             _enrol(klass, await catalogue.course_facts(klass.course_id), worker, command)
         except (DomainRuleViolated, NotFound) as error:
             decisions.append(str(error))
             continue
-        decisions.append(klass)
+        decisions.append(Changed(klass, len(klass.pending) - before))
     return decisions
 
 
@@ -245,9 +246,11 @@ async def _class_by_class(
     for command in commands:
         try:
             klass, facts = await catalogue.class_in_scope(command.class_id, check)
+            before = len(klass.pending)
             act(klass, facts, command)
         except (DomainRuleViolated, NotFound) as error:
             decisions.append(str(error))
             continue
-        decisions.append(klass)
+        # Several items record on one class: each item's answer names its own events.
+        decisions.append(Changed(klass, len(klass.pending) - before))
     return decisions
