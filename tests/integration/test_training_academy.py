@@ -625,6 +625,7 @@ async def test_the_exports_and_reports(db: AsyncEngine, client: httpx.AsyncClien
             "places": 4,
             "enrolled": 2,
             "fill_rate": 0.5,
+            "attendances": 1,
         }
     ]
     apprentices = (await client.get("/masters/w-senior/apprentices")).json()
