@@ -77,7 +77,7 @@ class Year:
             Phase("enterprises", self.enterprises),
             Phase("workers (HR topics + import)", self.workers),
             Phase("careers before the platform (import)", self.careers),
-            Phase("schools, issuers, courses", self.schools),
+            Phase("schools, issuers, courses and classes (import)", self.schools),
             Phase("enrolments (import)", self.enrolments),
             Phase("attendance (import)", self.attendance),
             Phase("assessments (import)", self.assessments),
@@ -221,8 +221,8 @@ class Year:
                     }
                     await self.traffic.post("training", "/issuers", issuer, "issuer")
 
-        async def course_and_class(course: Any) -> None:
-            body = {
+        courses = [
+            {
                 "course_id": course.course_id,
                 "school_id": course.school_id,
                 "title": f"{course.occupation} to {course.target_level}",
@@ -232,19 +232,22 @@ class Year:
                 "capacity": course.capacity,
                 "opened_on": (course.starts_on - timedelta(days=14)).isoformat(),
             }
-            if await self.traffic.post("training", "/courses", body, "course") is not None:
-                klass = {
-                    "class_id": _class_of(course.course_id),
-                    "course_id": course.course_id,
-                    "starts_on": course.starts_on.isoformat(),
-                    "session_count": SESSIONS,
-                }
-                await self.traffic.post("training", "/classes", klass, "class")
+            for course in self.plan.courses
+        ]
+        classes = [
+            {
+                "class_id": _class_of(course.course_id),
+                "course_id": course.course_id,
+                "starts_on": course.starts_on.isoformat(),
+                "session_count": SESSIONS,
+            }
+            for course in self.plan.courses
+        ]
 
         async def everything() -> None:
             await open_all()
-            for course in self.plan.courses:
-                await course_and_class(course)
+            await self.traffic.imports("training", "/courses/import", courses, "course")
+            await self.traffic.imports("training", "/classes/import", classes, "class")
 
         return [everything()]
 

@@ -19,16 +19,36 @@ from chassis.service import RuntimeDep
 from services.training import batches, class_handlers
 from services.training.commands import (
     AwardCertificate,
+    OpenCourse,
     PairMentorship,
     RecordAchievement,
     RecordAttendance,
     RecordVisit,
+    ScheduleClass,
 )
 from services.training.rules import TrainingRules
 from services.training.settings import configured_rules
 
 router = APIRouter(tags=["training imports"])
 RECORDERS = requires(Role.CITY_UNION, Role.ENTERPRISE_HR, Role.SERVICE)
+
+
+@router.post("/courses/import", responses=IMPORT_RESPONSES)
+async def import_courses(
+    request: ImportRequest, runtime: RuntimeDep, guard: Annotated[Guard, RECORDERS]
+) -> ImportAnswer:
+    """Open many courses at once. The caller must be in scope of every course's school."""
+    decide = partial(batches.courses, check=guard.check)
+    return await import_batch(runtime.unit_of_work(), OpenCourse, request.items, decide)
+
+
+@router.post("/classes/import", responses=IMPORT_RESPONSES)
+async def import_classes(
+    request: ImportRequest, runtime: RuntimeDep, guard: Annotated[Guard, RECORDERS]
+) -> ImportAnswer:
+    """Schedule many classes at once. The caller must be in scope of every class's school."""
+    decide = partial(batches.classes, check=guard.check)
+    return await import_batch(runtime.unit_of_work(), ScheduleClass, request.items, decide)
 
 
 @router.post("/attendances/import", responses=IMPORT_RESPONSES)

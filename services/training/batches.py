@@ -1,5 +1,5 @@
-"""Batch decisions for the records created once under their id (certificates, achievements,
-visits, mentorships): each item decided by the single command's own function, the facts it
+"""Batch decisions for the records created once under their id (courses, classes, certificates,
+achievements, visits, mentorships): each item decided by the single command's own function, the facts it
 needs fetched for the whole batch at once.
 
 A single command learns that its id exists from its append (`UnitOfWork.ensure_new`); a batch
@@ -9,7 +9,7 @@ the single command's words.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -19,14 +19,16 @@ from chassis.auth import Tenant
 from chassis.errors import DomainRuleViolated, NotFound
 from chassis.imports import Decision
 from chassis.unit_of_work import UnitOfWork
-from services.training import handlers, mentoring_handlers
-from services.training.class_handlers import ScopeCheck
-from services.training.classes import Issuer
+from services.training import class_handlers, handlers, mentoring_handlers
+from services.training.class_handlers import Catalogue, ScopeCheck
+from services.training.classes import Class, Course, Issuer
 from services.training.commands import (
     AwardCertificate,
+    OpenCourse,
     PairMentorship,
     RecordAchievement,
     RecordVisit,
+    ScheduleClass,
 )
 from services.training.domain import Certificate
 from services.training.mentoring import Mentorship
@@ -43,7 +45,7 @@ async def once_each(
     commands: Sequence[C],
     key: Callable[[C], str],
     exists: str,
-    decide: Callable[[C], Aggregate],
+    decide: Callable[[C], Awaitable[Aggregate]],
 ) -> list[Decision]:
     """Each command's new aggregate, or why not: its id is taken (`exists`, formatted with the
     id) or a rule refused it. A caller out of scope of an item (Forbidden) fails the batch."""
@@ -54,7 +56,7 @@ async def once_each(
             decisions.append(exists.format(key(command)))
             continue
         try:
-            created = decide(command)
+            created = await decide(command)
         except (DomainRuleViolated, NotFound, ValidationError) as error:
             decisions.append(str(error))
             continue
@@ -69,7 +71,7 @@ async def certificates(
     workers = await KnownWorkers.load(uow.active, [c.worker_id for c in commands])
     qualified = await uow.existing(Issuer, sorted({c.issuer_id for c in commands}))
 
-    def award(command: AwardCertificate) -> Aggregate:
+    async def award(command: AwardCertificate) -> Aggregate:
         worker = workers.require(command.worker_id)
         check(Tenant(enterprise_id=worker.enterprise_id))
         issuer_qualified = command.issuer_id in qualified
@@ -84,7 +86,7 @@ async def achievements(
 ) -> list[Decision]:
     workers = await KnownWorkers.load(uow.active, [c.worker_id for c in commands])
 
-    def record(command: RecordAchievement) -> Aggregate:
+    async def record(command: RecordAchievement) -> Aggregate:
         return mentoring_handlers.achievement(command, workers, check)
 
     exists = mentoring_handlers.ACHIEVEMENT_EXISTS
@@ -95,7 +97,7 @@ async def visits(uow: UnitOfWork, commands: Sequence[RecordVisit], check: ScopeC
     team = [w for c in commands for w in mentoring_handlers.visit_team(c)]
     workers = await KnownWorkers.load(uow.active, team)
 
-    def record(command: RecordVisit) -> Aggregate:
+    async def record(command: RecordVisit) -> Aggregate:
         return mentoring_handlers.visit(command, workers, check)
 
     exists = mentoring_handlers.VISIT_EXISTS
@@ -110,7 +112,7 @@ async def mentorships(
         uow.active, [w for c in commands for w in (c.master_id, c.apprentice_id)]
     )
 
-    def pair(command: PairMentorship) -> Aggregate:
+    async def pair(command: PairMentorship) -> Aggregate:
         pairing = mentoring_handlers.proposal(command, workers, check)
         if command.started_on is not None:
             pairing.start(command.started_on)
@@ -118,3 +120,23 @@ async def mentorships(
 
     exists = mentoring_handlers.MENTORSHIP_EXISTS
     return await once_each(uow, Mentorship, commands, lambda c: c.mentorship_id, exists, pair)
+
+
+async def courses(uow: UnitOfWork, commands: Sequence[OpenCourse], check: ScopeCheck) -> list[Decision]:
+    catalogue = Catalogue(uow)
+
+    async def open_one(command: OpenCourse) -> Aggregate:
+        return await class_handlers.course_opened(catalogue, command, check)
+
+    exists = class_handlers.COURSE_EXISTS
+    return await once_each(uow, Course, commands, lambda c: c.course_id, exists, open_one)
+
+
+async def classes(uow: UnitOfWork, commands: Sequence[ScheduleClass], check: ScopeCheck) -> list[Decision]:
+    catalogue = Catalogue(uow)
+
+    async def schedule(command: ScheduleClass) -> Aggregate:
+        return await class_handlers.class_scheduled(catalogue, command, check)
+
+    exists = class_handlers.CLASS_EXISTS
+    return await once_each(uow, Class, commands, lambda c: c.class_id, exists, schedule)

@@ -104,15 +104,33 @@ async def qualify_issuer(
         return await uow.commit(command_id=command_id)
 
 
+COURSE_EXISTS = "course {} is open already"
+CLASS_EXISTS = "class {} is scheduled already"
+
+
+async def course_opened(catalogue: Catalogue, command: OpenCourse, check: ScopeCheck) -> Course:
+    """A school in the caller's scope opens a course of one of its majors."""
+    school = await catalogue.school(command.school_id)
+    check(school.scope)
+    return Course.open(school, CourseOpened(**command.model_dump()))
+
+
+async def class_scheduled(catalogue: Catalogue, command: ScheduleClass, check: ScopeCheck) -> Class:
+    """A class of an open course, scheduled by (or for) the course's school."""
+    course = await catalogue.course(command.course_id)
+    check((await catalogue.school(course.require_opened().school_id)).scope)
+    return Class.schedule(
+        command.class_id, course=course, starts_on=command.starts_on, session_count=command.session_count
+    )
+
+
 async def open_course(
     uow: UnitOfWork, command: OpenCourse, command_id: UUID | None = None, *, check: ScopeCheck
 ) -> list[Envelope]:
     async with uow:
-        school = await Catalogue(uow).school(command.school_id)
-        check(school.scope)
-        await uow.ensure_new(Course, command.course_id, f"course {command.course_id} is open already")
-        opened = CourseOpened(**command.model_dump())
-        uow.track(Course.open(school, opened))
+        course = await course_opened(Catalogue(uow), command, check)
+        await uow.ensure_new(Course, command.course_id, COURSE_EXISTS.format(command.course_id))
+        uow.track(course)
         return await uow.commit(command_id=command_id)
 
 
@@ -120,18 +138,9 @@ async def schedule_class(
     uow: UnitOfWork, command: ScheduleClass, command_id: UUID | None = None, *, check: ScopeCheck
 ) -> list[Envelope]:
     async with uow:
-        catalogue = Catalogue(uow)
-        course = await catalogue.course(command.course_id)
-        check((await catalogue.school(course.require_opened().school_id)).scope)
-        await uow.ensure_new(Class, command.class_id, f"class {command.class_id} is scheduled already")
-        uow.track(
-            Class.schedule(
-                command.class_id,
-                course=course,
-                starts_on=command.starts_on,
-                session_count=command.session_count,
-            )
-        )
+        klass = await class_scheduled(Catalogue(uow), command, check)
+        await uow.ensure_new(Class, command.class_id, CLASS_EXISTS.format(command.class_id))
+        uow.track(klass)
         return await uow.commit(command_id=command_id)
 
 

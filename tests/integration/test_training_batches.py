@@ -65,6 +65,50 @@ async def resent_changes_nothing(
     return [item["reason"] for item in answer.json()["items"]]
 
 
+def course(n: int, major: str = "mechatronics", school: str = "academy") -> dict[str, Any]:
+    return {
+        "course_id": f"course-{n}",
+        "school_id": school,
+        "title": "PLC",
+        "major": major,
+        "hours": 48,
+        "target_level": "technician",
+        "capacity": 40,
+        "opened_on": DAY,
+    }
+
+
+def klass(n: int, course_n: int) -> dict[str, Any]:
+    return {"class_id": f"class-{n}", "course_id": f"course-{course_n}", "starts_on": DAY, "session_count": 8}
+
+
+async def test_courses_and_classes_in_bulk(db: AsyncEngine, client: httpx.AsyncClient) -> None:
+    await a_class(client)  # the academy (mechatronics), course plc, class-1
+    courses = [course(1), course(2, major="cooking"), course(1), course(3, school="school-9"), course(4)]
+    answers = await imported(client, "/courses/import", courses)
+    assert answers[0] == answers[4] == "CourseOpened"
+    assert "teaches no major" in answers[1]
+    assert answers[2] == "course course-1 is open already"
+    assert "school school-9 is not registered" in answers[3]
+    await resent_changes_nothing(db, client, "/courses/import", [courses[0], courses[4]])
+
+    classes = [
+        klass(2, 1),
+        klass(3, 4),
+        klass(2, 4),
+        klass(4, 2),
+        klass(1, 1),
+        {**klass(5, 1), "session_count": 0},
+    ]
+    answers = await imported(client, "/classes/import", classes)
+    assert answers[0] == answers[1] == "ClassScheduled"
+    assert answers[2] == "class class-2 is scheduled already"
+    assert "course course-2 was never opened" in answers[3]
+    assert answers[4] == "class class-1 is scheduled already"
+    assert answers[5].startswith("invalid: session_count")
+    await resent_changes_nothing(db, client, "/classes/import", classes[:2])
+
+
 def attendance(worker: str, session_no: int, class_id: str = "class-1") -> dict[str, Any]:
     return {
         "class_id": class_id,
@@ -229,6 +273,8 @@ async def test_pairings_in_bulk_are_proposed_and_started_whole(
 @pytest.mark.parametrize(
     ("path", "item"),
     [
+        ("/courses/import", course(1)),
+        ("/classes/import", {**klass(2, 1), "course_id": "plc"}),
         ("/attendances/import", attendance("w-senior", 1)),
         ("/certificates/import", certificate("w-senior", 1)),
         ("/achievements/import", achievement("w-senior", 1)),

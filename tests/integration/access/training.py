@@ -98,6 +98,28 @@ def assessment(t: Tenant) -> dict[str, Any]:
     }
 
 
+def course(t: Tenant, _: str, n: int) -> dict[str, Any]:
+    return {
+        "course_id": f"course-{n}",
+        "school_id": f"school-{t['enterprise']}",
+        "title": "PLC",
+        "major": "mechatronics",
+        "hours": 48,
+        "target_level": "technician",
+        "capacity": 40,
+        "opened_on": DAY,
+    }
+
+
+def scheduled_class(t: Tenant, _: str, n: int) -> dict[str, Any]:
+    return {
+        "class_id": f"class-{n}",
+        "course_id": f"course-{t['enterprise']}",
+        "starts_on": DAY,
+        "session_count": 4,
+    }
+
+
 def attendance(t: Tenant, _: str, __: int) -> dict[str, Any]:
     return {
         "class_id": f"class-{t['enterprise']}",
@@ -195,28 +217,10 @@ CASES: dict[tuple[str, str], Case] = {
             "qualified_on": DAY,
         },
     ),
-    ("POST", "/courses"): recorded(
-        "/courses",
-        lambda t, _, n: {
-            "course_id": f"course-{n}",
-            "school_id": f"school-{t['enterprise']}",
-            "title": "PLC",
-            "major": "mechatronics",
-            "hours": 48,
-            "target_level": "technician",
-            "capacity": 40,
-            "opened_on": DAY,
-        },
-    ),
-    ("POST", "/classes"): recorded(
-        "/classes",
-        lambda t, _, n: {
-            "class_id": f"class-{n}",
-            "course_id": f"course-{t['enterprise']}",
-            "starts_on": DAY,
-            "session_count": 4,
-        },
-    ),
+    ("POST", "/courses"): recorded("/courses", course),
+    ("POST", "/courses/import"): bulk("/courses/import", course),
+    ("POST", "/classes"): recorded("/classes", scheduled_class),
+    ("POST", "/classes/import"): bulk("/classes/import", scheduled_class),
     ("POST", "/enrolments"): recorded("/enrolments", lambda t, _, n: enrolment(t, n)),
     ("POST", "/enrolments/import"): recorded(
         "/enrolments/import", lambda t, _, n: {"items": [enrolment(t, n)]}
