@@ -147,6 +147,17 @@ def test_attendance_needs_a_session_of_the_class() -> None:
         klass.attend("enr-w-1", session_no=4, attended_on=DAY)
 
 
+def test_a_session_is_attended_once_per_enrolment() -> None:
+    klass, facts = scheduled()
+    enrol(klass, facts, "w-1")
+    enrol(klass, facts, "w-2")
+    klass.attend("enr-w-1", session_no=1, attended_on=DAY)
+    klass.attend("enr-w-2", session_no=1, attended_on=DAY)  # another's first session
+    klass.attend("enr-w-1", session_no=2, attended_on=DAY)
+    with refused(rules.SESSION_ATTENDED):
+        klass.attend("enr-w-1", session_no=1, attended_on=DAY)
+
+
 def test_a_course_is_in_a_major_of_its_school() -> None:
     school = School.register(
         "s",
