@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Self
+from typing import Any, Self
 
 from chassis.aggregate import Aggregate
 from chassis.auth import Tenant
@@ -272,6 +272,33 @@ class Class(Aggregate):
                     score=score,
                 )
             )
+
+    def snapshot_state(self) -> dict[str, Any]:
+        """A year's register makes a class's stream long (every session of every place): loads
+        start from the latest snapshot instead of folding hundreds of attendances."""
+        return {
+            "tenant": self.tenant,
+            "course_id": self.course_id,
+            "session_count": self.session_count,
+            "started": self.started,
+            "places": {
+                enrolment_id: [place.worker_id, place.enterprise_id, place.assessed, sorted(place.sessions)]
+                for enrolment_id, place in self.places.items()
+            },
+        }
+
+    @classmethod
+    def from_snapshot(cls, aggregate_id: str, version: int, state: dict[str, Any]) -> Self:
+        klass = cls(aggregate_id, tenant=state["tenant"])
+        klass.version = version
+        klass.course_id, klass.session_count = state["course_id"], state["session_count"]
+        klass.started = state["started"]
+        klass.places = {
+            enrolment_id: Place(worker_id, enterprise_id, assessed, set(sessions))
+            for enrolment_id, (worker_id, enterprise_id, assessed, sessions) in state["places"].items()
+        }
+        klass.workers = {place.worker_id for place in klass.places.values()}
+        return klass
 
     def apply(self, event: Event) -> None:
         if isinstance(event, ClassScheduled):

@@ -11,11 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.auth import Principal, Role
 from chassis.db import session_factory
-from chassis.eventstore.schema import events
+from chassis.eventstore.schema import events, snapshots
 from services.training.read_models import known_workers
 from services.training.service import SPEC
 from tests.integration.test_training_academy import (
@@ -146,6 +147,28 @@ async def test_a_register_of_many_sessions_appends_to_its_class_in_order(
 
     reasons = await resent_changes_nothing(db, client, "/attendances/import", register)
     assert all("session_attended" in reason for reason in reasons)
+
+
+async def test_a_long_register_loads_from_the_class_snapshot(
+    db: AsyncEngine, client: httpx.AsyncClient
+) -> None:
+    workers = [f"w-extra-{n}" for n in range(20)]
+    async with session_factory(db)() as session, session.begin():
+        await session.execute(
+            insert(known_workers),
+            [
+                {"worker_id": w, "enterprise_id": ENTERPRISE, "skill_level": "senior", "tier": "none"}
+                for w in workers
+            ],
+        )
+    await a_class(client, capacity=20)
+    await imported(client, "/enrolments/import", [enrolment(w) for w in workers])
+    register = [attendance(w, n) for n in (1, 2, 3) for w in workers]
+    assert await imported(client, "/attendances/import", register[:40]) == ["SessionAttended"] * 40
+    assert await count_rows(db, snapshots) == 1  # the class crossed 50 events (1 + 20 + 40)
+    answers = await imported(client, "/attendances/import", register)  # loaded from the snapshot on
+    assert all("session_attended" in answer for answer in answers[:40])
+    assert answers[40:] == ["SessionAttended"] * 20
 
 
 async def test_the_single_attendance_refuses_a_session_attended_already(
