@@ -31,6 +31,7 @@ from bench import (
     replica_figures,
     rewards_figures,
     store_figures,
+    training_batch_figures,
     training_figures,
     workload,
 )
@@ -252,6 +253,11 @@ async def _all(
             lambda: training_figures.batch_figures(
                 res, classes=classes, statements=statements, log_dir=log_dir
             ),
+        )
+        items = max(200, min(2_000, settings["events"] // 100))
+        await step(
+            "training batch endpoints vs one POST per item",
+            lambda: training_batch_figures.batch_vs_single(res, items=items, log_dir=log_dir),
         )
     if "rewards" in chosen:
         events: int = settings["events"]

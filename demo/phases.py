@@ -17,12 +17,14 @@ from typing import Any
 from contracts.vocabulary import ContestLevel, TitleLevel
 from demo.hr import HrSystems
 from demo.marking import marks_of, scheme
-from demo.plan import YEAR, CityPlan, Contest, Enrolment, Enterprise, Studio, Worker
+from demo.plan import SESSIONS, YEAR, CityPlan, Contest, Enterprise, Studio, Worker
 from demo.traffic import Traffic
 
 FEDERATION = "weifang-federation"
 PROGRAMME_ID = f"seed-award-{YEAR}"
 GRANT_AMOUNT = 1000
+SESSION_DAYS = 3  # a class meets every third day from its start (assessed on day 30)
+ATTENDANCE_BATCH = 2_000  # a few classes' registers per request
 HR_CONNECTED = frozenset({"ent-0001", "ent-0101", "ent-0201"})
 
 
@@ -75,16 +77,16 @@ class Year:
             Phase("enterprises", self.enterprises),
             Phase("workers (HR topics + import)", self.workers),
             Phase("careers before the platform (import)", self.careers),
-            Phase("schools, issuers, courses", self.schools),
+            Phase("schools, issuers, courses and classes (import)", self.schools),
             Phase("enrolments (import)", self.enrolments),
-            Phase("attendance", self.attendance),
+            Phase("attendance (import)", self.attendance),
             Phase("assessments (import)", self.assessments),
-            Phase("certificates", self.certificates),
-            Phase("mentorships", self.mentorships),
+            Phase("certificates (import)", self.certificates),
+            Phase("mentorships (import)", self.mentorships),
             Phase("studios (named after city craftsmen)", self.studios),
             Phase("contests", self.contests),
-            Phase("innovation achievements", self.achievements),
-            Phase("skills-into-enterprises visits", self.visits),
+            Phase("innovation achievements (import)", self.achievements),
+            Phase("skills-into-enterprises visits (import)", self.visits),
             Phase("nominations (county, city, gold)", self.nominations),
         ]
 
@@ -219,8 +221,8 @@ class Year:
                     }
                     await self.traffic.post("training", "/issuers", issuer, "issuer")
 
-        async def course_and_class(course: Any) -> None:
-            body = {
+        courses = [
+            {
                 "course_id": course.course_id,
                 "school_id": course.school_id,
                 "title": f"{course.occupation} to {course.target_level}",
@@ -230,19 +232,22 @@ class Year:
                 "capacity": course.capacity,
                 "opened_on": (course.starts_on - timedelta(days=14)).isoformat(),
             }
-            if await self.traffic.post("training", "/courses", body, "course") is not None:
-                klass = {
-                    "class_id": _class_of(course.course_id),
-                    "course_id": course.course_id,
-                    "starts_on": course.starts_on.isoformat(),
-                    "session_count": 8,
-                }
-                await self.traffic.post("training", "/classes", klass, "class")
+            for course in self.plan.courses
+        ]
+        classes = [
+            {
+                "class_id": _class_of(course.course_id),
+                "course_id": course.course_id,
+                "starts_on": course.starts_on.isoformat(),
+                "session_count": SESSIONS,
+            }
+            for course in self.plan.courses
+        ]
 
         async def everything() -> None:
             await open_all()
-            for course in self.plan.courses:
-                await course_and_class(course)
+            await self.traffic.imports("training", "/courses/import", courses, "course")
+            await self.traffic.imports("training", "/classes/import", classes, "class")
 
         return [everything()]
 
@@ -260,24 +265,24 @@ class Year:
         return [self.traffic.imports("training", "/enrolments/import", items, "enrolment")]
 
     def attendance(self) -> list[Awaitable[Any]]:
-        """One register per class, taken in order: every attendance appends to the class's
-        stream, so a class's attendances at once would only collide (409) and be sent again."""
+        """The year's register: every session each enrolment attended, class by class, in big
+        batches (a batch appends each class's attendances to its stream in order)."""
         starts = {c.course_id: c.starts_on for c in self.plan.courses}
-        by_class: dict[str, list[Enrolment]] = {}
-        for enrolment in self.plan.enrolments:
-            by_class.setdefault(enrolment.course_id, []).append(enrolment)
-
-        async def register(course_id: str, enrolments: list[Enrolment]) -> None:
-            for e in enrolments:
-                body = {
-                    "class_id": _class_of(course_id),
-                    "enrolment_id": e.enrolment_id,
-                    "session_no": 1,
-                    "attended_on": starts[course_id].isoformat(),
-                }
-                await self.traffic.post("training", "/attendances", body, "attendance")
-
-        return [register(course_id, enrolments) for course_id, enrolments in by_class.items()]
+        items = [
+            {
+                "class_id": _class_of(e.course_id),
+                "enrolment_id": e.enrolment_id,
+                "session_no": n,
+                "attended_on": (starts[e.course_id] + timedelta(days=SESSION_DAYS * (n - 1))).isoformat(),
+            }
+            for e in sorted(self.plan.enrolments, key=lambda e: e.course_id)
+            for n in e.sessions
+        ]
+        return [
+            self.traffic.imports(
+                "training", "/attendances/import", items, "attendance", batch=ATTENDANCE_BATCH
+            )
+        ]
 
     def assessments(self) -> list[Awaitable[Any]]:
         starts = {c.course_id: c.starts_on for c in self.plan.courses}
@@ -295,37 +300,33 @@ class Year:
 
     def certificates(self) -> list[Awaitable[Any]]:
         workers = {w.worker_id: w for w in self.plan.workers}
-        return [
-            self.traffic.post(
-                "training",
-                "/certificates",
-                {
-                    "certificate_id": c.certificate_id,
-                    "worker_id": c.worker_id,
-                    "occupation": workers[c.worker_id].occupation,
-                    "skill_level": c.skill_level,
-                    "issuer_id": c.issuer_id,
-                    "issuer_kind": "hr_bureau" if c.issuer_id == "hr-bureau" else "enterprise",
-                    "issued_on": c.issued_on.isoformat(),
-                },
-                "certificate",
-            )
+        items = [
+            {
+                "certificate_id": c.certificate_id,
+                "worker_id": c.worker_id,
+                "occupation": workers[c.worker_id].occupation,
+                "skill_level": c.skill_level,
+                "issuer_id": c.issuer_id,
+                "issuer_kind": "hr_bureau" if c.issuer_id == "hr-bureau" else "enterprise",
+                "issued_on": c.issued_on.isoformat(),
+            }
             for c in self.plan.certificates
         ]
+        return [self.traffic.imports("training", "/certificates/import", items, "certificate")]
 
     def mentorships(self) -> list[Awaitable[Any]]:
-        async def pair(mentorship: Any) -> None:
-            proposed = {
-                "mentorship_id": mentorship.mentorship_id,
-                "master_id": mentorship.master_id,
-                "apprentice_id": mentorship.apprentice_id,
-                "proposed_on": mentorship.started_on.isoformat(),
+        """Each pairing proposed and started on its first day, all in one import."""
+        items = [
+            {
+                "mentorship_id": m.mentorship_id,
+                "master_id": m.master_id,
+                "apprentice_id": m.apprentice_id,
+                "proposed_on": m.started_on.isoformat(),
+                "started_on": m.started_on.isoformat(),
             }
-            if await self.traffic.post("training", "/mentorships", proposed, "mentorship") is not None:
-                step = {"mentorship_id": mentorship.mentorship_id, "on": mentorship.started_on.isoformat()}
-                await self.traffic.post("training", "/mentorships/start", step, "mentorship start")
-
-        return [pair(m) for m in self.plan.mentorships]
+            for m in self.plan.mentorships
+        ]
+        return [self.traffic.imports("training", "/mentorships/import", items, "mentorship")]
 
     def studios(self) -> list[Awaitable[Any]]:
         async def open_studio(studio: Studio) -> None:
@@ -398,44 +399,36 @@ class Year:
 
     def achievements(self) -> list[Awaitable[Any]]:
         region = self._region_of_worker()
-        return [
-            self.traffic.post(
-                "training",
-                "/achievements",
-                {
-                    "achievement_id": a.achievement_id,
-                    "worker_id": a.worker_id,
-                    "region_id": region[a.worker_id],
-                    "kind": a.kind,
-                    "title": f"{a.kind} {a.achievement_id}",
-                    "year": YEAR,
-                    "recorded_on": a.recorded_on.isoformat(),
-                    "economic_benefit": a.economic_benefit,
-                },
-                "achievement",
-            )
+        items = [
+            {
+                "achievement_id": a.achievement_id,
+                "worker_id": a.worker_id,
+                "region_id": region[a.worker_id],
+                "kind": a.kind,
+                "title": f"{a.kind} {a.achievement_id}",
+                "year": YEAR,
+                "recorded_on": a.recorded_on.isoformat(),
+                "economic_benefit": a.economic_benefit,
+            }
             for a in self.plan.achievements
         ]
+        return [self.traffic.imports("training", "/achievements/import", items, "achievement")]
 
     def visits(self) -> list[Awaitable[Any]]:
-        return [
-            self.traffic.post(
-                "training",
-                "/visits",
-                {
-                    "visit_id": v.visit_id,
-                    "worker_id": v.team[0],
-                    "team_ids": list(v.team[1:]),
-                    "host_enterprise_id": v.enterprise_id,
-                    "services": list(v.services),
-                    "delivered_on": v.visited_on.isoformat(),
-                    "workers_reached": v.workers_reached,
-                    "problems_solved": v.problems_solved,
-                },
-                "visit",
-            )
+        items = [
+            {
+                "visit_id": v.visit_id,
+                "worker_id": v.team[0],
+                "team_ids": list(v.team[1:]),
+                "host_enterprise_id": v.enterprise_id,
+                "services": list(v.services),
+                "delivered_on": v.visited_on.isoformat(),
+                "workers_reached": v.workers_reached,
+                "problems_solved": v.problems_solved,
+            }
             for v in self.plan.visits
         ]
+        return [self.traffic.imports("training", "/visits/import", items, "visit")]
 
     def nominations(self) -> list[Awaitable[Any]]:
         """Each nominee taken through the selection pipeline to a title (see `nominees`)."""

@@ -16,6 +16,7 @@ from contracts.events.training import AchievementKind
 from contracts.vocabulary import ContestLevel, SkillLevel, SkillService, TitleLevel
 
 YEAR = 2026
+SESSIONS = 8  # every class's sessions
 KEY_INDUSTRIES = (  # the city's ten key industries ("十强" 产业)
     "high-end equipment",
     "power equipment",
@@ -106,7 +107,7 @@ class Enrolment:
     enrolment_id: str
     course_id: str
     worker_id: str
-    sessions_attended: int
+    sessions: tuple[int, ...]  # the session numbers attended, of the class's SESSIONS
     passed: bool
     score: int
 
@@ -237,6 +238,7 @@ class CityPlan:
             "workers": len(self.workers),
             "courses": len(self.courses),
             "enrolments": len(self.enrolments),
+            "attendances": sum(len(e.sessions) for e in self.enrolments),
             "completions_passed": sum(e.passed for e in self.enrolments),
             "certificates": len(self.certificates),
             "mentorships": len(self.mentorships),
@@ -391,12 +393,21 @@ def plan_training(plan: CityPlan, rng: random.Random) -> None:
                     enrolment_id=f"enr-{course.course_id}-{worker.worker_id}",
                     course_id=course.course_id,
                     worker_id=worker.worker_id,
-                    sessions_attended=rng.randint(6, 8),
+                    sessions=attended_sessions(rng),
                     passed=passed,
                     score=rng.randint(60, 100) if passed else rng.randint(20, 59),
                 )
             )
     plan_certificates(plan, rng)
+
+
+def attended_sessions(rng: random.Random) -> tuple[int, ...]:
+    """Most attend every session; one in five misses one or two."""
+    every = range(1, SESSIONS + 1)
+    if rng.random() < 0.8:
+        return tuple(every)
+    missed = set(rng.sample(every, rng.randint(1, 2)))
+    return tuple(n for n in every if n not in missed)
 
 
 def plan_certificates(plan: CityPlan, rng: random.Random) -> None:

@@ -60,6 +60,8 @@ def expected(plan: CityPlan) -> dict[str, float]:
     bands = pyramid_bands(plan)
     found: dict[str, float] = {
         "workers": counts["workers"],
+        "enrolments": counts["enrolments"],
+        "attendances": counts["attendances"],
         "completions_passed": counts["completions_passed"],
         "tier seed or above": seeds,
         **{f"pyramid {band}": count for band, count in bands.items()},
@@ -92,12 +94,15 @@ async def observed(traffic: Traffic, plan: CityPlan) -> dict[str, float]:
     for row in await traffic.get("training", "/innovation-counters", year=YEAR):
         innovation[row["kind"]] += int(row["count"])
     visits = await traffic.get("training", "/visit-statistics")
+    classes = await traffic.get("training", "/fill-rates")
     programme = await traffic.get("rewards", f"/programmes/{PROGRAMME_ID}") or {}
     boards = await asyncio.gather(
         *(traffic.get("competitions", f"/contests/{c.contest_id}/leaderboard") for c in plan.contests)
     )
     found: dict[str, float] = {
         "workers": len(people),
+        "enrolments": sum(int(row["enrolled"]) for row in classes),
+        "attendances": sum(int(row["attendances"]) for row in classes),
         "completions_passed": sum(int(p["trainings"]) for p in people),
         "tier seed or above": sum(p["tier"] in ("seed", "craftsman", "chief") for p in people),
         **{f"pyramid {band}": count for band, count in pyramid["bands"].items()},

@@ -14,7 +14,7 @@ from chassis.auth_http import Guard, requires
 from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read, read_or_404
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier
-from services.training import command_api, handlers, imports, read_api
+from services.training import batch_api, command_api, handlers, imports, read_api
 from services.training.commands import AwardCertificate, RecordCompletion
 from services.training.queries import (
     CertificateAnswer,
@@ -34,6 +34,7 @@ CITY, COUNTY, HR, SERVICE = Role.CITY_UNION, Role.COUNTY_UNION, Role.ENTERPRISE_
 RECORDERS = requires(CITY, HR, SERVICE)
 READERS = requires(CITY, COUNTY, HR, SERVICE, hide=True)  # a worker's: also their region's union
 router.include_router(imports.router)
+router.include_router(batch_api.router)
 router.include_router(command_api.router)
 router.include_router(read_api.router)
 

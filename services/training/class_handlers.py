@@ -5,11 +5,12 @@ record is loaded, so the access rule and the decision read the same state."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 from uuid import UUID
 
 from chassis.auth import Tenant
 from chassis.errors import DomainRuleViolated, NotFound
-from chassis.imports import Decision
+from chassis.imports import Changed, Decision
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 from contracts.events.training import CourseOpened
@@ -103,15 +104,33 @@ async def qualify_issuer(
         return await uow.commit(command_id=command_id)
 
 
+COURSE_EXISTS = "course {} is open already"
+CLASS_EXISTS = "class {} is scheduled already"
+
+
+async def course_opened(catalogue: Catalogue, command: OpenCourse, check: ScopeCheck) -> Course:
+    """A school in the caller's scope opens a course of one of its majors."""
+    school = await catalogue.school(command.school_id)
+    check(school.scope)
+    return Course.open(school, CourseOpened(**command.model_dump()))
+
+
+async def class_scheduled(catalogue: Catalogue, command: ScheduleClass, check: ScopeCheck) -> Class:
+    """A class of an open course, scheduled by (or for) the course's school."""
+    course = await catalogue.course(command.course_id)
+    check((await catalogue.school(course.require_opened().school_id)).scope)
+    return Class.schedule(
+        command.class_id, course=course, starts_on=command.starts_on, session_count=command.session_count
+    )
+
+
 async def open_course(
     uow: UnitOfWork, command: OpenCourse, command_id: UUID | None = None, *, check: ScopeCheck
 ) -> list[Envelope]:
     async with uow:
-        school = await Catalogue(uow).school(command.school_id)
-        check(school.scope)
-        await uow.ensure_new(Course, command.course_id, f"course {command.course_id} is open already")
-        opened = CourseOpened(**command.model_dump())
-        uow.track(Course.open(school, opened))
+        course = await course_opened(Catalogue(uow), command, check)
+        await uow.ensure_new(Course, command.course_id, COURSE_EXISTS.format(command.course_id))
+        uow.track(course)
         return await uow.commit(command_id=command_id)
 
 
@@ -119,18 +138,9 @@ async def schedule_class(
     uow: UnitOfWork, command: ScheduleClass, command_id: UUID | None = None, *, check: ScopeCheck
 ) -> list[Envelope]:
     async with uow:
-        catalogue = Catalogue(uow)
-        course = await catalogue.course(command.course_id)
-        check((await catalogue.school(course.require_opened().school_id)).scope)
-        await uow.ensure_new(Class, command.class_id, f"class {command.class_id} is scheduled already")
-        uow.track(
-            Class.schedule(
-                command.class_id,
-                course=course,
-                starts_on=command.starts_on,
-                session_count=command.session_count,
-            )
-        )
+        klass = await class_scheduled(Catalogue(uow), command, check)
+        await uow.ensure_new(Class, command.class_id, CLASS_EXISTS.format(command.class_id))
+        uow.track(klass)
         return await uow.commit(command_id=command_id)
 
 
@@ -158,12 +168,16 @@ async def enrol_worker(
         return await uow.commit(command_id=command_id)
 
 
+def _attend(klass: Class, command: RecordAttendance) -> None:
+    klass.attend(command.enrolment_id, session_no=command.session_no, attended_on=command.attended_on)
+
+
 async def record_attendance(
     uow: UnitOfWork, command: RecordAttendance, command_id: UUID | None = None, *, check: ScopeCheck
 ) -> list[Envelope]:
     async with uow:
         klass, _ = await Catalogue(uow).class_in_scope(command.class_id, check)
-        klass.attend(command.enrolment_id, session_no=command.session_no, attended_on=command.attended_on)
+        _attend(klass, command)
         return await uow.commit(command_id=command_id)
 
 
@@ -203,25 +217,49 @@ async def enrolments(uow: UnitOfWork, commands: Sequence[EnrolWorker], check: Sc
             continue
         try:
             klass = await catalogue.klass(command.class_id)
+            before = len(klass.pending)
             _enrol(klass, await catalogue.course_facts(klass.course_id), worker, command)
         except (DomainRuleViolated, NotFound) as error:
             decisions.append(str(error))
             continue
-        decisions.append(klass)
+        decisions.append(Changed(klass, len(klass.pending) - before))
     return decisions
 
 
 async def assessments(
     uow: UnitOfWork, commands: Sequence[AssessCompletion], check: ScopeCheck
 ) -> list[Decision]:
+    return await _class_by_class(uow, commands, check, _assess)
+
+
+async def attendances(
+    uow: UnitOfWork, commands: Sequence[RecordAttendance], check: ScopeCheck
+) -> list[Decision]:
+    """A register of any classes and sessions: each class is loaded once, and its attendances
+    are recorded on it in the batch's order (one append per class, no conflict among them)."""
+    return await _class_by_class(uow, commands, check, lambda klass, _, command: _attend(klass, command))
+
+
+OnClass = TypeVar("OnClass", AssessCompletion, RecordAttendance)
+
+
+async def _class_by_class(
+    uow: UnitOfWork,
+    commands: Sequence[OnClass],
+    check: ScopeCheck,
+    act: Callable[[Class, CourseFacts, OnClass], None],
+) -> list[Decision]:
+    """Each command acts on its class, loaded once for the batch, after the scope check."""
     catalogue = Catalogue(uow)
     decisions: list[Decision] = []
     for command in commands:
         try:
             klass, facts = await catalogue.class_in_scope(command.class_id, check)
-            _assess(klass, facts, command)
+            before = len(klass.pending)
+            act(klass, facts, command)
         except (DomainRuleViolated, NotFound) as error:
             decisions.append(str(error))
             continue
-        decisions.append(klass)
+        # Several items record on one class: each item's answer names its own events.
+        decisions.append(Changed(klass, len(klass.pending) - before))
     return decisions

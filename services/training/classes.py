@@ -3,9 +3,9 @@ assessment. Pure: no I/O; the rules are in `rules`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Self
+from typing import Any, Self
 
 from chassis.aggregate import Aggregate
 from chassis.auth import Tenant
@@ -150,6 +150,7 @@ class Place:
     worker_id: str
     enterprise_id: str
     assessed: bool = False
+    sessions: set[int] = field(default_factory=set)  # the session numbers attended
 
 
 class Class(Aggregate):
@@ -221,6 +222,7 @@ class Class(Aggregate):
             assessed=place is not None and place.assessed,
             session_no=session_no,
             sessions=self.session_count,
+            attended=place is not None and session_no in place.sessions,
         )
         assert place is not None
         self.record(
@@ -271,6 +273,33 @@ class Class(Aggregate):
                 )
             )
 
+    def snapshot_state(self) -> dict[str, Any]:
+        """A year's register makes a class's stream long (every session of every place): loads
+        start from the latest snapshot instead of folding hundreds of attendances."""
+        return {
+            "tenant": self.tenant,
+            "course_id": self.course_id,
+            "session_count": self.session_count,
+            "started": self.started,
+            "places": {
+                enrolment_id: [place.worker_id, place.enterprise_id, place.assessed, sorted(place.sessions)]
+                for enrolment_id, place in self.places.items()
+            },
+        }
+
+    @classmethod
+    def from_snapshot(cls, aggregate_id: str, version: int, state: dict[str, Any]) -> Self:
+        klass = cls(aggregate_id, tenant=state["tenant"])
+        klass.version = version
+        klass.course_id, klass.session_count = state["course_id"], state["session_count"]
+        klass.started = state["started"]
+        klass.places = {
+            enrolment_id: Place(worker_id, enterprise_id, assessed, set(sessions))
+            for enrolment_id, (worker_id, enterprise_id, assessed, sessions) in state["places"].items()
+        }
+        klass.workers = {place.worker_id for place in klass.places.values()}
+        return klass
+
     def apply(self, event: Event) -> None:
         if isinstance(event, ClassScheduled):
             self.course_id, self.session_count = event.course_id, event.session_count
@@ -279,5 +308,6 @@ class Class(Aggregate):
             self.workers.add(event.worker_id)
         elif isinstance(event, SessionAttended):
             self.started = True
+            self.places[event.enrolment_id].sessions.add(event.session_no)
         elif isinstance(event, TrainingCompleted | TrainingFailed):
             self.places[event.enrolment_id].assessed = True

@@ -109,6 +109,12 @@ class ProposeMentorship(Command):
     proposed_on: date
 
 
+class PairMentorship(ProposeMentorship):
+    """A pairing proposed and, when it names the day, started on it (a batch's item)."""
+
+    started_on: date | None = None
+
+
 class MentorshipStep(Command):
     """Start, complete: a step of a pairing on a day."""
 

@@ -12,7 +12,7 @@ from services.training.class_handlers import ScopeCheck
 from services.training.classes import Issuer
 from services.training.commands import AwardCertificate, RecordCompletion, RevokeCertificate
 from services.training.domain import Certificate, Enrolment
-from services.training.queries import require_known_worker
+from services.training.queries import KnownWorker, require_known_worker
 from services.training.rules import DEFAULT_RULES, TrainingRules, check_certificate
 
 
@@ -36,42 +36,51 @@ async def record_completion(
         return await uow.commit(command_id=command_id)
 
 
+CERTIFICATE_EXISTS = "certificate {} is awarded already"
+
+
+def certificate(
+    command: AwardCertificate, worker: KnownWorker, *, issuer_qualified: bool, rules: TrainingRules
+) -> Certificate:
+    """A qualified issuer certifies a worker who held the level below long enough."""
+    check_certificate(
+        worker_id=worker.worker_id,
+        occupation=command.occupation,
+        level=command.skill_level,
+        issued_on=command.issued_on,
+        worker_level=SkillLevel(worker.skill_level),
+        level_since=worker.level_since,
+        issuer_id=command.issuer_id,
+        issuer_kind=command.issuer_kind,
+        issuer_qualified=issuer_qualified,
+        rules=rules,
+    )
+    return Certificate.award(
+        command.certificate_id,
+        enterprise_id=worker.enterprise_id,
+        worker_id=worker.worker_id,
+        occupation=command.occupation,
+        skill_level=command.skill_level,
+        issuer_id=command.issuer_id,
+        issuer_kind=command.issuer_kind,
+        issued_on=command.issued_on,
+    )
+
+
 async def award_certificate(
     uow: UnitOfWork,
     command: AwardCertificate,
     command_id: UUID | None = None,
     rules: TrainingRules = DEFAULT_RULES,
 ) -> list[Envelope]:
-    """A qualified issuer certifies a worker who held the level below long enough."""
     async with uow:
         worker = await require_known_worker(uow.active, command.worker_id)
-        check_certificate(
-            worker_id=worker.worker_id,
-            occupation=command.occupation,
-            level=command.skill_level,
-            issued_on=command.issued_on,
-            worker_level=SkillLevel(worker.skill_level),
-            level_since=worker.level_since,
-            issuer_id=command.issuer_id,
-            issuer_kind=command.issuer_kind,
-            issuer_qualified=await uow.get(Issuer, command.issuer_id) is not None,
-            rules=rules,
-        )
+        qualified = await uow.get(Issuer, command.issuer_id) is not None
+        awarded = certificate(command, worker, issuer_qualified=qualified, rules=rules)
         await uow.ensure_new(
-            Certificate, command.certificate_id, f"certificate {command.certificate_id} is awarded already"
+            Certificate, command.certificate_id, CERTIFICATE_EXISTS.format(command.certificate_id)
         )
-        uow.track(
-            Certificate.award(
-                command.certificate_id,
-                enterprise_id=worker.enterprise_id,
-                worker_id=worker.worker_id,
-                occupation=command.occupation,
-                skill_level=command.skill_level,
-                issuer_id=command.issuer_id,
-                issuer_kind=command.issuer_kind,
-                issued_on=command.issued_on,
-            )
-        )
+        uow.track(awarded)
         return await uow.commit(command_id=command_id)
 
 

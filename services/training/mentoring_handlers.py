@@ -26,34 +26,42 @@ from services.training.commands import (
     TerminateMentorship,
 )
 from services.training.mentoring import Mentorship
-from services.training.queries import require_known_worker
+from services.training.queries import KnownWorkers, require_known_worker
 from services.training.rules import MENTORSHIP_LIFECYCLE, refuse
 from services.training.studios import Achievement, Studio, Visit
+
+MENTORSHIP_EXISTS = "mentorship {} is proposed already"
+ACHIEVEMENT_EXISTS = "achievement {} is recorded already"
+VISIT_EXISTS = "visit {} is recorded already"
+
+
+def proposal(command: ProposeMentorship, workers: KnownWorkers, check: ScopeCheck) -> Mentorship:
+    """Master and apprentice of one enterprise; the master holds at least the craftsman tier."""
+    master = workers.require(command.master_id)
+    apprentice = workers.require(command.apprentice_id)
+    check(Tenant(enterprise_id=master.enterprise_id))
+    if apprentice.enterprise_id != master.enterprise_id:
+        raise refuse(MENTORSHIP_LIFECYCLE, "master and apprentice work for one enterprise")
+    return Mentorship.propose(
+        command.mentorship_id,
+        master_id=master.worker_id,
+        master_tier=TierRank(master.tier),
+        apprentice_id=apprentice.worker_id,
+        enterprise_id=master.enterprise_id,
+        on=command.proposed_on,
+    )
 
 
 async def propose_mentorship(
     uow: UnitOfWork, command: ProposeMentorship, command_id: UUID | None = None, *, check: ScopeCheck
 ) -> list[Envelope]:
-    """Master and apprentice of one enterprise; the master holds at least the craftsman tier."""
     async with uow:
-        master = await require_known_worker(uow.active, command.master_id)
-        apprentice = await require_known_worker(uow.active, command.apprentice_id)
-        check(Tenant(enterprise_id=master.enterprise_id))
-        if apprentice.enterprise_id != master.enterprise_id:
-            raise refuse(MENTORSHIP_LIFECYCLE, "master and apprentice work for one enterprise")
+        workers = await KnownWorkers.load(uow.active, [command.master_id, command.apprentice_id])
+        pairing = proposal(command, workers, check)
         await uow.ensure_new(
-            Mentorship, command.mentorship_id, f"mentorship {command.mentorship_id} is proposed already"
+            Mentorship, command.mentorship_id, MENTORSHIP_EXISTS.format(command.mentorship_id)
         )
-        uow.track(
-            Mentorship.propose(
-                command.mentorship_id,
-                master_id=master.worker_id,
-                master_tier=TierRank(master.tier),
-                apprentice_id=apprentice.worker_id,
-                enterprise_id=master.enterprise_id,
-                on=command.proposed_on,
-            )
-        )
+        uow.track(pairing)
         return await uow.commit(command_id=command_id)
 
 
@@ -164,27 +172,44 @@ async def studio_step(
         return await uow.commit(command_id=command_id)
 
 
+def achievement(command: RecordAchievement, workers: KnownWorkers, check: ScopeCheck) -> Achievement:
+    """A known worker's achievement, recorded by their enterprise or the unions of its region."""
+    worker = workers.require(command.worker_id)
+    check(Tenant(enterprise_id=worker.enterprise_id, region_id=command.region_id))
+    return Achievement.record_once(
+        AchievementRecorded(**command.model_dump(), enterprise_id=worker.enterprise_id)
+    )
+
+
 async def record_achievement(
     uow: UnitOfWork, command: RecordAchievement, command_id: UUID | None = None, *, check: ScopeCheck
 ) -> list[Envelope]:
     async with uow:
-        worker = await require_known_worker(uow.active, command.worker_id)
-        check(Tenant(enterprise_id=worker.enterprise_id, region_id=command.region_id))
-        exists = f"achievement {command.achievement_id} is recorded already"
-        await uow.ensure_new(Achievement, command.achievement_id, exists)
-        event = AchievementRecorded(**command.model_dump(), enterprise_id=worker.enterprise_id)
-        uow.track(Achievement.record_once(event))
+        recorded = achievement(command, await KnownWorkers.load(uow.active, [command.worker_id]), check)
+        await uow.ensure_new(
+            Achievement, command.achievement_id, ACHIEVEMENT_EXISTS.format(command.achievement_id)
+        )
+        uow.track(recorded)
         return await uow.commit(command_id=command_id)
+
+
+def visit_team(command: RecordVisit) -> list[str]:
+    return [command.worker_id, *command.team_ids]
+
+
+def visit(command: RecordVisit, workers: KnownWorkers, check: ScopeCheck) -> Visit:
+    """The host enterprise (or the city) records a visit by a team of known craftsmen."""
+    check(Tenant(enterprise_id=command.host_enterprise_id))
+    for worker_id in visit_team(command):
+        workers.require(worker_id)
+    return Visit.record_once(SkillServiceDelivered(**command.model_dump()))
 
 
 async def record_visit(
     uow: UnitOfWork, command: RecordVisit, command_id: UUID | None = None, *, check: ScopeCheck
 ) -> list[Envelope]:
-    """The host enterprise (or the city) records a visit by a team of known craftsmen."""
-    check(Tenant(enterprise_id=command.host_enterprise_id))
     async with uow:
-        for worker_id in (command.worker_id, *command.team_ids):
-            await require_known_worker(uow.active, worker_id)
-        await uow.ensure_new(Visit, command.visit_id, f"visit {command.visit_id} is recorded already")
-        uow.track(Visit.record_once(SkillServiceDelivered(**command.model_dump())))
+        recorded = visit(command, await KnownWorkers.load(uow.active, visit_team(command)), check)
+        await uow.ensure_new(Visit, command.visit_id, VISIT_EXISTS.format(command.visit_id))
+        uow.track(recorded)
         return await uow.commit(command_id=command_id)

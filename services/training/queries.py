@@ -3,6 +3,7 @@ API answers with."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
+from chassis.errors import DomainRuleViolated
 from chassis.keyed_rows import KeyedRows
 from chassis.tenancy import worker_tenant
 from services.training.read_models import enterprises, known_workers, learning_records
@@ -39,6 +41,24 @@ find_known_worker = KNOWN_WORKERS.find
 find_known_workers = KNOWN_WORKERS.find_many
 require_known_worker = KNOWN_WORKERS.require
 unknown_worker = KNOWN_WORKERS.missing
+
+
+class KnownWorkers:
+    """The known workers a command (or a whole batch) names, fetched in one query; `require`
+    refuses one training was not told about, in the words of `require_known_worker`."""
+
+    def __init__(self, found: dict[str, KnownWorker]) -> None:
+        self._found = found
+
+    @classmethod
+    async def load(cls, session: AsyncSession, worker_ids: Sequence[str]) -> KnownWorkers:
+        return cls(await find_known_workers(session, worker_ids))
+
+    def require(self, worker_id: str) -> KnownWorker:
+        worker = self._found.get(worker_id)
+        if worker is None:
+            raise DomainRuleViolated(unknown_worker(worker_id))
+        return worker
 
 
 class KnownWorkerAnswer(BaseModel):

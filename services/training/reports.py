@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,6 +58,7 @@ class FillRate(BaseModel):
     places: int
     enrolled: int
     fill_rate: float
+    attendances: int = Field(description="Sessions attended, summed over the enrolments")
 
 
 class Outcome(BaseModel):
@@ -204,9 +205,16 @@ class Reports:
         return Roster(**head._mapping, enrolled=len(entries), entries=entries)
 
     async def fill_rates(self) -> list[FillRate]:
-        """Per school and major: places offered (capacity times classes) and places taken."""
+        """Per school and major: places offered (capacity times classes), places taken, and the
+        sessions attended."""
         enrolled = (
-            select(rosters.c.class_id, func.count().label("enrolled")).group_by(rosters.c.class_id).subquery()
+            select(
+                rosters.c.class_id,
+                func.count().label("enrolled"),
+                func.sum(rosters.c.sessions_attended).label("attendances"),
+            )
+            .group_by(rosters.c.class_id)
+            .subquery()
         )
         query = (
             select(
@@ -215,6 +223,7 @@ class Reports:
                 func.count(classes.c.class_id).label("classes"),
                 func.sum(courses.c.capacity).label("places"),
                 func.coalesce(func.sum(enrolled.c.enrolled), literal(0)).label("enrolled"),
+                func.coalesce(func.sum(enrolled.c.attendances), literal(0)).label("attendances"),
             )
             .join(classes, classes.c.course_id == courses.c.course_id)
             .outerjoin(enrolled, enrolled.c.class_id == classes.c.class_id)

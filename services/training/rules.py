@@ -22,6 +22,7 @@ NOT_ENROLLED = "not_enrolled"
 CLASS_NOT_STARTED = "class_not_started"
 ALREADY_ASSESSED = "already_assessed"
 SESSION_RANGE = "session_range"
+SESSION_ATTENDED = "session_attended"
 YEARS_AT_PREVIOUS_LEVEL = "years_at_previous_level"
 ISSUER_QUALIFIED = "issuer_qualified"
 CERTIFICATE_REVOKED = "certificate_revoked"
@@ -101,14 +102,17 @@ def check_enrolment(
 
 
 def check_attendance(
-    *, class_id: str, enrolled: bool, assessed: bool, session_no: int, sessions: int
+    *, class_id: str, enrolled: bool, assessed: bool, session_no: int, sessions: int, attended: bool
 ) -> None:
+    """A session is attended once per enrolment (a register sent again records nothing twice)."""
     if not enrolled:
         raise refuse(NOT_ENROLLED, f"no such enrolment in class {class_id}")
     if assessed:
         raise refuse(ALREADY_ASSESSED, f"the enrolment in class {class_id} was assessed already")
     if not 1 <= session_no <= sessions:
         raise refuse(SESSION_RANGE, f"class {class_id} has sessions 1 to {sessions}, not {session_no}")
+    if attended:
+        raise refuse(SESSION_ATTENDED, f"session {session_no} of class {class_id} was attended already")
 
 
 def check_assessment(*, class_id: str, enrolled: bool, assessed: bool, started: bool) -> None:

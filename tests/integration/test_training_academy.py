@@ -53,6 +53,11 @@ DAY = "2026-03-02"
 
 @pytest.fixture
 async def db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    yield await with_known_workers(engine)
+
+
+async def with_known_workers(engine: AsyncEngine) -> AsyncEngine:
+    """Training migrated, told of four workers of one enterprise (also for test_training_batches)."""
     db = await migrated(engine, SPEC)
     async with session_factory(db)() as session, session.begin():
         await session.execute(
@@ -84,7 +89,7 @@ async def db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
                 },
             ],
         )
-    yield db
+    return db
 
 
 @pytest.fixture
@@ -620,6 +625,7 @@ async def test_the_exports_and_reports(db: AsyncEngine, client: httpx.AsyncClien
             "places": 4,
             "enrolled": 2,
             "fill_rate": 0.5,
+            "attendances": 1,
         }
     ]
     apprentices = (await client.get("/masters/w-senior/apprentices")).json()

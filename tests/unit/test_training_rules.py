@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -145,6 +146,42 @@ def test_attendance_needs_a_session_of_the_class() -> None:
     enrol(klass, facts, "w-1")
     with refused(rules.SESSION_RANGE):
         klass.attend("enr-w-1", session_no=4, attended_on=DAY)
+
+
+def test_a_session_is_attended_once_per_enrolment() -> None:
+    klass, facts = scheduled()
+    enrol(klass, facts, "w-1")
+    enrol(klass, facts, "w-2")
+    klass.attend("enr-w-1", session_no=1, attended_on=DAY)
+    klass.attend("enr-w-2", session_no=1, attended_on=DAY)  # another's first session
+    klass.attend("enr-w-1", session_no=2, attended_on=DAY)
+    with refused(rules.SESSION_ATTENDED):
+        klass.attend("enr-w-1", session_no=1, attended_on=DAY)
+
+
+def test_a_class_restored_from_its_snapshot_decides_as_its_events_do() -> None:
+    klass, facts = scheduled()
+    enrol(klass, facts, "w-1")
+    enrol(klass, facts, "w-2")
+    klass.attend("enr-w-1", session_no=2, attended_on=DAY)
+    klass.assess("enr-w-2", passed=False, score=40, assessed_on=DAY, course=facts)
+    state = json.loads(json.dumps(klass.snapshot_state()))  # as the store keeps it
+    restored = Class.from_snapshot(klass.id, 5, state)
+    assert restored.snapshot_state() == klass.snapshot_state()
+    assert (restored.version, restored.workers, restored.started) == (5, {"w-1", "w-2"}, True)
+    with refused(rules.SESSION_ATTENDED):
+        restored.attend("enr-w-1", session_no=2, attended_on=DAY)
+    with refused(rules.ALREADY_ASSESSED):
+        restored.attend("enr-w-2", session_no=1, attended_on=DAY)
+    with refused(rules.DUPLICATE_ENROLMENT):  # the worker, under another enrolment id
+        restored.enrol(
+            "enr-again",
+            worker_id="w-1",
+            enterprise_id="ent-1",
+            worker_level=SkillLevel.SENIOR,
+            course=facts,
+            enrolled_on=DAY,
+        )
 
 
 def test_a_course_is_in_a_major_of_its_school() -> None:

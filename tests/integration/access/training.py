@@ -98,6 +98,87 @@ def assessment(t: Tenant) -> dict[str, Any]:
     }
 
 
+def course(t: Tenant, _: str, n: int) -> dict[str, Any]:
+    return {
+        "course_id": f"course-{n}",
+        "school_id": f"school-{t['enterprise']}",
+        "title": "PLC",
+        "major": "mechatronics",
+        "hours": 48,
+        "target_level": "technician",
+        "capacity": 40,
+        "opened_on": DAY,
+    }
+
+
+def scheduled_class(t: Tenant, _: str, n: int) -> dict[str, Any]:
+    return {
+        "class_id": f"class-{n}",
+        "course_id": f"course-{t['enterprise']}",
+        "starts_on": DAY,
+        "session_count": 4,
+    }
+
+
+def attendance(t: Tenant, _: str, __: int) -> dict[str, Any]:
+    return {
+        "class_id": f"class-{t['enterprise']}",
+        "enrolment_id": f"enr-{t['enterprise']}",
+        "session_no": 2,
+        "attended_on": DAY,
+    }
+
+
+def certificate(t: Tenant, _: str, n: int) -> dict[str, Any]:
+    return {
+        "certificate_id": f"cert-{n}",
+        "worker_id": t["worker"],
+        "occupation": "fitter",
+        "skill_level": "senior",
+        "issuer_id": "bureau",
+        "issuer_kind": "hr_bureau",
+        "issued_on": DAY,
+    }
+
+
+def proposal(t: Tenant, _: str, n: int) -> dict[str, Any]:
+    return {
+        "mentorship_id": f"m-{n}",
+        "master_id": t["worker"],
+        "apprentice_id": f"{t['worker']}-apprentice",
+        "proposed_on": DAY,
+    }
+
+
+def achievement(t: Tenant, _: str, n: int) -> dict[str, Any]:
+    return {
+        "achievement_id": f"ach-{n}",
+        "worker_id": t["worker"],
+        "region_id": t["region"],
+        "kind": "invention_patent",
+        "title": "A detector",
+        "year": 2026,
+        "recorded_on": DAY,
+    }
+
+
+def visit(t: Tenant, _: str, n: int) -> dict[str, Any]:
+    return {
+        "visit_id": f"visit-{n}",
+        "worker_id": t["worker"],
+        "host_enterprise_id": t["enterprise"],
+        "services": ["training"],
+        "delivered_on": DAY,
+        "workers_reached": 10,
+        "problems_solved": 1,
+    }
+
+
+def bulk(path: str, item: Callable[[Tenant, str, int], dict[str, Any]]) -> Case:
+    """The batch form of a recorded command: one item, under the single command's rule."""
+    return recorded(path, lambda t, w, n: {"items": [item(t, w, n)]})
+
+
 def pairing_step(t: Tenant, _: str, __: int) -> dict[str, Any]:
     return {"mentorship_id": f"m-{t['enterprise']}", "on": DAY}
 
@@ -112,18 +193,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/completions/import"): recorded(
         "/completions/import", lambda t, _, n: {"items": [completion(t, f"enr-bulk-{n}")]}
     ),
-    ("POST", "/certificates"): recorded(
-        "/certificates",
-        lambda t, _, n: {
-            "certificate_id": f"cert-{n}",
-            "worker_id": t["worker"],
-            "occupation": "fitter",
-            "skill_level": "senior",
-            "issuer_id": "bureau",
-            "issuer_kind": "hr_bureau",
-            "issued_on": DAY,
-        },
-    ),
+    ("POST", "/certificates"): recorded("/certificates", certificate),
+    ("POST", "/certificates/import"): bulk("/certificates/import", certificate),
     ("GET", "/workers/{worker_id}"): worker_record(get("/workers/{worker}")),
     ("GET", "/workers/{worker_id}/learning-record"): worker_record(get("/workers/{worker}/learning-record")),
     ("POST", "/schools"): recorded(
@@ -146,41 +217,16 @@ CASES: dict[tuple[str, str], Case] = {
             "qualified_on": DAY,
         },
     ),
-    ("POST", "/courses"): recorded(
-        "/courses",
-        lambda t, _, n: {
-            "course_id": f"course-{n}",
-            "school_id": f"school-{t['enterprise']}",
-            "title": "PLC",
-            "major": "mechatronics",
-            "hours": 48,
-            "target_level": "technician",
-            "capacity": 40,
-            "opened_on": DAY,
-        },
-    ),
-    ("POST", "/classes"): recorded(
-        "/classes",
-        lambda t, _, n: {
-            "class_id": f"class-{n}",
-            "course_id": f"course-{t['enterprise']}",
-            "starts_on": DAY,
-            "session_count": 4,
-        },
-    ),
+    ("POST", "/courses"): recorded("/courses", course),
+    ("POST", "/courses/import"): bulk("/courses/import", course),
+    ("POST", "/classes"): recorded("/classes", scheduled_class),
+    ("POST", "/classes/import"): bulk("/classes/import", scheduled_class),
     ("POST", "/enrolments"): recorded("/enrolments", lambda t, _, n: enrolment(t, n)),
     ("POST", "/enrolments/import"): recorded(
         "/enrolments/import", lambda t, _, n: {"items": [enrolment(t, n)]}
     ),
-    ("POST", "/attendances"): recorded(
-        "/attendances",
-        lambda t, _, __: {
-            "class_id": f"class-{t['enterprise']}",
-            "enrolment_id": f"enr-{t['enterprise']}",
-            "session_no": 2,
-            "attended_on": DAY,
-        },
-    ),
+    ("POST", "/attendances"): recorded("/attendances", attendance),
+    ("POST", "/attendances/import"): bulk("/attendances/import", attendance),
     ("POST", "/assessments"): recorded("/assessments", lambda t, _, __: assessment(t)),
     ("POST", "/assessments/import"): recorded(
         "/assessments/import", lambda t, _, __: {"items": [assessment(t)]}
@@ -194,14 +240,9 @@ CASES: dict[tuple[str, str], Case] = {
             "revoked_by": "bureau",
         },
     ),
-    ("POST", "/mentorships"): recorded(
-        "/mentorships",
-        lambda t, _, n: {
-            "mentorship_id": f"m-{n}",
-            "master_id": t["worker"],
-            "apprentice_id": f"{t['worker']}-apprentice",
-            "proposed_on": DAY,
-        },
+    ("POST", "/mentorships"): recorded("/mentorships", proposal),
+    ("POST", "/mentorships/import"): bulk(
+        "/mentorships/import", lambda t, w, n: {**proposal(t, w, n), "started_on": DAY}
     ),
     ("POST", "/mentorships/start"): recorded("/mentorships/start", pairing_step),
     ("POST", "/mentorships/assessments"): recorded(
@@ -255,30 +296,10 @@ CASES: dict[tuple[str, str], Case] = {
             "revoked_by": "federation",
         },
     ),
-    ("POST", "/achievements"): recorded(
-        "/achievements",
-        lambda t, _, n: {
-            "achievement_id": f"ach-{n}",
-            "worker_id": t["worker"],
-            "region_id": t["region"],
-            "kind": "invention_patent",
-            "title": "A detector",
-            "year": 2026,
-            "recorded_on": DAY,
-        },
-    ),
-    ("POST", "/visits"): recorded(
-        "/visits",
-        lambda t, _, n: {
-            "visit_id": f"visit-{n}",
-            "worker_id": t["worker"],
-            "host_enterprise_id": t["enterprise"],
-            "services": ["training"],
-            "delivered_on": DAY,
-            "workers_reached": 10,
-            "problems_solved": 1,
-        },
-    ),
+    ("POST", "/achievements"): recorded("/achievements", achievement),
+    ("POST", "/achievements/import"): bulk("/achievements/import", achievement),
+    ("POST", "/visits"): recorded("/visits", visit),
+    ("POST", "/visits/import"): bulk("/visits/import", visit),
     ("GET", "/workers/{worker_id}/xapi"): worker_record(get("/workers/{worker}/xapi")),
     ("GET", "/xapi/statements"): Case(get("/xapi/statements"), CITYWIDE_AND_SERVICES, CITYWIDE_AND_SERVICES),
     ("GET", "/certificates/{certificate_id}/credential"): worker_record(
