@@ -3,8 +3,8 @@ execution, "read, or 404", and the statuses an endpoint documents."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 from uuid import UUID
 
 from fastapi import Depends, Header, Request, Response
@@ -170,6 +170,20 @@ async def read_or_404(
     if found is None:
         raise NotFound(missing)
     return found
+
+
+async def read_settled(
+    runtime: Runtime, key: Hashable, query: Callable[[AsyncSession], Awaitable[T | None]]
+) -> T | None:
+    """`read`, for a fact that never changes once it is there (an enterprise's region, set when
+    it registers): found once, it is kept by the process, so the commands that check it (every
+    hire checks its enterprise's tenant) save that statement. Not found is asked again."""
+    found = runtime.settled.get(key)
+    if found is None:
+        found = await read(runtime, query)
+        if found is not None:
+            runtime.keep_settled(key, found)
+    return cast("T | None", found)
 
 
 async def read(runtime: Runtime, query: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.eventstore.schema import events, idempotency, outbox
-from services.registry.read_models import personal_data, personal_keys
+from services.registry.read_models import enterprises, personal_data, personal_keys
 from services.registry.service import SPEC
 from services.registry.vault import PersonalData, Vault
 from tests.service_support import http_client, migrated
@@ -108,3 +108,26 @@ async def test_a_refused_hire_writes_neither_its_event_nor_its_personal_data(eng
         assert await count(engine, events) == 2 and await count(engine, outbox) == 2
         assert await count(engine, personal_keys) == 1 and await count(engine, personal_data) == 1
         assert await count(engine, idempotency) == 0
+
+
+async def test_an_enterprise_not_known_yet_is_asked_again(engine: AsyncEngine) -> None:
+    """Its tenant is kept once found (a region never changes); not found is not kept."""
+    await migrated(engine, SPEC)
+    async with http_client(engine, SPEC) as client:
+        early = await client.post("/workers", json=hire("w-1"))
+        assert early.status_code == 422, early.text  # its enterprise is not registered yet
+        await _enterprise(client)
+        assert (await client.post("/workers", json=hire("w-1"))).status_code == 201
+        async with engine.begin() as connection:  # its projection (no consumer runs here)
+            await connection.execute(
+                insert(enterprises).values(
+                    enterprise_id="e-1", name="Weichai", region_id="weifang", industry="x"
+                )
+            )
+        with statements(engine) as seen:
+            assert (await client.post("/workers", json=hire("w-2"))).status_code == 201
+        assert len(seen) >= 2  # its tenant read from the projection now
+        with statements(engine) as seen:
+            assert (await client.post("/workers", json=hire("w-3"))).status_code == 201
+        if engine.dialect.name == "postgresql":
+            assert len(seen) <= 2, "\n---\n".join(seen)  # its stream, the append: the tenant is kept
