@@ -9,6 +9,7 @@ guarantees; the facts stored are checked on both.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import event, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.eventstore.schema import events, idempotency, outbox
 from services.registry.read_models import enterprises, personal_data, personal_keys
@@ -83,11 +84,8 @@ async def test_a_hire_with_personal_data_and_a_key_takes_at_most_three_statement
         assert await count(engine, events) == 3 and await count(engine, outbox) == 3
         assert await count(engine, personal_keys) == 1 and await count(engine, personal_data) == 1
         assert await count(engine, idempotency) == 1
-        async with engine.connect() as connection:
-            from sqlalchemy.ext.asyncio import AsyncSession
-
-            async with AsyncSession(bind=connection) as session:
-                assert await Vault(session).read("w-1") == PersonalData(full_name="李娜", phone="13800000000")
+        async with engine.connect() as connection, AsyncSession(bind=connection) as session:
+            assert await Vault(session).read("w-1") == PersonalData(full_name="李娜", phone="13800000000")
         again = await client.post(
             "/workers", json=hire("w-1", full_name="李娜", phone="13800000000"), headers=key
         )
@@ -131,3 +129,29 @@ async def test_an_enterprise_not_known_yet_is_asked_again(engine: AsyncEngine) -
             assert (await client.post("/workers", json=hire("w-3"))).status_code == 201
         if engine.dialect.name == "postgresql":
             assert len(seen) <= 2, "\n---\n".join(seen)  # its stream, the append: the tenant is kept
+
+
+async def test_concurrent_hires_share_statements_and_each_keeps_only_its_own_rows(
+    engine: AsyncEngine,
+) -> None:
+    """Hires in flight together go out in one statement (group commit) with every one's vault
+    rows; the one refused (a worker registered twice) takes its rows with it, the others stay."""
+    await migrated(engine, SPEC)
+    async with http_client(engine, SPEC) as client:
+        await _enterprise(client)
+        assert (await client.post("/workers", json=hire("w-taken", full_name="李娜"))).status_code == 201
+        ids = [f"w-{n}" for n in range(12)] + ["w-taken"]
+        with statements(engine) as seen:
+            answers = await asyncio.gather(
+                *(client.post("/workers", json=hire(worker_id, full_name="王磊")) for worker_id in ids)
+            )
+    if engine.dialect.name == "postgresql":
+        appends = [statement for statement in seen if "INSERT INTO events" in statement]
+        assert len(appends) < len(ids), f"{len(appends)} append statements for {len(ids)} hires: none shared"
+    assert [answer.status_code for answer in answers] == [201] * 12 + [409]
+    assert await count(engine, events) == 14 and await count(engine, outbox) == 14
+    assert await count(engine, personal_keys) == 13 and await count(engine, personal_data) == 13
+    async with engine.connect() as connection, AsyncSession(bind=connection) as session:
+        people = await Vault(session).read_many([*ids])
+    assert people["w-taken"] == PersonalData(full_name="李娜")
+    assert all(people[worker_id] == PersonalData(full_name="王磊") for worker_id in ids[:-1])
