@@ -166,10 +166,12 @@ async def api_append(
         unit="events/s",
         method=(
             f"registry service subprocess(es), roles {roles} (uvicorn); C httpx.AsyncClient writers in the "
-            "bench process, each POST /workers in a loop: JSON → pydantic command → load the Enterprise "
-            "stream → decide → one INSERT of event + outbox row (version check by the unique constraint, "
-            "'worker exists' folded into it) → commit; the relay and the registry's consumers run "
-            "alongside, as in production"
+            "bench process, each POST /workers (with the person's name, so the vault is written) in a "
+            "loop: JSON → pydantic command → the enterprise's tenant (kept by the process once read) → "
+            "load the Enterprise stream → decide → ONE statement: event + outbox row + the vault's key "
+            "and sealed record (version check by the unique constraint, 'worker exists' folded into it), "
+            "no BEGIN/COMMIT, shared by the requests in flight (group commit); the relay and the "
+            "registry's consumers run alongside, as in production"
         ),
         params={
             "concurrency": concurrency,

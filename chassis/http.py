@@ -3,8 +3,8 @@ execution, "read, or 404", and the statuses an endpoint documents."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 from uuid import UUID
 
 from fastapi import Depends, Header, Request, Response
@@ -18,6 +18,7 @@ from chassis.errors import (
     IdempotencyKeyReused,
     NotFound,
 )
+from chassis.eventstore.schema import idempotency as idempotency_table
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 
@@ -112,22 +113,23 @@ class CommandCall:
             return accepted(await handler(runtime.unit_of_work(), command, None))
         key = self.key
         seen = idempotency.fingerprint(self.request.method, self.request.url.path, await self.request.body())
-        replay = await self._replay(runtime, key, seen)
-        if replay is not None:
-            return replay
         unit_of_work = runtime.unit_of_work()
 
-        async def remember(session: AsyncSession, envelopes: list[Envelope]) -> None:
+        def remember(envelopes: list[Envelope]) -> list[dict[str, Any]]:
             answer = accepted(envelopes).model_dump(mode="json")
-            await idempotency.record(session, key, idempotency.Recorded(seen, 201, answer))
+            return [idempotency.row(key, idempotency.Recorded(seen, 201, answer))]
 
-        unit_of_work.also_write(remember)
+        # No lookup of the key first: a repeat cannot be stored twice (its event ids derive from
+        # the key, and the record's primary key is the key), so the first answer is looked up
+        # only when the command is refused: the usual, first, request pays no extra statement.
+        unit_of_work.also_insert(idempotency_table, remember)
         try:
             return accepted(await handler(unit_of_work, command, key))
         except Exception:
             # Whatever refused it (the key's primary key, an event id, the stream version, or
-            # a rule that already sees the twin's effect): if a request with the same key won
-            # the race, its answer is ours. Otherwise the refusal stands.
+            # a rule that already sees the twin's effect): if a request with the same key was
+            # accepted before or won the race, its answer is ours (or, for another request
+            # under the same key, the key's reuse is refused). Otherwise the refusal stands.
             try:
                 replay = await self._replay(runtime, key, seen)
             except SQLAlchemyError:
@@ -168,6 +170,20 @@ async def read_or_404(
     if found is None:
         raise NotFound(missing)
     return found
+
+
+async def read_settled(
+    runtime: Runtime, key: Hashable, query: Callable[[AsyncSession], Awaitable[T | None]]
+) -> T | None:
+    """`read`, for a fact that never changes once it is there (an enterprise's region, set when
+    it registers): found once, it is kept by the process, so the commands that check it (every
+    hire checks its enterprise's tenant) save that statement. Not found is asked again."""
+    found = runtime.settled.get(key)
+    if found is None:
+        found = await read(runtime, query)
+        if found is not None:
+            runtime.keep_settled(key, found)
+    return cast("T | None", found)
 
 
 async def read(runtime: Runtime, query: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -1,7 +1,7 @@
 """Idempotency records: the first answer of a command sent with an Idempotency-Key.
 
-The record is written in the command's own transaction (UnitOfWork.also_write), so it
-exists exactly when the command's events do. A repeat finds it and replays the answer,
+The record is written with the command's events (UnitOfWork.also_insert: on Postgres in the
+append's own statement), so it exists exactly when the command's events do. A repeat finds it and replays the answer,
 whatever the number of events; a key reused for another request (another fingerprint) is
 refused. Two requests racing with one key collide on the primary key, on an event id or on
 a business rule; the loser looks the key up again and replays the winner's answer.
@@ -42,16 +42,19 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
+def row(key: UUID, seen: Recorded) -> dict[str, Any]:
+    """The record as a row of the idempotency table."""
+    return {
+        "key": str(key),
+        "fingerprint": seen.fingerprint,
+        "status": seen.status,
+        "answer": seen.answer,
+        "created_at": datetime.now(UTC),
+    }
+
+
 async def record(session: AsyncSession, key: UUID, seen: Recorded) -> None:
-    await session.execute(
-        insert(idempotency).values(
-            key=str(key),
-            fingerprint=seen.fingerprint,
-            status=seen.status,
-            answer=seen.answer,
-            created_at=datetime.now(UTC),
-        )
-    )
+    await session.execute(insert(idempotency).values(**row(key, seen)))
 
 
 async def recorded(session: AsyncSession, key: UUID) -> Recorded | None:

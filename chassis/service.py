@@ -10,7 +10,7 @@ import asyncio
 import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -71,6 +71,7 @@ from contracts.schemas import channel_message, events_of_producer
 from contracts.topics import TOPIC_OF_PRODUCER
 
 log = get_logger(__name__)
+SETTLED_KEPT = 10_000
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
@@ -117,6 +118,8 @@ class Runtime:
     in_flight: InFlight = field(default_factory=InFlight)
     kafka: KafkaLink | None = None  # set by the lifespan; None where nothing connects to Kafka
     metrics: ServiceMetrics | None = None
+    # facts that never change once known (chassis.http.read_settled), bounded
+    settled: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     _readers: async_sessionmaker[AsyncSession] | None = field(default=None, init=False, repr=False)
     _one_query_readers: async_sessionmaker[AsyncSession] | None = field(default=None, init=False, repr=False)
@@ -135,6 +138,11 @@ class Runtime:
         if self._one_query_readers is None:
             self._one_query_readers = session_factory(outside_transactions(self.engine))
         return self._one_query_readers()
+
+    def keep_settled(self, key: Hashable, value: Any) -> None:
+        if len(self.settled) >= SETTLED_KEPT:
+            self.settled.clear()  # forgetting them all costs one read each
+        self.settled[key] = value
 
     def unit_of_work(self, session: AsyncSession | None = None) -> UnitOfWork:
         return UnitOfWork(

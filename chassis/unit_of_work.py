@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Sequence, Sized
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence, Sized
+from dataclasses import replace
 from types import TracebackType
-from typing import Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 from uuid import UUID
 
+from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -30,9 +32,11 @@ from chassis.eventstore.store import (
     Append,
     ConcurrencyError,
     EventStore,
+    Rows,
     Snapshot,
     StoredEvent,
     command_event_id,
+    insert_rows,
 )
 from contracts.envelope import Envelope
 from contracts.events.base import Event
@@ -41,6 +45,7 @@ from contracts.ids import derived_uuid
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 AlsoWrite = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
+RowsOf = Callable[[list[Envelope]], Sequence[Mapping[str, Any]]]
 
 
 class DuplicateCommand(Exception):
@@ -68,6 +73,7 @@ class UnitOfWork:
         self._staged: dict[tuple[str, str], list[Envelope]] = {}  # decided, not yet appended
         self._commands: list[UUID] = []  # the command ids of the staged decisions
         self._also: list[AlsoWrite] = []
+        self._rows: list[tuple[Table, RowsOf]] = []
         self._must_be_new: dict[tuple[str, str], str] = {}  # stream → the caller's words if it exists
         self.session: AsyncSession | None = None
         self._lean = False  # reads outside a transaction, writes at commit (Postgres)
@@ -177,6 +183,13 @@ class UnitOfWork:
         HTTP boundary's idempotency record): it commits with the events or not at all."""
         self._also.append(write)
 
+    def also_insert(self, table: Table, rows_of: RowsOf) -> None:
+        """Insert rows with the commit's events (`rows_of` makes them from the events stored):
+        all or none with them, like `also_write`, but on Postgres inside the append's own
+        statement, so a command that writes a vault record or an idempotency key still takes
+        one round trip to store, not BEGIN, an INSERT per row and COMMIT."""
+        self._rows.append((table, rows_of))
+
     def track(self, aggregate: Aggregate) -> None:
         self._seen[(aggregate.stream_type, aggregate.id)] = aggregate
 
@@ -205,23 +218,27 @@ class UnitOfWork:
             for aggregate, append in zip(changed, appends, strict=True)
             if (snapshot := self._due_snapshot(aggregate, len(append.envelopes))) is not None
         ]
+        rows = self._rows_of([envelope for append in appends for envelope in append.envelopes])
+        if appends and rows:
+            appends[0] = replace(appends[0], rows=rows)  # written by the same statement
+        alone = rows if not appends else []  # no events to carry them
         try:
             if self._lean:
                 # The reads are done: give their connection back before waiting for the
                 # write's (with many commands in flight, holding it starves the pool).
                 await session.close()
                 self._done_reading()
-            if self._lean and not snapshots and not self._also:
+            if self._lean and not snapshots and not self._also and not alone:
                 await self._store.commit_appends(self._engine(), appends)  # one statement, no BEGIN
             elif self._lean:
                 async with self._sessions() as writing, writing.begin():
-                    await self._write(writing, appends, snapshots)
+                    await self._write(writing, appends, snapshots, alone)
             else:
                 # On a borrowed session a savepoint keeps a duplicate command from dooming
                 # the caller's whole transaction.
                 scope = session.begin_nested() if self._borrowed is not None else contextlib.nullcontext()
                 async with scope:
-                    await self._write(session, appends, snapshots)
+                    await self._write(session, appends, snapshots, alone)
                 if self._borrowed is None:
                     await session.commit()
             for aggregate, append in zip(changed, appends, strict=True):
@@ -287,9 +304,16 @@ class UnitOfWork:
         assert isinstance(engine, AsyncEngine)
         return engine
 
-    async def _write(self, session: AsyncSession, appends: list[Append], snapshots: list[Snapshot]) -> None:
+    def _rows_of(self, stored: list[Envelope]) -> list[Rows]:
+        made = [Rows(table, rows_of(stored)) for table, rows_of in self._rows]
+        return [rows for rows in made if rows.values]
+
+    async def _write(
+        self, session: AsyncSession, appends: list[Append], snapshots: list[Snapshot], rows: list[Rows]
+    ) -> None:
         """Everything a commit writes, in the caller's transaction: all of it or none."""
-        await self._store.append_many(session, appends)
+        await self._store.append_many(session, appends)  # with the rows that go with its events
+        await insert_rows(session, rows)
         for snapshot in snapshots:
             await self._store.save_snapshot(session, snapshot)
         stored = [envelope for append in appends for envelope in append.envelopes]

@@ -12,15 +12,25 @@ stream without a SELECT beforehand:
 Either way the statement fails as a whole (nothing of it is written) and the caller
 raises ConcurrencyError. Positions are
 drawn in input order (ORDER BY n), so a stream's version n+1 always follows n.
+
+Rows the command writes besides its events (a vault record, an idempotency key) go into
+the same statement as one more data-modifying CTE per table, typed by the table itself
+(`json_populate_recordset`): no BEGIN, no COMMIT and no round trip of their own, and they
+fail or succeed with the events.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from enum import Enum
+from functools import cache
 from typing import Any
+from uuid import UUID
 
 from pydantic_core import to_json
-from sqlalchemy import text
+from sqlalchemy import Table, TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.db import WRITE
@@ -54,8 +64,7 @@ _EVENT_COLUMNS = (
     "partition_key, topic"
 )
 
-APPEND = text(
-    f"""
+_HEAD = f"""
 WITH input AS (
     SELECT * FROM unnest({", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _COLUMNS)})
     WITH ORDINALITY AS i({", ".join(name for name, _ in _COLUMNS)}, n)
@@ -76,10 +85,60 @@ queued AS (
     SELECT stored.position, input.topic, input.partition_key, CAST(input.headers AS json), input.body
     FROM stored JOIN input USING (event_id)
 ),
-notified AS (SELECT pg_notify('{OUTBOX_CHANNEL}', '') AS sent)
-SELECT stored.position FROM stored JOIN input USING (event_id) CROSS JOIN notified ORDER BY input.n
-"""
+notified AS (SELECT pg_notify('{OUTBOX_CHANNEL}', '') AS sent)"""
+_TAIL = (
+    "\nSELECT stored.position FROM stored JOIN input USING (event_id) CROSS JOIN notified ORDER BY input.n\n"
 )
+
+APPEND = text(_HEAD + _TAIL)
+
+Also = tuple[Table, Sequence[Mapping[str, Any]]]
+"""Rows of one table to insert with the events."""
+
+
+@cache
+def _statement(shapes: tuple[tuple[Table, tuple[str, ...]], ...]) -> TextClause:
+    """The append with one more CTE per (table, columns): made once per shape, so that the
+    driver's prepared statement is reused as for the plain append. Data-modifying CTEs run to
+    completion whether or not the main query reads them, after the events' insert that the
+    main query reads, so a version conflict is still the error the caller sees first."""
+    if not shapes:
+        return APPEND
+    extra = []
+    for number, (table, columns) in enumerate(shapes):
+        name = f'"{table.name}"' if table.schema is None else f'"{table.schema}"."{table.name}"'
+        listed = ", ".join(f'"{column}"' for column in columns)
+        extra.append(
+            f",\nalso_{number} AS (INSERT INTO {name} ({listed}) SELECT {listed} "
+            f"FROM json_populate_recordset(NULL::{name}, CAST(:also_{number} AS json)))"
+        )
+    return text(_HEAD + "".join(extra) + _TAIL)
+
+
+def _json_value(value: Any) -> Any:
+    """A value as Postgres reads it from JSON into the column's own type."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()  # bytea's hex input format
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"no JSON form for {type(value).__name__}")
+
+
+def also_parameters(also: Sequence[Also]) -> tuple[tuple[tuple[Table, tuple[str, ...]], ...], dict[str, str]]:
+    """The rows grouped by (table, columns), as one JSON array parameter per group."""
+    grouped: dict[tuple[Table, tuple[str, ...]], list[Mapping[str, Any]]] = {}
+    for table, rows in also:
+        for row in rows:
+            grouped.setdefault((table, tuple(row)), []).append(row)
+    shapes = tuple(grouped)
+    return shapes, {
+        f"also_{number}": json.dumps(rows, default=_json_value, ensure_ascii=False)
+        for number, rows in enumerate(grouped.values())
+    }
 
 
 def parameters(
@@ -153,9 +212,14 @@ async def append(
     expected: Sequence[int],
     topics: Sequence[str],
     traces: Sequence[Mapping[str, str]] | None = None,
+    also: Sequence[Also] = (),
 ) -> list[int]:
-    """The positions given, in append order (raises IntegrityError on a version conflict)."""
+    """The positions given, in append order (raises IntegrityError on a version conflict);
+    `also`: other rows written by the same statement."""
+    shapes, extra = also_parameters(also)
     result = await session.execute(
-        APPEND, parameters(envelopes, expected, topics, traces), execution_options=WRITE
+        _statement(shapes),
+        {**parameters(envelopes, expected, topics, traces), **extra},
+        execution_options=WRITE,
     )
     return [int(position) for position in result.scalars()]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, Text, and_, bindparam, func, insert, select, tuple_
+from sqlalchemy import Integer, Table, Text, and_, bindparam, func, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -61,6 +61,17 @@ class Append:
     envelopes: Sequence[Envelope]
     # the trace of the command that made them, kept in their outbox rows' record headers
     trace: Mapping[str, str] = field(default_factory=trace_context)
+    # other rows the command writes with these events (a vault record, an idempotency key):
+    # stored all or none with them, on Postgres in the append's own statement
+    rows: Sequence[Rows] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """Rows for one table, inserted with an append (column name to value, the same columns each)."""
+
+    table: Table
+    values: Sequence[Mapping[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +187,9 @@ class EventStore:
         envelopes = [envelope for append in appends for envelope in append.envelopes]
         expected = [append.expected_version for append in appends for _ in append.envelopes]
         traces = [append.trace for append in appends for _ in append.envelopes]
+        also = [(rows.table, rows.values) for append in appends for rows in append.rows]
         return await pg_append.append(
-            session, envelopes, expected, [self._topic_of(envelope) for envelope in envelopes], traces
+            session, envelopes, expected, [self._topic_of(envelope) for envelope in envelopes], traces, also
         )
 
     async def _append_portable(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
@@ -200,6 +212,8 @@ class EventStore:
                 for position, envelope, row, trace in zip(positions, envelopes, rows, traces, strict=True)
             ],
         )
+        for append in appends:
+            await insert_rows(session, append.rows)
         return positions
 
     async def existing_streams(self, session: AsyncSession, stream_type: str, ids: Sequence[str]) -> set[str]:
@@ -413,6 +427,13 @@ def stored_event(row: Any) -> StoredEvent:
         update={"schema_version": event.schema_version, "payload": event.model_dump(mode="json")}
     )
     return StoredEvent(position=int(row["position"]), envelope=current, event=event)
+
+
+async def insert_rows(session: AsyncSession, rows: Sequence[Rows]) -> None:
+    """The rows, one INSERT per table (the portable path, or rows with no events to go with)."""
+    for each in rows:
+        if each.values:
+            await session.execute(insert(each.table), [dict(values) for values in each.values])
 
 
 def _conflict(error: IntegrityError, appends: Sequence[Append]) -> ConcurrencyError | None:

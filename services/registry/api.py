@@ -8,7 +8,15 @@ from fastapi import APIRouter, Body, status
 
 from chassis.auth import Role, Tenant
 from chassis.auth_http import Guard, requires
-from chassis.http import COMMAND_RESPONSES, READ_RESPONSES, Call, CommandAccepted, read, read_or_404
+from chassis.http import (
+    COMMAND_RESPONSES,
+    READ_RESPONSES,
+    Call,
+    CommandAccepted,
+    read,
+    read_or_404,
+    read_settled,
+)
 from chassis.service import RuntimeDep
 from contracts.primitives import Identifier, Text
 from contracts.vocabulary import TitleLevel
@@ -39,8 +47,10 @@ async def register_worker(
     runtime: RuntimeDep,
     guard: Annotated[Guard, requires(CITY, COUNTY, HR)],
 ) -> CommandAccepted:
-    known = await read(
-        runtime, lambda session: ProfileQueries(session).enterprise_tenant(command.enterprise_id)
+    known = await read_settled(  # an enterprise's region never changes
+        runtime,
+        ("enterprise_tenant", command.enterprise_id),
+        lambda session: ProfileQueries(session).enterprise_tenant(command.enterprise_id),
     )
     guard.check(known or Tenant(enterprise_id=command.enterprise_id))
     return await call.execute(handlers.register_worker, command)

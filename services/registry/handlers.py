@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +18,7 @@ from contracts.vocabulary import TierRank
 from services.registry.commands import ForgetWorker, NominateWorker, RegisterEnterprise, RegisterWorker
 from services.registry.domain import Enterprise, Worker
 from services.registry.ladder import DEFAULT_LADDER, due_promotion
-from services.registry.vault import PersonalData, Vault
+from services.registry.vault import PersonalData, Vault, kept_rows
 
 
 async def register_enterprise(
@@ -62,15 +64,17 @@ async def register_worker(
 
 
 def keep_personal_data(uow: UnitOfWork, command: RegisterWorker) -> None:
-    """The person's data goes to the vault in the registration's own transaction."""
+    """The person's data goes to the vault with the registration's event (all or none; on
+    Postgres in the append's own statement)."""
     if command.full_name is None:
         return  # e.g. an HR system's hire, which carries no personal data
     data = PersonalData(full_name=command.full_name, national_id=command.national_id, phone=command.phone)
+    for table, row in kept_rows(command.worker_id, data):
+        uow.also_insert(table, functools.partial(_just, row))
 
-    async def keep(session: AsyncSession, _: list[Envelope]) -> None:
-        await Vault(session).keep(command.worker_id, data)
 
-    uow.also_write(keep)
+def _just(row: dict[str, Any], _: list[Envelope]) -> list[dict[str, Any]]:
+    return [row]
 
 
 async def forget_worker(

@@ -14,9 +14,10 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.read_models import personal_data, personal_keys
@@ -46,6 +47,15 @@ def unseal(sealed: bytes, key: bytes, worker_id: str) -> PersonalData:
     return PersonalData(**json.loads(plain))
 
 
+def kept_rows(worker_id: str, data: PersonalData) -> tuple[tuple[Table, dict[str, Any]], ...]:
+    """A new worker's rows in the vault: their own new key, and their data sealed under it."""
+    key = AESGCM.generate_key(bit_length=256)
+    return (
+        (personal_keys, {"worker_id": worker_id, "key": key}),
+        (personal_data, {"worker_id": worker_id, "sealed": seal(data, key, worker_id)}),
+    )
+
+
 class Vault:
     """The repository of personal data: sealing on the way in, unsealing on the way out."""
 
@@ -54,11 +64,8 @@ class Vault:
 
     async def keep(self, worker_id: str, data: PersonalData) -> None:
         """Seal a new worker's data under a key of their own (in the caller's transaction)."""
-        key = AESGCM.generate_key(bit_length=256)
-        await self._session.execute(insert(personal_keys).values(worker_id=worker_id, key=key))
-        await self._session.execute(
-            insert(personal_data).values(worker_id=worker_id, sealed=seal(data, key, worker_id))
-        )
+        for table, row in kept_rows(worker_id, data):
+            await self._session.execute(insert(table).values(**row))
 
     async def read(self, worker_id: str) -> PersonalData | None:
         """The worker's data; ERASED once forgotten; None for a worker never kept here."""
