@@ -203,6 +203,26 @@ CASES: dict[tuple[str, str], Case] = {
         own=REGISTRARS,
         foreign=CITYWIDE,
     ),
+    ("POST", "/skill-certificates/import"): Case(
+        post(
+            "/skill-certificates/import",
+            lambda t, _, n: {
+                "items": [
+                    {
+                        "worker_id": t["worker"],
+                        "certificate_id": f"cert-batch-{n}",
+                        "skill_level": "technician",
+                        "occupation": "fitter",
+                        "issuer_id": "bureau",
+                        "issuer_kind": "hr_bureau",
+                        "certified_on": "2026-05-01",
+                    }
+                ]
+            },
+        ),
+        own=REGISTRARS,
+        foreign=CITYWIDE,
+    ),
     ("POST", "/careers/import"): Case(
         post(
             "/careers/import",
