@@ -8,7 +8,6 @@ Kafka topics, as their HR systems would.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -168,9 +167,8 @@ class Year:
             for c in self.plan.careers
         ]
         workers = {w.worker_id: w for w in self.plan.workers}
-
-        async def certify(worker: Worker) -> None:
-            body = {
+        certificates = [
+            {
                 "worker_id": worker.worker_id,
                 "certificate_id": f"cert-earlier-{worker.worker_id}",
                 "skill_level": worker.skill_level,
@@ -179,13 +177,16 @@ class Year:
                 "issuer_kind": "hr_bureau",
                 "certified_on": worker.level_since.isoformat(),
             }
-            await self.traffic.post("registry", "/skill-certificates", body, "earlier certificate")
+            for worker in (workers[c.worker_id] for c in self.plan.careers)
+        ]
 
         async def import_then_certify() -> None:
             """The careers first: a certificate before them would let the ladder make a seed of
             today, and the imported seed tier of earlier years would be refused as held."""
             await self.traffic.imports("registry", "/careers/import", items, "career import")
-            await asyncio.gather(*(certify(workers[c.worker_id]) for c in self.plan.careers))
+            await self.traffic.imports(
+                "registry", "/skill-certificates/import", certificates, "earlier certificate"
+            )
 
         return [import_then_certify()]
 
