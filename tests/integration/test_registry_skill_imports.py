@@ -18,7 +18,7 @@ from chassis.imports import Decision, import_batch
 from chassis.unit_of_work import UnitOfWork
 from contracts.events.registry import WorkerRegistered
 from services.registry.imports import certify_skills
-from services.registry.projections import on_worker_registered
+from services.registry.profiles import project_one
 from services.registry.selection_commands import CertifySkill
 from services.registry.selection_handlers import certify_skill
 from services.registry.service import SPEC
@@ -69,7 +69,7 @@ async def city_with_workers(engine: AsyncEngine, *workers: tuple[str, str]) -> N
     async with session_factory(engine)() as session, session.begin():
         for worker_id, enterprise_id in workers:
             envelope = registered(worker_id, enterprise_id=enterprise_id)
-            await on_worker_registered(session, envelope, event_of(envelope, WorkerRegistered))
+            await project_one(session, envelope, event_of(envelope, WorkerRegistered))
 
 
 async def test_certificates_in_bulk_with_an_answer_each_and_a_resent_batch_changes_nothing(
