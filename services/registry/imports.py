@@ -1,5 +1,5 @@
-"""Batch imports into the registry: an enterprise's HR system registers its workers in bulk, a
-union or an enterprise records many skill certificates at once."""
+"""Batch imports into the registry: a union registers its enterprises in bulk, an enterprise's HR
+system its workers, a union or an enterprise many skill certificates at once."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ from chassis.imports import (
 )
 from chassis.service import RuntimeDep
 from chassis.unit_of_work import UnitOfWork
-from services.registry.commands import RegisterWorker
+from services.registry.commands import RegisterEnterprise, RegisterWorker
 from services.registry.domain import Enterprise, Worker
-from services.registry.handlers import keep_personal_data
+from services.registry.handlers import keep_personal_data, new_enterprise
 from services.registry.queries import ProfileQueries
 from services.registry.selection_commands import CertifySkill
 from services.registry.selection_handlers import certify
@@ -139,4 +139,33 @@ async def certify_skills(
             decisions.append(str(error))
             continue
         decisions.append(Changed(worker, events=1))  # one worker may take several items
+    return decisions
+
+
+@router.post("/enterprises/import", responses=IMPORT_RESPONSES)
+async def import_enterprises(
+    request: ImportRequest,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, requires(Role.CITY_UNION, Role.COUNTY_UNION)],
+) -> ImportAnswer:
+    """Register many enterprises at once (the batch form of POST /enterprises); each item is
+    accepted or refused with its reason. The caller must be in scope of every region the items
+    name (403 otherwise)."""
+    for item in request.items:
+        enterprise_id, region_id = item.get("enterprise_id"), item.get("region_id")
+        if isinstance(enterprise_id, str) and isinstance(region_id, str):
+            guard.check(Tenant(enterprise_id=enterprise_id, region_id=region_id))
+    return await import_batch(runtime.unit_of_work(), RegisterEnterprise, request.items, register_enterprises)
+
+
+async def register_enterprises(uow: UnitOfWork, commands: Sequence[RegisterEnterprise]) -> list[Decision]:
+    """The batch form of handlers.register_enterprise: the same rule, one existence query."""
+    taken = await uow.existing(Enterprise, [command.enterprise_id for command in commands])
+    decisions: list[Decision] = []
+    for command in commands:
+        if command.enterprise_id in taken:
+            decisions.append(f"enterprise {command.enterprise_id} is registered already")
+            continue
+        taken.add(command.enterprise_id)  # a second item for the same enterprise is refused
+        decisions.append(new_enterprise(command))
     return decisions

@@ -203,6 +203,23 @@ CASES: dict[tuple[str, str], Case] = {
         own=REGISTRARS,
         foreign=CITYWIDE,
     ),
+    ("POST", "/enterprises/import"): Case(
+        post(
+            "/enterprises/import",
+            lambda t, _, n: {
+                "items": [
+                    {
+                        "enterprise_id": f"e-batch-{n}",
+                        "name": "Batch",
+                        "region_id": t["region"],
+                        "industry": "x",
+                    }
+                ]
+            },
+        ),
+        own=callers("city", "county"),
+        foreign=CITYWIDE,
+    ),
     ("POST", "/skill-certificates/import"): Case(
         post(
             "/skill-certificates/import",
