@@ -113,21 +113,17 @@ class Year:
         return [self.traffic.post("rewards", "/programmes", body, "programme")]
 
     def enterprises(self) -> list[Awaitable[Any]]:
-        return [
-            self.traffic.post(
-                "registry",
-                "/enterprises",
-                {
-                    "enterprise_id": e.enterprise_id,
-                    "name": e.name,
-                    "region_id": e.region_id,
-                    "industry": e.industry,
-                    "tier_labels": e.tier_labels,
-                },
-                "enterprise",
-            )
+        items = [
+            {
+                "enterprise_id": e.enterprise_id,
+                "name": e.name,
+                "region_id": e.region_id,
+                "industry": e.industry,
+                "tier_labels": e.tier_labels,
+            }
             for e in self.plan.enterprises
         ]
+        return [self.traffic.imports("registry", "/enterprises/import", items, "enterprise")]
 
     def workers(self) -> list[Awaitable[Any]]:
         connected = {e.enterprise_id for e in self.plan.enterprises if hr_connected(e)}
