@@ -44,7 +44,7 @@ from services.registry.read_models import (
     worker_points,
     worker_profiles,
 )
-from services.registry.talent import TALENT_HANDLERS
+from services.registry.talent import TALENT_BATCH_HANDLERS, TALENT_HANDLERS
 
 # --- the ladder policy ----------------------------------------------------------
 
@@ -157,7 +157,11 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             tables=(worker_profiles, profile_story, enterprises),
         ),
         Subscription(
-            name="talent", topics=(REGISTRY_EVENTS,), handlers=TALENT_HANDLERS, tables=(tenures, regions)
+            name="talent",
+            topics=(REGISTRY_EVENTS,),
+            handlers=TALENT_HANDLERS,
+            batch_handlers=TALENT_BATCH_HANDLERS,
+            tables=(tenures, regions),
         ),
         Subscription(
             name="ladder-policy",

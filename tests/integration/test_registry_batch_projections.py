@@ -1,5 +1,5 @@
-"""The profiles projection a batch at a time (SQLite and Postgres): the same profiles and stories
-as one fact at a time, in a few statements per batch instead of three per fact."""
+"""The registry's projections a batch at a time (SQLite and Postgres): the same profiles, stories
+and tenures as one fact at a time, in a few statements per batch instead of two or three per fact."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from contracts.events.registry import (
     TierPromoted,
     TierRevoked,
     TitleConferred,
+    TitleRevoked,
     WorkerLeft,
     WorkerNominated,
     WorkerRegistered,
@@ -38,8 +39,9 @@ from contracts.vocabulary import (
     TitleLevel,
 )
 from services.registry.profiles import PROFILE_BATCH_HANDLERS, PROFILE_HANDLERS
-from services.registry.read_models import profile_story, worker_profiles
+from services.registry.read_models import profile_story, tenures, worker_profiles
 from services.registry.service import SPEC
+from services.registry.talent import TALENT_BATCH_HANDLERS, TALENT_HANDLERS
 from tests.service_support import FakeRecord, FakeSender, migrated
 
 START = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
@@ -276,3 +278,118 @@ async def test_a_redelivered_batch_changes_nothing(engine: AsyncEngine) -> None:
     again = await live.process(batch)
     assert again.applied == 0 and again.duplicates == len(batch) - 2
     assert await profiles(engine, "w-") == before
+
+
+def tenure_facts(w: str) -> list[Event]:
+    """Tiers won, lost and won again, titles conferred and one revoked, as the talent model sees them."""
+    e = "ent-1"
+
+    def promoted(rank: TierRank, month: int) -> Event:
+        return TierPromoted(
+            worker_id=w,
+            enterprise_id=e,
+            from_rank=TierRank.NONE,
+            to_rank=rank,
+            tier_label=str(rank),
+            effective_on=date(2026, month, 1),
+            reason="r",
+        )
+
+    def conferred(title: str, level: TitleLevel, month: int) -> Event:
+        return TitleConferred(
+            title_id=f"{title}-{w}",
+            nomination_id=f"n-{title}-{w}",
+            worker_id=w,
+            enterprise_id=e,
+            level=level,
+            title_name=title,
+            conferred_by="union",
+            conferred_on=date(2026, month, 1),
+        )
+
+    return [
+        promoted(TierRank.SEED, 1),
+        promoted(TierRank.CRAFTSMAN, 2),
+        TierRevoked(
+            worker_id=w,
+            enterprise_id=e,
+            rank=TierRank.CRAFTSMAN,
+            revoked_on=date(2026, 3, 1),
+            reason="r",
+            revoked_by="g",
+        ),
+        promoted(TierRank.SEED, 4),
+        conferred("county", TitleLevel.COUNTY, 5),
+        conferred("city", TitleLevel.CITY, 6),
+        TitleRevoked(
+            title_id=f"county-{w}",
+            worker_id=w,
+            level=TitleLevel.COUNTY,
+            revoked_on=date(2026, 7, 1),
+            reason="r",
+            revoked_by="g",
+        ),
+        promoted(TierRank.CRAFTSMAN, 8),
+    ]
+
+
+async def tenures_of(engine: AsyncEngine, prefix: str) -> list[tuple[Any, ...]]:
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(select(tenures).order_by(tenures.c.worker_id, tenures.c.since))
+        ).mappings()
+        return [
+            (r["worker_id"].removeprefix(prefix), r["kind"], r["level"], r["since"], r["until"])
+            for r in rows
+            if r["worker_id"].startswith(prefix)
+        ]
+
+
+async def test_tenures_a_batch_at_a_time_are_those_of_one_fact_at_a_time(engine: AsyncEngine) -> None:
+    await migrated(engine, SPEC)
+
+    def facts(workers: list[str]) -> list[FakeRecord]:
+        years = [tenure_facts(w) for w in workers]
+        kept: list[Any] = [year[i] for i in range(len(years[0])) for year in years]
+        return records(
+            [
+                Envelope.wrap(
+                    f,
+                    producer="registry",
+                    stream=StreamRef(type="Worker", id=f.worker_id),
+                    stream_version=1,
+                    tenant="ent-1",
+                )
+                for f in kept
+            ]
+        )
+
+    def talent(batched: bool) -> InboxConsumer:
+        return InboxConsumer(
+            name=f"registry.talent.{batched}",
+            sessions=session_factory(engine),
+            handlers=TALENT_HANDLERS,
+            batch_handlers=TALENT_BATCH_HANDLERS if batched else None,
+            dead_letters=DeadLetterPublisher(FakeSender(), consumer="talent"),
+            max_attempts=1,
+        )
+
+    for record in facts(["one-1", "one-2"]):
+        await talent(batched=False).process([record])
+    # a batch that ends open tenures read from the store: the first half, then the second
+    together = facts(["all-1", "all-2"])
+    statements: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    await talent(batched=True).process(together[:6])
+    await talent(batched=True).process(together[6:])
+    assert len(statements) <= 2 * 5, statements
+    singly = await tenures_of(engine, "one-")
+    assert await tenures_of(engine, "all-") == singly
+    assert [(kind, level, until) for w, kind, level, _, until in singly if w == "1"] == [
+        ("tier", "seed", date(2026, 2, 1)),
+        ("tier", "craftsman", date(2026, 3, 1)),
+        ("tier", "seed", date(2026, 8, 1)),
+        ("title", "county", date(2026, 7, 1)),
+        ("title", "city", None),
+        ("tier", "craftsman", None),
+    ]
