@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -50,11 +50,14 @@ class _Open:
     those it opens, folded fact by fact in the batch's order."""
 
     read: dict[str, dict[str, Any]]  # tenure id → its row as stored
-    opened: dict[str, dict[str, Any]]  # tenure id → a new row (to insert)
-    closed: dict[str, date]  # a stored open tenure id → the day it ends
+    opened: dict[str, dict[str, Any]] = field(default_factory=dict)  # tenure id → a new row
+    closed: dict[str, date] = field(default_factory=dict)  # a stored open tenure id → its end
+    tiers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # worker → tier tenures
 
-    def rows(self) -> list[dict[str, Any]]:
-        return [*self.read.values(), *self.opened.values()]
+    def __post_init__(self) -> None:
+        for tenure in self.read.values():
+            if tenure["kind"] == "tier":
+                self.tiers.setdefault(tenure["worker_id"], []).append(tenure)
 
     def close(self, day: date, tenure: dict[str, Any]) -> None:
         if tenure["until"] is not None:
@@ -64,13 +67,15 @@ class _Open:
             self.closed[tenure["tenure_id"]] = day
 
     def close_tiers(self, worker_id: str, day: date) -> None:
-        for tenure in self.rows():
-            if tenure["worker_id"] == worker_id and tenure["kind"] == "tier":
-                self.close(day, tenure)
+        for tenure in self.tiers.get(worker_id, []):
+            self.close(day, tenure)
 
     def open(self, tenure: dict[str, Any]) -> None:
-        if tenure["tenure_id"] not in self.read and tenure["tenure_id"] not in self.opened:
-            self.opened[tenure["tenure_id"]] = tenure  # a tenure already held is not opened twice
+        if tenure["tenure_id"] in self.read or tenure["tenure_id"] in self.opened:
+            return  # a tenure already held is not opened twice
+        self.opened[tenure["tenure_id"]] = tenure
+        if tenure["kind"] == "tier":
+            self.tiers.setdefault(tenure["worker_id"], []).append(tenure)
 
 
 def _tier_tenure(envelope: Envelope, event: TierPromoted) -> dict[str, Any]:
@@ -119,7 +124,7 @@ async def project_tenures(session: AsyncSession, facts: Sequence[tuple[Envelope,
         .order_by(tenures.c.tenure_id)
         .with_for_update()
     )
-    state = _Open(read={row["tenure_id"]: dict(row) for row in found.mappings()}, opened={}, closed={})
+    state = _Open(read={row["tenure_id"]: dict(row) for row in found.mappings()})
     for envelope, event in facts:
         match event:
             case TierPromoted():
