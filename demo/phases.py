@@ -8,7 +8,6 @@ Kafka topics, as their HR systems would.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -116,21 +115,17 @@ class Year:
         return [self.traffic.post("rewards", "/programmes", body, "programme")]
 
     def enterprises(self) -> list[Awaitable[Any]]:
-        return [
-            self.traffic.post(
-                "registry",
-                "/enterprises",
-                {
-                    "enterprise_id": e.enterprise_id,
-                    "name": e.name,
-                    "region_id": e.region_id,
-                    "industry": e.industry,
-                    "tier_labels": e.tier_labels,
-                },
-                "enterprise",
-            )
+        items = [
+            {
+                "enterprise_id": e.enterprise_id,
+                "name": e.name,
+                "region_id": e.region_id,
+                "industry": e.industry,
+                "tier_labels": e.tier_labels,
+            }
             for e in self.plan.enterprises
         ]
+        return [self.traffic.imports("registry", "/enterprises/import", items, "enterprise")]
 
     def workers(self) -> list[Awaitable[Any]]:
         connected = {e.enterprise_id for e in self.plan.enterprises if hr_connected(e)}
@@ -170,9 +165,8 @@ class Year:
             for c in self.plan.careers
         ]
         workers = {w.worker_id: w for w in self.plan.workers}
-
-        async def certify(worker: Worker) -> None:
-            body = {
+        certificates = [
+            {
                 "worker_id": worker.worker_id,
                 "certificate_id": f"cert-earlier-{worker.worker_id}",
                 "skill_level": worker.skill_level,
@@ -181,13 +175,16 @@ class Year:
                 "issuer_kind": "hr_bureau",
                 "certified_on": worker.level_since.isoformat(),
             }
-            await self.traffic.post("registry", "/skill-certificates", body, "earlier certificate")
+            for worker in (workers[c.worker_id] for c in self.plan.careers)
+        ]
 
         async def import_then_certify() -> None:
             """The careers first: a certificate before them would let the ladder make a seed of
             today, and the imported seed tier of earlier years would be refused as held."""
             await self.traffic.imports("registry", "/careers/import", items, "career import")
-            await asyncio.gather(*(certify(workers[c.worker_id]) for c in self.plan.careers))
+            await self.traffic.imports(
+                "registry", "/skill-certificates/import", certificates, "earlier certificate"
+            )
 
         return [import_then_certify()]
 

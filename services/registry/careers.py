@@ -159,19 +159,19 @@ async def import_careers(uow: UnitOfWork, careers: Sequence[ImportCareer], today
     """The batch decision: each worker's career accepted whole or refused with its reason."""
     decisions: list[Decision] = []
     seen: set[str] = set()
-    enterprises: dict[str, Enterprise | None] = {}
+    # Every worker and enterprise in four statements, not two per item.
+    workers = await uow.load_many(Worker, [career.worker_id for career in careers])
+    enterprises = await uow.load_many(Enterprise, {worker.enterprise_id for worker in workers.values()})
     for career in careers:
         if career.worker_id in seen:
             decisions.append(f"worker {career.worker_id} appears twice in the import: send one career each")
             continue
         seen.add(career.worker_id)
-        worker = await uow.get(Worker, career.worker_id)
+        worker = workers.get(career.worker_id)
         if worker is None:
             decisions.append(f"worker {career.worker_id} is not registered")
             continue
-        if worker.enterprise_id not in enterprises:
-            enterprises[worker.enterprise_id] = await uow.get(Enterprise, worker.enterprise_id)
-        enterprise = enterprises[worker.enterprise_id]
+        enterprise = enterprises.get(worker.enterprise_id)
         refusal = career_refusal(worker, career, today)
         if refusal is not None or enterprise is None:
             decisions.append(refusal or f"enterprise {worker.enterprise_id} is not registered")

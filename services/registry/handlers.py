@@ -28,16 +28,19 @@ async def register_enterprise(
         await uow.ensure_new(
             Enterprise, command.enterprise_id, f"enterprise {command.enterprise_id} is registered already"
         )
-        uow.track(
-            Enterprise.register(
-                command.enterprise_id,
-                name=command.name,
-                region_id=command.region_id,
-                industry=command.industry,
-                tier_labels=command.tier_labels,
-            )
-        )
+        uow.track(new_enterprise(command))
         return await uow.commit(command_id=command_id)
+
+
+def new_enterprise(command: RegisterEnterprise) -> Enterprise:
+    """The enterprise as registered (one rule for POST /enterprises and its batch form)."""
+    return Enterprise.register(
+        command.enterprise_id,
+        name=command.name,
+        region_id=command.region_id,
+        industry=command.industry,
+        tier_labels=command.tier_labels,
+    )
 
 
 async def register_worker(

@@ -1,4 +1,5 @@
-"""Consumers of the registry: the profile projection and the seed-promotion policy.
+"""Consumers of the registry: the profile projection (services/registry/profiles.py), the talent
+read model and the seed-promotion policy.
 
 Each handler runs inside the inbox consumer's transaction; none of them commits.
 """
@@ -9,44 +10,22 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.inbox import BatchHandler, Delivery, Handler
 from chassis.service import Runtime, Subscription
-from chassis.sqlutil import dialect_name, insert_ignoring_duplicates, one_of, upsert, upsert_adding
+from chassis.sqlutil import dialect_name, one_of, upsert_adding
 from chassis.unit_of_work import UnitOfWorkFactory, commit_decisions, policy_command
 from contracts.envelope import Envelope
 from contracts.events.base import Event
-from contracts.events.competitions import CompetitionScored
 from contracts.events.registry import (
-    EnterpriseRegistered,
-    ExpertScoreRecorded,
-    NominationRejected,
-    NominationReviewed,
-    NominationScreened,
-    ObjectionRaised,
-    ObjectionResolved,
-    PublicityOpened,
-    SiteInspected,
     SkillLevelCertified,
-    TierExpired,
-    TierPromoted,
-    TierReviewed,
-    TierRevoked,
-    TitleConferred,
-    TitleExpired,
-    TitleReviewed,
-    TitleRevoked,
-    WorkerForgotten,
-    WorkerLeft,
-    WorkerNominated,
     WorkerRegistered,
 )
-from contracts.events.rewards import PointsAdjusted, PointsAwarded, PointsExpired, RewardGranted
-from contracts.events.training import CertificateAwarded, TrainingCompleted
+from contracts.events.rewards import PointsAdjusted, PointsAwarded, PointsExpired
+from contracts.events.training import CertificateAwarded
 from contracts.topics import COMPETITIONS_EVENTS, REGISTRY_EVENTS, REWARDS_EVENTS, TRAINING_EVENTS
-from contracts.vocabulary import SkillLevel, TierRank
 from services.registry.domain import Enterprise, Worker
 from services.registry.handlers import (
     certify_from_training,
@@ -56,6 +35,7 @@ from services.registry.handlers import (
     promote_to,
 )
 from services.registry.inbound import inbound_subscription
+from services.registry.profiles import PROFILE_BATCH_HANDLERS, PROFILE_HANDLERS, points_change
 from services.registry.read_models import (
     enterprises,
     profile_story,
@@ -64,228 +44,7 @@ from services.registry.read_models import (
     worker_points,
     worker_profiles,
 )
-from services.registry.talent import TALENT_HANDLERS
-
-# --- worker profiles ------------------------------------------------------------
-
-
-async def _profile_row(session: AsyncSession, worker_id: str) -> None:
-    await session.execute(insert_ignoring_duplicates(session, worker_profiles).values(worker_id=worker_id))
-
-
-async def _tell(session: AsyncSession, envelope: Envelope, worker_id: str, facts: dict[str, Any]) -> None:
-    await session.execute(
-        insert_ignoring_duplicates(session, profile_story).values(
-            event_id=str(envelope.event_id),
-            worker_id=worker_id,
-            event_type=envelope.event_type,
-            producer=envelope.producer,
-            occurred_at=envelope.occurred_at,
-            facts=facts,
-        )
-    )
-
-
-async def _change_profile(session: AsyncSession, envelope: Envelope, worker_id: str, **values: Any) -> None:
-    await _profile_row(session, worker_id)
-    await session.execute(
-        update(worker_profiles)
-        .where(worker_profiles.c.worker_id == worker_id)
-        .values(updated_at=envelope.occurred_at, **values)
-    )
-
-
-async def on_enterprise_registered(
-    session: AsyncSession, envelope: Envelope, event: EnterpriseRegistered
-) -> None:
-    await session.execute(
-        upsert(
-            session,
-            enterprises,
-            {
-                "enterprise_id": event.enterprise_id,
-                "name": event.name,
-                "region_id": event.region_id,
-                "industry": event.industry,
-            },
-            keys=("enterprise_id",),
-        )
-    )
-
-
-async def on_worker_registered(session: AsyncSession, envelope: Envelope, event: WorkerRegistered) -> None:
-    await _change_profile(
-        session,
-        envelope,
-        event.worker_id,
-        enterprise_id=event.enterprise_id,
-        trade=event.trade,
-        skill_level=event.skill_level.value,
-    )
-    await _tell(session, envelope, event.worker_id, {"trade": event.trade, "post": event.post})
-
-
-async def on_worker_forgotten(session: AsyncSession, envelope: Envelope, event: WorkerForgotten) -> None:
-    await _change_profile(session, envelope, event.worker_id, forgotten_on=event.forgotten_on)
-    await _tell(session, envelope, event.worker_id, {"forgotten_on": event.forgotten_on.isoformat()})
-
-
-async def on_worker_nominated(session: AsyncSession, envelope: Envelope, event: WorkerNominated) -> None:
-    await _change_profile(session, envelope, event.worker_id, nominations=worker_profiles.c.nominations + 1)
-    await _tell(session, envelope, event.worker_id, {"level": event.level.value, "reason": event.reason})
-
-
-async def on_tier_promoted(session: AsyncSession, envelope: Envelope, event: TierPromoted) -> None:
-    await _change_profile(
-        session, envelope, event.worker_id, tier=event.to_rank.value, tier_label=event.tier_label
-    )
-    await _tell(
-        session, envelope, event.worker_id, {"to_rank": event.to_rank.value, "tier_label": event.tier_label}
-    )
-
-
-async def on_skill_level_certified(
-    session: AsyncSession, envelope: Envelope, event: SkillLevelCertified
-) -> None:
-    await _change_profile(session, envelope, event.worker_id, skill_level=_highest_skill(event.skill_level))
-    await _tell(
-        session,
-        envelope,
-        event.worker_id,
-        {"skill_level": event.skill_level.value, "certificate_id": event.certificate_id},
-    )
-
-
-def _highest_skill(certified: SkillLevel) -> Any:
-    """The profile keeps the highest level certified; a lower certificate changes nothing."""
-    current = worker_profiles.c.skill_level
-    lower = [level.value for level in SkillLevel if level.order < certified.order]
-    return case((current.is_(None) | current.in_(lower), certified.value), else_=current)
-
-
-async def on_tier_lapsed(session: AsyncSession, envelope: Envelope, event: TierExpired | TierRevoked) -> None:
-    await _change_profile(session, envelope, event.worker_id, tier=TierRank.NONE.value, tier_label=None)
-    await _tell(session, envelope, event.worker_id, {"rank": event.rank.value, "reason": event.reason})
-
-
-async def on_training_completed(session: AsyncSession, envelope: Envelope, event: TrainingCompleted) -> None:
-    await _change_profile(
-        session,
-        envelope,
-        event.worker_id,
-        trainings=worker_profiles.c.trainings + 1,
-        training_hours=worker_profiles.c.training_hours + event.hours,
-    )
-    await _tell(session, envelope, event.worker_id, {"course": event.course_title, "hours": event.hours})
-
-
-async def on_competition_scored(session: AsyncSession, envelope: Envelope, event: CompetitionScored) -> None:
-    best = worker_profiles.c.best_raw_score
-    await _change_profile(session, envelope, event.worker_id)
-    await session.execute(
-        update(worker_profiles)
-        .where(worker_profiles.c.worker_id == event.worker_id)
-        .where((best.is_(None)) | (best < event.raw_score))
-        .values(best_raw_score=event.raw_score, best_standardised_score=event.standardised_score)
-    )
-    await _tell(
-        session,
-        envelope,
-        event.worker_id,
-        {
-            "contest_id": event.contest_id,
-            "raw_score": event.raw_score,
-            "medal": event.medal.value,
-            "rank": event.rank,
-        },
-    )
-
-
-def points_change(event: PointsAwarded | PointsExpired | PointsAdjusted) -> Decimal:
-    """What a points event does to the worker's 4+X total."""
-    match event:
-        case PointsAwarded():
-            return Decimal(event.points)
-        case PointsExpired():
-            return -Decimal(event.points)
-        case PointsAdjusted():
-            return Decimal(event.delta)
-
-
-async def on_points_changed(
-    session: AsyncSession, envelope: Envelope, event: PointsAwarded | PointsExpired | PointsAdjusted
-) -> None:
-    change = points_change(event)
-    await _change_profile(session, envelope, event.worker_id, points=worker_profiles.c.points + change)
-    await _tell(session, envelope, event.worker_id, {"category": event.category, "points": str(change)})
-
-
-async def on_worker_left(session: AsyncSession, envelope: Envelope, event: WorkerLeft) -> None:
-    await _change_profile(session, envelope, event.worker_id, left_on=event.left_on)
-    await _tell(
-        session, envelope, event.worker_id, {"left_on": event.left_on.isoformat(), "reason": event.reason}
-    )
-
-
-async def on_career_fact(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-    """A step of selection, a title's life or a review: a line in the worker's story.
-    The registry's events carry no personal data, so the facts are the event's own fields."""
-    facts = event.model_dump(mode="json", exclude={"worker_id", "enterprise_id"})
-    await _change_profile(session, envelope, event.worker_id)
-    await _tell(session, envelope, event.worker_id, facts)
-
-
-async def on_reward_granted(session: AsyncSession, envelope: Envelope, event: RewardGranted) -> None:
-    await _change_profile(
-        session,
-        envelope,
-        event.worker_id,
-        grants=worker_profiles.c.grants + 1,
-        rewards_total=worker_profiles.c.rewards_total + Decimal(event.amount),
-    )
-    await _tell(
-        session,
-        envelope,
-        event.worker_id,
-        {"programme_id": event.programme_id, "amount": str(event.amount), "currency": event.currency},
-    )
-
-
-PROFILE_HANDLERS: Mapping[type[Event], Handler] = {
-    EnterpriseRegistered: on_enterprise_registered,
-    WorkerRegistered: on_worker_registered,
-    WorkerForgotten: on_worker_forgotten,
-    WorkerNominated: on_worker_nominated,
-    TierPromoted: on_tier_promoted,
-    SkillLevelCertified: on_skill_level_certified,
-    TierExpired: on_tier_lapsed,
-    TierRevoked: on_tier_lapsed,
-    TrainingCompleted: on_training_completed,
-    CompetitionScored: on_competition_scored,
-    RewardGranted: on_reward_granted,
-    PointsAwarded: on_points_changed,
-    PointsExpired: on_points_changed,
-    PointsAdjusted: on_points_changed,
-    WorkerLeft: on_worker_left,
-    **dict.fromkeys(
-        (
-            NominationScreened,
-            ExpertScoreRecorded,
-            NominationReviewed,
-            SiteInspected,
-            PublicityOpened,
-            ObjectionRaised,
-            ObjectionResolved,
-            NominationRejected,
-            TitleConferred,
-            TitleReviewed,
-            TitleRevoked,
-            TitleExpired,
-            TierReviewed,
-        ),
-        on_career_fact,
-    ),
-}
+from services.registry.talent import TALENT_BATCH_HANDLERS, TALENT_HANDLERS
 
 # --- the ladder policy ----------------------------------------------------------
 
@@ -394,10 +153,15 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             name="profiles",
             topics=(REGISTRY_EVENTS, TRAINING_EVENTS, COMPETITIONS_EVENTS, REWARDS_EVENTS),
             handlers=PROFILE_HANDLERS,
+            batch_handlers=PROFILE_BATCH_HANDLERS,
             tables=(worker_profiles, profile_story, enterprises),
         ),
         Subscription(
-            name="talent", topics=(REGISTRY_EVENTS,), handlers=TALENT_HANDLERS, tables=(tenures, regions)
+            name="talent",
+            topics=(REGISTRY_EVENTS,),
+            handlers=TALENT_HANDLERS,
+            batch_handlers=TALENT_BATCH_HANDLERS,
+            tables=(tenures, regions),
         ),
         Subscription(
             name="ladder-policy",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
+from chassis.sqlutil import dialect_name, one_of
 from services.registry.read_models import enterprises, profile_story, worker_profiles
 from services.registry.vault import Vault
 
@@ -107,6 +108,18 @@ class ProfileQueries:
             )
         ).first()
         return Tenant() if row is None else Tenant(enterprise_id=row.enterprise_id, region_id=row.region_id)
+
+    async def worker_tenants(self, worker_ids: list[str]) -> dict[str, Tenant]:
+        """`worker_tenant` of many workers in one query (a batch's scope check): only the
+        workers the read models know."""
+        rows = await self._session.execute(
+            select(worker_profiles.c.worker_id, worker_profiles.c.enterprise_id, enterprises.c.region_id)
+            .outerjoin(enterprises, enterprises.c.enterprise_id == worker_profiles.c.enterprise_id)
+            .where(one_of(dialect_name(self._session), worker_profiles.c.worker_id, worker_ids))
+        )
+        return {
+            row.worker_id: Tenant(enterprise_id=row.enterprise_id, region_id=row.region_id) for row in rows
+        }
 
     async def profile(self, worker_id: str) -> WorkerProfile | None:
         row = (

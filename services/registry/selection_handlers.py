@@ -75,20 +75,23 @@ async def appoint_reviewer(
         return await uow.commit(command_id=command_id)
 
 
+def certify(worker: Worker, command: CertifySkill) -> None:
+    """The certificate on the worker's stream (refused when it is recorded already): the one
+    rule of POST /skill-certificates and of its batch form."""
+    worker.certify(
+        command.certificate_id,
+        skill_level=command.skill_level,
+        occupation=command.occupation,
+        issuer_id=command.issuer_id,
+        issuer_kind=command.issuer_kind,
+        certified_on=command.certified_on,
+    )
+
+
 async def certify_skill(
     uow: UnitOfWork, command: CertifySkill, command_id: UUID | None = None
 ) -> list[Envelope]:
-    def decide(worker: Worker) -> None:
-        worker.certify(
-            command.certificate_id,
-            skill_level=command.skill_level,
-            occupation=command.occupation,
-            issuer_id=command.issuer_id,
-            issuer_kind=command.issuer_kind,
-            certified_on=command.certified_on,
-        )
-
-    return await _on_worker(uow, command.worker_id, decide, command_id)
+    return await _on_worker(uow, command.worker_id, lambda worker: certify(worker, command), command_id)
 
 
 async def record_leaving(

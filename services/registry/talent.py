@@ -4,16 +4,16 @@ asked of them: who held what on a day, and the talent pyramid of a region on a d
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.inbox import Handler
-from chassis.sqlutil import insert_ignoring_duplicates, upsert
+from chassis.inbox import BatchHandler, Delivery, Handler
+from chassis.sqlutil import dialect_name, insert_ignoring_duplicates, one_of, upsert
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.registry import (
@@ -39,47 +39,124 @@ def band_of(kind: str, level: str) -> int:
     return 1 if level == TitleLevel.COUNTY.value else 2
 
 
-async def _close(session: AsyncSession, ended: date, *conditions: Any) -> None:
-    await session.execute(update(tenures).where(tenures.c.until.is_(None), *conditions).values(until=ended))
+TIER_ENDS = (TierExpired, TierRevoked)
+TITLE_ENDS = (TitleRevoked, TitleExpired)
+TENURE_FACTS = (TierPromoted, *TIER_ENDS, TitleConferred, *TITLE_ENDS)
 
 
-async def on_tier_promoted(session: AsyncSession, envelope: Envelope, event: TierPromoted) -> None:
-    await _close(
-        session, event.effective_on, tenures.c.worker_id == event.worker_id, tenures.c.kind == "tier"
-    )
-    await session.execute(
-        insert_ignoring_duplicates(session, tenures).values(
-            tenure_id=f"tier:{envelope.event_id}",
-            worker_id=event.worker_id,
-            enterprise_id=event.enterprise_id,
-            kind="tier",
-            level=event.to_rank.value,
-            since=event.effective_on,
+@dataclass
+class _Open:
+    """The tenures a batch may change: those it read (open tiers of its workers, its titles) and
+    those it opens, folded fact by fact in the batch's order."""
+
+    read: dict[str, dict[str, Any]]  # tenure id → its row as stored
+    opened: dict[str, dict[str, Any]] = field(default_factory=dict)  # tenure id → a new row
+    closed: dict[str, date] = field(default_factory=dict)  # a stored open tenure id → its end
+    tiers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # worker → tier tenures
+
+    def __post_init__(self) -> None:
+        for tenure in self.read.values():
+            if tenure["kind"] == "tier":
+                self.tiers.setdefault(tenure["worker_id"], []).append(tenure)
+
+    def close(self, day: date, tenure: dict[str, Any]) -> None:
+        if tenure["until"] is not None:
+            return
+        tenure["until"] = day
+        if tenure["tenure_id"] in self.read:
+            self.closed[tenure["tenure_id"]] = day
+
+    def close_tiers(self, worker_id: str, day: date) -> None:
+        for tenure in self.tiers.get(worker_id, []):
+            self.close(day, tenure)
+
+    def open(self, tenure: dict[str, Any]) -> None:
+        if tenure["tenure_id"] in self.read or tenure["tenure_id"] in self.opened:
+            return  # a tenure already held is not opened twice
+        self.opened[tenure["tenure_id"]] = tenure
+        if tenure["kind"] == "tier":
+            self.tiers.setdefault(tenure["worker_id"], []).append(tenure)
+
+
+def _tier_tenure(envelope: Envelope, event: TierPromoted) -> dict[str, Any]:
+    return {
+        "tenure_id": f"tier:{envelope.event_id}",
+        "worker_id": event.worker_id,
+        "enterprise_id": event.enterprise_id,
+        "kind": "tier",
+        "level": event.to_rank.value,
+        "since": event.effective_on,
+        "until": None,
+    }
+
+
+def _title_tenure(event: TitleConferred) -> dict[str, Any]:
+    return {
+        "tenure_id": f"title:{event.title_id}",
+        "worker_id": event.worker_id,
+        "enterprise_id": event.enterprise_id,
+        "kind": "title",
+        "level": event.level.value,
+        "since": event.conferred_on,
+        "until": None,
+    }
+
+
+async def project_tenures(session: AsyncSession, facts: Sequence[tuple[Envelope, Any]]) -> None:
+    """Tier and title facts in their order, in three statements: the tenures they may change
+    read (locked on Postgres), folded, the ends and the new tenures written. A promotion ends
+    the worker's open tier and opens the next; a lapse ends it; a title opens and ends its own."""
+    tier_workers = sorted({e.worker_id for _, e in facts if isinstance(e, (TierPromoted, *TIER_ENDS))})
+    titles = sorted({f"title:{e.title_id}" for _, e in facts if isinstance(e, (TitleConferred, *TITLE_ENDS))})
+    dialect = dialect_name(session)
+    found = await session.execute(
+        select(tenures)
+        .where(
+            or_(
+                and_(
+                    tenures.c.kind == "tier",
+                    tenures.c.until.is_(None),
+                    one_of(dialect, tenures.c.worker_id, tier_workers),
+                ),
+                one_of(dialect, tenures.c.tenure_id, titles),
+            )
         )
+        .order_by(tenures.c.tenure_id)
+        .with_for_update()
     )
-
-
-async def on_tier_lapsed(session: AsyncSession, _: Envelope, event: TierExpired | TierRevoked) -> None:
-    ended = event.expired_on if isinstance(event, TierExpired) else event.revoked_on
-    await _close(session, ended, tenures.c.worker_id == event.worker_id, tenures.c.kind == "tier")
-
-
-async def on_title_conferred(session: AsyncSession, _: Envelope, event: TitleConferred) -> None:
-    await session.execute(
-        insert_ignoring_duplicates(session, tenures).values(
-            tenure_id=f"title:{event.title_id}",
-            worker_id=event.worker_id,
-            enterprise_id=event.enterprise_id,
-            kind="title",
-            level=event.level.value,
-            since=event.conferred_on,
+    state = _Open(read={row["tenure_id"]: dict(row) for row in found.mappings()})
+    for envelope, event in facts:
+        match event:
+            case TierPromoted():
+                state.close_tiers(event.worker_id, event.effective_on)
+                state.open(_tier_tenure(envelope, event))
+            case TierExpired():
+                state.close_tiers(event.worker_id, event.expired_on)
+            case TierRevoked():
+                state.close_tiers(event.worker_id, event.revoked_on)
+            case TitleConferred():
+                state.open(_title_tenure(event))
+            case TitleRevoked() | TitleExpired():
+                day = event.revoked_on if isinstance(event, TitleRevoked) else event.expired_on
+                title = f"title:{event.title_id}"
+                tenure = state.read.get(title) or state.opened.get(title)
+                if tenure is not None:
+                    state.close(day, tenure)
+    if state.closed:
+        await session.execute(
+            update(tenures).where(tenures.c.tenure_id == bindparam("tenure"), tenures.c.until.is_(None)),
+            [{"tenure": tenure_id, "until": day} for tenure_id, day in state.closed.items()],
         )
-    )
+    if state.opened:
+        await session.execute(insert_ignoring_duplicates(session, tenures), list(state.opened.values()))
 
 
-async def on_title_ended(session: AsyncSession, _: Envelope, event: TitleRevoked | TitleExpired) -> None:
-    ended = event.revoked_on if isinstance(event, TitleRevoked) else event.expired_on
-    await _close(session, ended, tenures.c.tenure_id == f"title:{event.title_id}")
+async def on_tenure_fact(session: AsyncSession, envelope: Envelope, event: Event) -> None:
+    await project_tenures(session, [(envelope, event)])
+
+
+async def on_tenure_facts(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+    await project_tenures(session, [(delivery.envelope, delivery.event) for delivery in deliveries])
 
 
 async def on_region_registered(session: AsyncSession, _: Envelope, event: RegionRegistered) -> None:
@@ -99,14 +176,13 @@ async def on_region_registered(session: AsyncSession, _: Envelope, event: Region
 
 
 TALENT_HANDLERS: Mapping[type[Event], Handler] = {
-    TierPromoted: on_tier_promoted,
-    TierExpired: on_tier_lapsed,
-    TierRevoked: on_tier_lapsed,
-    TitleConferred: on_title_conferred,
-    TitleRevoked: on_title_ended,
-    TitleExpired: on_title_ended,
+    **dict.fromkeys(TENURE_FACTS, on_tenure_fact),
     RegionRegistered: on_region_registered,
 }
+"""One fact at a time (what `craftsman rebuild` replays with)."""
+
+TALENT_BATCH_HANDLERS: Mapping[type[Event], BatchHandler] = dict.fromkeys(TENURE_FACTS, on_tenure_facts)
+"""The live consumer's: a batch's tier and title facts together, in the batch's order."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from contracts.events.training import TrainingCompleted
 from contracts.vocabulary import ContestLevel, Medal, RegionKind, SkillLevel, TierRank, TitleLevel
 from services.registry import handlers
 from services.registry.commands import RegisterEnterprise, RegisterWorker
-from services.registry.projections import PROFILE_HANDLERS
+from services.registry.profiles import PROFILE_HANDLERS
 from services.registry.public_profiles import PublicProfiles
 from services.registry.queries import ProfileQueries
 from services.registry.service import SPEC

@@ -18,7 +18,7 @@ from services.registry import handlers
 from services.registry import selection_handlers as steps
 from services.registry.commands import RegisterEnterprise, RegisterWorker
 from services.registry.domain import Worker
-from services.registry.projections import PROFILE_HANDLERS
+from services.registry.profiles import PROFILE_HANDLERS
 from services.registry.read_models import worker_points
 from services.registry.selection_commands import RegisterRegion
 from services.registry.service import SPEC

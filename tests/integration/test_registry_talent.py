@@ -19,7 +19,7 @@ from contracts.events.registry import (
     TitleRevoked,
 )
 from contracts.vocabulary import RegionKind, TierRank, TitleLevel
-from services.registry.projections import on_enterprise_registered
+from services.registry.profiles import on_enterprise_registered
 from services.registry.service import SPEC
 from services.registry.talent import TALENT_HANDLERS, TalentQueries
 from tests.service_support import migrated

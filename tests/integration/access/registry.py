@@ -203,6 +203,43 @@ CASES: dict[tuple[str, str], Case] = {
         own=REGISTRARS,
         foreign=CITYWIDE,
     ),
+    ("POST", "/enterprises/import"): Case(
+        post(
+            "/enterprises/import",
+            lambda t, _, n: {
+                "items": [
+                    {
+                        "enterprise_id": f"e-batch-{n}",
+                        "name": "Batch",
+                        "region_id": t["region"],
+                        "industry": "x",
+                    }
+                ]
+            },
+        ),
+        own=callers("city", "county"),
+        foreign=CITYWIDE,
+    ),
+    ("POST", "/skill-certificates/import"): Case(
+        post(
+            "/skill-certificates/import",
+            lambda t, _, n: {
+                "items": [
+                    {
+                        "worker_id": t["worker"],
+                        "certificate_id": f"cert-batch-{n}",
+                        "skill_level": "technician",
+                        "occupation": "fitter",
+                        "issuer_id": "bureau",
+                        "issuer_kind": "hr_bureau",
+                        "certified_on": "2026-05-01",
+                    }
+                ]
+            },
+        ),
+        own=REGISTRARS,
+        foreign=CITYWIDE,
+    ),
     ("POST", "/careers/import"): Case(
         post(
             "/careers/import",
