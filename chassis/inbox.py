@@ -245,15 +245,20 @@ class InboxConsumer:
         """Applies the batch in one transaction; a failure outside a suspect's savepoint is raised
         as `_HandlerFailed`, naming the deliveries the failing handler held."""
         async with self._sessions() as session, session.begin():
-            trusted = [delivery for index, delivery in enumerate(deliveries) if index not in suspects]
-            fresh = await self._claim(session, trusted) if trusted else set()
+            event_ids = [str(delivery.envelope.event_id) for delivery in deliveries]  # once per event
+            trusted = [index for index in range(len(deliveries)) if index not in suspects]
+            fresh = (
+                await self._claim(session, [deliveries[i] for i in trusted], [event_ids[i] for i in trusted])
+                if trusted
+                else set()
+            )
             # By handler, not by type: a handler serving several types sees them in order.
             in_bulk: dict[BatchHandler, list[int]] = {}
             for index, delivery in enumerate(deliveries):
                 if index in suspects:
                     await self._apply_alone(session, delivery, outcome)
                     continue
-                event_id = str(delivery.envelope.event_id)
+                event_id = event_ids[index]
                 if event_id not in fresh:
                     outcome.duplicates += 1
                     continue
@@ -298,13 +303,15 @@ class InboxConsumer:
                     return
                 await asyncio.sleep(self._retry_backoff_seconds * attempt)
 
-    async def _claim(self, session: AsyncSession, deliveries: Sequence[Delivery]) -> set[str]:
+    async def _claim(
+        self, session: AsyncSession, deliveries: Sequence[Delivery], ids: list[str] | None = None
+    ) -> set[str]:
         """Record the event ids in the inbox; returns the ids (as text) that were not there before.
 
         One statement per batch: arrays through `unnest` on Postgres, a multi-row insert elsewhere.
         """
         now = datetime.now(UTC)
-        ids = [str(delivery.envelope.event_id) for delivery in deliveries]
+        ids = ids if ids is not None else [str(delivery.envelope.event_id) for delivery in deliveries]
         if dialect_name(session) == "postgresql":
             result = await session.execute(
                 CLAIM,
