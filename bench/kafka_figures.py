@@ -128,10 +128,10 @@ async def relay(res: Resources, txns: Sequence[BuiltTxn], shape: Shape) -> Relay
         value=rate(sent, elapsed),
         unit="events/s",
         method=(
-            "chassis.relay.Relay.drain(): a pipeline of three batches: read the next batch from the outbox "
-            "(its stored records; three index ranges skip what is in flight) and send it while the previous "
-            "batches await their acks; the oldest acknowledged batch's delete rides on the next read (one "
-            "statement); until empty"
+            "chassis.relay.Relay.drain(): a pipeline of three batches: send a batch while the previous "
+            "batches await their acks and the database already reads the next one (its stored records; three "
+            "index ranges skip what is in flight); the oldest acknowledged batch's delete runs beside that "
+            "read and the sends; until empty"
         ),
         params={**shape.as_params(), "partitions": PARTITIONS, "relay_batch_size": RELAY_BATCH},
         detail={

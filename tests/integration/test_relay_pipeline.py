@@ -128,8 +128,8 @@ async def test_a_relay_apart_from_the_writer_is_woken_by_the_commit(pg_engine: A
 
 
 async def test_an_acknowledged_batch_leaves_with_the_next_read(engine: AsyncEngine) -> None:
-    """With the pipeline full, the oldest batch's delete rides on the next read: the outbox
-    shrinks batch by batch, and nothing deleted is read (and sent) again."""
+    """With the pipeline full, the oldest batch is deleted during the next step (beside its read
+    and sends): the outbox shrinks batch by batch, and nothing deleted is read (and sent) again."""
     store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
     stream = StreamRef(type="Worker", id="w-1")
     async with sessions() as session, session.begin():
