@@ -336,7 +336,9 @@ async def projection(
                 else "applying tests.support.count_events_in_bulk (a batch handler: one upsert per batch)"
             )
             + " into Postgres, an inbox row per event, offsets committed after each batch's transaction; "
-            "timed from broker.start() until the group's committed offsets reach the end offsets"
+            "timed from broker.start() until the group's committed offsets reach the end offsets; the bench's "
+            "own heap (the workload it built) frozen out of the garbage collector first, as `serve` freezes a "
+            "service's imports"
         ),
         params={
             "events": expected,
