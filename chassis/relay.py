@@ -117,7 +117,7 @@ class Relay:
             elif self._flights:
                 await self._settle(self._flights.popleft())
         finally:
-            if forgetting is not None:
+            if acked is not None and forgetting is not None:
                 try:
                     await forgetting
                 except BaseException:
@@ -125,8 +125,7 @@ class Relay:
                     raise
                 finally:
                     self._deleting = []
-        if acked is not None:
-            self.published += len(acked.positions)
+                self.published += len(acked.positions)  # deleted, so published, whatever else failed
         return len(rows)
 
     async def drain(self) -> int:
