@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +29,11 @@ def service_cli(spec: ServiceSpec) -> typer.Typer:
         """Run the HTTP API, the consumers and the relay in this process."""
         settings = ServiceSettings(service_name=spec.name)
         app = create_app(spec, settings)
+        # What the imports made (modules, models, schemas) lives as long as the process: frozen, the
+        # garbage collector stops rescanning it on every pass (measured on the inbox consumer: CPU per
+        # event 44-47 us -> 30-31 us). Only here, in a process of its own: a test process keeps GC whole.
+        gc.collect()
+        gc.freeze()
         uvicorn.run(
             app,
             host=host or settings.http_host,

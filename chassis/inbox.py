@@ -49,6 +49,19 @@ RETURNING event_id
 
 Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 
+# Passes of a failing batch that isolate only the deliveries whose handler failed; after that,
+# every delivery of the batch goes in a savepoint of its own.
+ISOLATE_ALL_AFTER_PASSES = 3
+
+
+class _HandlerFailed(Exception):
+    """A handler failed outside a savepoint: the batch's transaction is lost; `indexes` are the
+    deliveries that handler held (raised from the handler's error)."""
+
+    def __init__(self, indexes: set[int]) -> None:
+        super().__init__(f"handler failed for deliveries {sorted(indexes)}")
+        self.indexes = indexes
+
 
 class InfrastructureUnavailable(Exception):
     """The database (or another dependency) failed, not the event: retry the batch later."""
@@ -151,15 +164,7 @@ class InboxConsumer:
     async def _apply(self, batch: DecodedBatch) -> BatchOutcome:
         outcome, deliveries = batch.outcome, batch.deliveries
         if deliveries:
-            try:
-                await self._apply_together(deliveries, outcome)
-            except Exception as error:  # one bad handler must not sink the batch
-                if is_transient(error):
-                    raise InfrastructureUnavailable(repr(error)) from error
-                log.warning("inbox.batch_failed_retrying_one_by_one", consumer=self.name, error=repr(error))
-                outcome.applied = outcome.duplicates = 0
-                for delivery in deliveries:
-                    await self._apply_alone(delivery, outcome)
+            await self._apply_isolating_failures(deliveries, outcome)
         if self._after_commit is not None:
             await self._after_commit(outcome)
         if outcome.dead_letters:
@@ -170,6 +175,42 @@ class InboxConsumer:
                 # back as duplicates) rather than commit offsets past records parked nowhere.
                 raise InfrastructureUnavailable(f"dead letters not sent: {error!r}") from error
         return outcome
+
+    async def _apply_isolating_failures(self, deliveries: Sequence[Delivery], outcome: BatchOutcome) -> None:
+        """The batch in ONE transaction, whatever fails. A handler that fails rolls the transaction
+        back; the batch is applied again with the deliveries it held (a per-event handler's one
+        event, a batch handler's whole group) each in a savepoint of its own, retried there, and a
+        dead letter if it keeps failing: the rest of the batch applies, and savepoints cost round
+        trips only where a handler failed. After a few such passes every delivery goes alone, so a
+        batch of many poison events costs one more pass, not one per poison event."""
+        suspects: set[int] = set()
+        for passes in range(1, len(deliveries) + 2):
+            this_pass = BatchOutcome()
+            try:
+                await self._apply_together(deliveries, this_pass, suspects)
+            except _HandlerFailed as failed:
+                error = failed.__cause__ or failed
+                if is_transient(error):
+                    raise InfrastructureUnavailable(repr(error)) from error
+                log.warning("inbox.handler_failed_isolating", consumer=self.name, error=repr(error))
+                fresh_suspects = failed.indexes - suspects
+                if not fresh_suspects:  # cannot happen: a suspect's failure stays in its savepoint
+                    raise InfrastructureUnavailable(repr(error)) from error
+                suspects |= (
+                    fresh_suspects if passes < ISOLATE_ALL_AFTER_PASSES else set(range(len(deliveries)))
+                )
+                continue
+            except Exception as error:  # the claim or the commit: nothing names an event
+                if is_transient(error) or len(suspects) == len(deliveries):
+                    raise InfrastructureUnavailable(repr(error)) from error
+                log.warning("inbox.batch_failed_isolating_all", consumer=self.name, error=repr(error))
+                suspects = set(range(len(deliveries)))
+                continue
+            outcome.applied += this_pass.applied
+            outcome.duplicates += this_pass.duplicates
+            outcome.dead_letters.extend(this_pass.dead_letters)
+            return
+        raise InfrastructureUnavailable("the batch failed in every pass")  # retried later, never lost
 
     def _decode(self, records: Sequence[KafkaRecord], outcome: BatchOutcome) -> list[Delivery]:
         deliveries: list[Delivery] = []
@@ -198,33 +239,55 @@ class InboxConsumer:
             outcome.dead_letters.append(DeadLetter(record, refusal.reason, refusal.detail))
         return refusal is not None
 
-    async def _apply_together(self, deliveries: Sequence[Delivery], outcome: BatchOutcome) -> None:
+    async def _apply_together(
+        self, deliveries: Sequence[Delivery], outcome: BatchOutcome, suspects: set[int]
+    ) -> None:
+        """Applies the batch in one transaction; a failure outside a suspect's savepoint is raised
+        as `_HandlerFailed`, naming the deliveries the failing handler held."""
         async with self._sessions() as session, session.begin():
-            fresh = await self._claim(session, deliveries)
+            event_ids = [str(delivery.envelope.event_id) for delivery in deliveries]  # once per event
+            trusted = [index for index in range(len(deliveries)) if index not in suspects]
+            fresh = (
+                await self._claim(session, [deliveries[i] for i in trusted], [event_ids[i] for i in trusted])
+                if trusted
+                else set()
+            )
             # By handler, not by type: a handler serving several types sees them in order.
-            in_bulk: dict[BatchHandler, list[Delivery]] = {}
-            for delivery in deliveries:
-                event_id = str(delivery.envelope.event_id)
-                if event_id in fresh:
-                    fresh.discard(event_id)  # a twin later in the batch is a duplicate
-                    bulk = self._batch_handlers.get(delivery.envelope.event_type)
-                    if bulk is not None:
-                        in_bulk.setdefault(bulk, []).append(delivery)
-                    else:
-                        await self._handle(session, delivery)
-                    outcome.applied += 1
-                else:
+            in_bulk: dict[BatchHandler, list[int]] = {}
+            for index, delivery in enumerate(deliveries):
+                if index in suspects:
+                    await self._apply_alone(session, delivery, outcome)
+                    continue
+                event_id = event_ids[index]
+                if event_id not in fresh:
                     outcome.duplicates += 1
-            for handler, together in in_bulk.items():
+                    continue
+                fresh.discard(event_id)  # a twin later in the batch is a duplicate
+                bulk = self._batch_handlers.get(delivery.envelope.event_type)
+                if bulk is not None:
+                    in_bulk.setdefault(bulk, []).append(index)
+                else:
+                    try:
+                        await self._handle(session, delivery)
+                    except Exception as error:
+                        raise _HandlerFailed({index}) from error
+                outcome.applied += 1
+            for handler, indexes in in_bulk.items():
+                together = [deliveries[index] for index in indexes]
                 records = [delivery.record for delivery in together]
                 event_type = "|".join(dict.fromkeys(delivery.envelope.event_type for delivery in together))
-                with consuming_together(records, consumer=self.name, event_type=event_type):
-                    await handler(session, together)
+                try:
+                    with consuming_together(records, consumer=self.name, event_type=event_type):
+                        await handler(session, together)
+                except Exception as error:
+                    raise _HandlerFailed(set(indexes)) from error
 
-    async def _apply_alone(self, delivery: Delivery, outcome: BatchOutcome) -> None:
+    async def _apply_alone(self, session: AsyncSession, delivery: Delivery, outcome: BatchOutcome) -> None:
+        """One delivery in a savepoint of the batch's transaction, retried there; a dead letter
+        (and no inbox row: its claim rolls back with it) when every attempt failed."""
         for attempt in range(1, self._max_attempts + 1):
             try:
-                async with self._sessions() as session, session.begin():
+                async with session.begin_nested():
                     if not await self._claim(session, [delivery]):
                         outcome.duplicates += 1
                         return
@@ -240,13 +303,15 @@ class InboxConsumer:
                     return
                 await asyncio.sleep(self._retry_backoff_seconds * attempt)
 
-    async def _claim(self, session: AsyncSession, deliveries: Sequence[Delivery]) -> set[str]:
+    async def _claim(
+        self, session: AsyncSession, deliveries: Sequence[Delivery], ids: list[str] | None = None
+    ) -> set[str]:
         """Record the event ids in the inbox; returns the ids (as text) that were not there before.
 
         One statement per batch: arrays through `unnest` on Postgres, a multi-row insert elsewhere.
         """
         now = datetime.now(UTC)
-        ids = [str(delivery.envelope.event_id) for delivery in deliveries]
+        ids = ids if ids is not None else [str(delivery.envelope.event_id) for delivery in deliveries]
         if dialect_name(session) == "postgresql":
             result = await session.execute(
                 CLAIM,

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import Delete, Select, delete, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from chassis.db import WRITE, outside_transactions
+from chassis.db import READ_ONLY, WRITE, outside_transactions
 from chassis.eventstore.pg_append import OUTBOX_CHANNEL
 from chassis.eventstore.schema import outbox
 from chassis.logging import get_logger
@@ -79,6 +79,8 @@ class Relay:
         self._depth = max(1, depth)
         self._wake = asyncio.Event()
         self._flights: deque[_Flight] = deque()
+        self._prefetch: asyncio.Future[Sequence[Any]] | None = None  # the next batch, read ahead
+        self._deleting: list[int] = []  # an acknowledged batch whose delete is under way
         # Each read and each delete is one statement: on Postgres they need no BEGIN/COMMIT.
         self._bare = outside_transactions(engine) if engine.dialect.name == "postgresql" else engine
         self.published = 0
@@ -88,21 +90,42 @@ class Relay:
         self._wake.set()
 
     async def publish_batch(self) -> int:
-        """One pipeline step: read and send the next batch while earlier ones await their acks.
-        Once `depth` batches are in flight, the oldest must be acknowledged first; its delete
-        then travels in the same statement as the next read. When nothing new is found, the
-        oldest batch is settled on its own. Returns the rows sent."""
-        acked = None
+        """One pipeline step: send the next batch while earlier ones await their acks, and while
+        the database already reads the batch after it. Once `depth` batches are in flight, the
+        oldest must be acknowledged first; its delete then runs beside the read and the sends,
+        and is done before this returns. When nothing new is found, the oldest batch is settled on
+        its own. Returns the rows sent."""
+        acked: _Flight | None = None
+        forgetting: asyncio.Future[None] | None = None
         if len(self._flights) >= self._depth:
             acked = self._flights.popleft()
             await self._acknowledged(acked)
-        rows = await self._read(forgetting=acked)
-        if acked is not None:
-            self.published += len(acked.positions)
-        if rows:
-            self._flights.append(await self._send(rows))
-        elif self._flights:
-            await self._settle(self._flights.popleft())
+            self._deleting = acked.positions  # still in every read's snapshot until deleted
+            forgetting = asyncio.ensure_future(self._delete(acked))
+        try:
+            rows = await self._next_rows()
+            if rows:
+                # The read after a full batch starts now: the database works while this task sends.
+                # (A batch that was not full emptied the outbox: the next read comes fresh.)
+                if len(rows) >= self._batch_size:
+                    self._prefetch = asyncio.ensure_future(self._read([row.position for row in rows]))
+                try:
+                    self._flights.append(await self._send(rows))
+                except BaseException:
+                    self._drop_prefetch()  # it skips these rows: they must be read again first
+                    raise
+            elif self._flights:
+                await self._settle(self._flights.popleft())
+        finally:
+            if acked is not None and forgetting is not None:
+                try:
+                    await forgetting
+                except BaseException:
+                    self._drop_prefetch()  # it skipped rows that are still in the outbox
+                    raise
+                finally:
+                    self._deleting = []
+                self.published += len(acked.positions)  # deleted, so published, whatever else failed
         return len(rows)
 
     async def drain(self) -> int:
@@ -112,25 +135,37 @@ class Relay:
             total += sent
         return total
 
-    async def _read(self, *, forgetting: _Flight | None = None) -> Sequence[Any]:
-        """The next batch; deleting first, in the same round trip, an acknowledged batch."""
+    async def _next_rows(self) -> Sequence[Any]:
+        """The batch read ahead, if it found any; else a fresh read (the one read ahead may have
+        started before a commit it could not see)."""
+        prefetched, self._prefetch = self._prefetch, None
+        if prefetched is not None:
+            rows = await prefetched
+            if rows:
+                return rows
+        return await self._read()
+
+    def _drop_prefetch(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch.cancel()
+            self._prefetch.add_done_callback(_retrieved)  # a failed read ahead is read again anyway
+            self._prefetch = None
+
+    async def _read(self, sending: Sequence[int] = ()) -> Sequence[Any]:
+        """The lowest rows not in flight, not being sent (`sending`) and not being deleted."""
         dialect = self._engine.dialect.name
         in_flight = [position for flight in self._flights for position in flight.positions]
-        # The acknowledged batch's rows are still in the snapshot the read sees: skip them too.
-        query = _next_batch(
-            dialect, in_flight + (forgetting.positions if forgetting else []), self._batch_size
-        )
+        query = _next_batch(dialect, [*in_flight, *sending, *self._deleting], self._batch_size)
         async with self._bare.connect() as connection:
-            if forgetting is not None and dialect == "postgresql":
-                # One statement: a data-modifying CTE runs even though the SELECT does not use it.
-                query = query.add_cte(self._forget(forgetting).cte("forgotten"))
-                rows: Sequence[Any] = (await connection.execute(query, execution_options=WRITE)).all()
-            else:
-                if forgetting is not None:  # SQLite has no DELETE in a WITH: two statements
-                    await connection.execute(self._forget(forgetting), execution_options=WRITE)
-                rows = (await connection.execute(query)).all()
+            # On SQLite a read takes no write lock, so it does not queue behind the delete.
+            reader = await connection.execution_options(**READ_ONLY) if dialect == "sqlite" else connection
+            rows: Sequence[Any] = (await reader.execute(query)).all()
             await connection.commit()
         return rows
+
+    async def _delete(self, flight: _Flight) -> None:
+        async with self._bare.begin() as connection:  # one statement: no BEGIN/COMMIT on Postgres
+            await connection.execute(self._forget(flight), execution_options=WRITE)
 
     def _forget(self, flight: _Flight) -> Delete:
         position = outbox.c.position
@@ -165,11 +200,11 @@ class Relay:
 
     async def _settle(self, flight: _Flight) -> None:
         await self._acknowledged(flight)
-        async with self._bare.begin() as connection:  # one statement: no BEGIN/COMMIT on Postgres
-            await connection.execute(self._forget(flight), execution_options=WRITE)
+        await self._delete(flight)
         self.published += len(flight.positions)
 
     async def _abandon(self) -> None:
+        self._drop_prefetch()
         flights, self._flights = list(self._flights), deque()
         await asyncio.gather(*(flight.acks for flight in flights), return_exceptions=True)
 
@@ -199,6 +234,7 @@ class Relay:
                 await _sleep_unless(stop, 1.0)
             if sent < self._batch_size and not self._flights:
                 await self._idle(stop)
+        self._drop_prefetch()
         with contextlib.suppress(Exception):
             while self._flights:  # leave nothing acknowledged but undeleted
                 await self._settle(self._flights.popleft())
@@ -262,6 +298,11 @@ def _next_batch(dialect: str, in_flight: list[int], limit: int) -> Select[Any]:
     # Each part as a subquery: SQLite allows no ORDER BY/LIMIT on a member of a UNION.
     rows = union_all(*(select(part.subquery()) for part in parts)).subquery()
     return select(rows).order_by(rows.c.position).limit(limit)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 async def _all_acked(deliveries: list[asyncio.Future[Any]]) -> list[Any]:

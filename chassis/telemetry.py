@@ -20,7 +20,7 @@ The path of one trace (W3C `traceparent`):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -105,9 +105,12 @@ def trace_context() -> dict[str, str]:
     return carrier
 
 
-def record_context(headers: Sequence[tuple[str, bytes]] | None) -> Context | None:
-    """The trace context a Kafka record carries in its headers, or None when it has none."""
-    fields = propagate.get_global_textmap().fields
+def record_context(
+    headers: Sequence[tuple[str, bytes]] | None, fields: Collection[str] | None = None
+) -> Context | None:
+    """The trace context a Kafka record carries in its headers, or None when it has none
+    (`fields`: the propagator's header names, when the caller looked them up once for a batch)."""
+    fields = propagate.get_global_textmap().fields if fields is None else fields
     carrier = {name: value.decode("latin-1") for name, value in headers or () if name in fields and value}
     return propagate.extract(carrier) if carrier else None
 
@@ -145,8 +148,9 @@ def consuming(record: Any, *, consumer: str, event_type: str, event_id: str) -> 
 def consuming_together(records: Sequence[Any], *, consumer: str, event_type: str) -> Iterator[Span]:
     """The span of a batch handler applying many events at once: linked to each event's trace."""
     links = _batch_links()
+    fields = propagate.get_global_textmap().fields
     for record in records:
-        context = record_context(getattr(record, "headers", None))
+        context = record_context(getattr(record, "headers", None), fields)
         if context is not None:
             links.append(Link(trace.get_current_span(context).get_span_context()))
     with tracer().start_as_current_span(

@@ -128,8 +128,8 @@ async def test_a_relay_apart_from_the_writer_is_woken_by_the_commit(pg_engine: A
 
 
 async def test_an_acknowledged_batch_leaves_with_the_next_read(engine: AsyncEngine) -> None:
-    """With the pipeline full, the oldest batch's delete rides on the next read: the outbox
-    shrinks batch by batch, and nothing deleted is read (and sent) again."""
+    """With the pipeline full, the oldest batch is deleted during the next step (beside its read
+    and sends): the outbox shrinks batch by batch, and nothing deleted is read (and sent) again."""
     store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
     stream = StreamRef(type="Worker", id="w-1")
     async with sessions() as session, session.begin():
@@ -142,3 +142,28 @@ async def test_an_acknowledged_batch_leaves_with_the_next_read(engine: AsyncEngi
     assert await relay.drain() == 15
     assert sender.sent == [("w-1", version) for version in range(1, 31)]
     assert await waiting(engine) == 0 and relay.published == 30
+
+
+async def test_a_batch_read_ahead_misses_no_late_commit(pg_engine: AsyncEngine) -> None:
+    """Full batches are read ahead while the previous one is sent; a read ahead cannot see a
+    commit that came after it started, so the next read looks again: nothing is lost, nothing
+    sent twice, and each stream goes out in order."""
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(pg_engine)
+    a, late, b = (StreamRef(type="Worker", id=name) for name in ("w-a", "w-late", "w-b"))
+    async with sessions() as session, session.begin():
+        await store.append(session, a, 0, envelopes_for(a, 1, 10))
+    sender = HeldSender()
+    sender.hold = False
+    relay = Relay(pg_engine, sender, name="read-ahead", batch_size=5, depth=2)
+    async with sessions() as held, held.begin():  # w-late takes a position between a and b
+        await store.append(held, late, 0, envelopes_for(late, 1, 1))
+        async with sessions() as session, session.begin():
+            await store.append(session, b, 0, envelopes_for(b, 1, 5))
+        assert await relay.publish_batch() == 5  # and the next five are read ahead meanwhile
+    async with sessions() as session, session.begin():
+        await store.append(session, late, 1, envelopes_for(late, 2, 1))
+
+    assert await relay.drain() == 12
+    for stream, count in (("w-a", 10), ("w-late", 2), ("w-b", 5)):
+        assert [version for name, version in sender.sent if name == stream] == list(range(1, count + 1))
+    assert await waiting(pg_engine) == 0 and relay.published == 17
