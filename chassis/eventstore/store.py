@@ -189,10 +189,12 @@ class EventStore:
         envelopes = [envelope for append in appends for envelope in append.envelopes]
         traces = [append.trace for append in appends for _ in append.envelopes]
         rows = [self._row(envelope) for envelope in envelopes]
-        result = await session.execute(
-            insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
-        )
-        positions = [int(position) for position in result.scalars().all()]
+        # RETURNING the event id with the position, not in parameter order: SQLAlchemy can only
+        # keep that order on SQLite by inserting row by row (a statement per event); this way a
+        # batch of thousands is a few multi-row INSERTs.
+        result = await session.execute(insert(events).returning(events.c.event_id, events.c.position), rows)
+        position_of = {event_id: int(position) for event_id, position in result.all()}
+        positions = [position_of[row["event_id"]] for row in rows]
         await session.execute(
             insert(outbox),
             [

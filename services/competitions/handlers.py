@@ -147,10 +147,15 @@ def register_entrant(contest_id: str, allowed: Allowed) -> Handler[RegisterEntra
 
 
 async def entries(uow: UnitOfWork, contest: Contest, entrant_ids: Sequence[str]) -> dict[str, ContestEntry]:
-    """The entrants' entries, new ones for entrants without marks yet (tracked: they append)."""
+    """The entrants' entries, new ones for entrants without marks yet (tracked: they append).
+
+    All loaded together (two statements, not two per entrant): a batch of marks or the lock
+    reads every entry it touches."""
+    streams = {entrant: entry_id(contest.id, entrant) for entrant in entrant_ids}
+    loaded = await uow.load_many(ContestEntry, streams.values())
     found: dict[str, ContestEntry] = {}
-    for entrant in entrant_ids:
-        entry = await uow.get(ContestEntry, entry_id(contest.id, entrant))
+    for entrant, stream in streams.items():
+        entry = loaded.get(stream)
         if entry is None:
             entry = ContestEntry.of(contest, entrant)
             uow.track(entry)
