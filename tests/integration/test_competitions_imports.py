@@ -10,12 +10,32 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.db import session_factory
+from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore.schema import events
+from chassis.eventstore.store import envelope_of_row
+from chassis.inbox import InboxConsumer
+from contracts.envelope import Envelope
 from contracts.events.registry import WorkerRegistered
-from services.competitions.projections import on_worker_registered
+from services.competitions.projections import on_worker_registered, subscriptions
+from services.competitions.read_models import marks
 from services.competitions.service import SPEC
-from tests.competitions_support import CONTEST_BODY, JUDGES, expect, scheme_json
-from tests.service_support import event_of, http_client, migrated, registered
+from tests.competitions_support import (
+    CONTEST_BODY,
+    JUDGES,
+    expect,
+    mark_items,
+    prepare_over_http,
+    scheme_json,
+)
+from tests.service_support import (
+    FakeSender,
+    event_of,
+    http_client,
+    migrated,
+    record_of,
+    registered,
+    runtime_without_kafka,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -114,3 +134,48 @@ async def test_an_import_outside_registration_is_refused_item_by_item(engine: As
     assert "entrants register while registration is open" in body["items"][0]["reason"]
     assert await count(db) == before
     assert missing.status_code == 404, missing.text
+
+
+async def test_the_leaderboards_consumer_takes_a_batch_of_marks_at_once(engine: AsyncEngine) -> None:
+    """The marks of an import reach the read model in one statement per batch, and a resolution
+    in the same batch still wins over the judges' first scores; a redelivery changes nothing."""
+    db = await migrated(engine, SPEC)
+    await known(db, ("w-1", "ent-1"), ("w-2", "ent-2"))
+    async with http_client(db, SPEC) as client:
+        await prepare_over_http(client, "c-robots", ["w-1", "w-2"])
+        items = mark_items("w-1", (1, 0.0, (0, 0, 3))) + mark_items("w-2", (0, 0.2, (2, 2, 2)))
+        await expect(client, "/contests/c-robots/marks/import", {"items": items}, 200)
+        resolution = {"entrant_id": "w-1", "aspect_id": "J1", "scores": dict.fromkeys(JUDGES, 1)}
+        await expect(
+            client, "/contests/c-robots/discrepancy-resolutions", {**resolution, "resolved_by": "chief"}
+        )
+    (leaderboards,) = [s for s in subscriptions(runtime_without_kafka(db, SPEC)) if s.name == "leaderboards"]
+    consumer = InboxConsumer(
+        name="competitions.leaderboards",
+        sessions=session_factory(db),
+        handlers=leaderboards.handlers,
+        batch_handlers=leaderboards.batch_handlers,
+        dead_letters=DeadLetterPublisher(FakeSender(), consumer="competitions.leaderboards"),
+        max_attempts=1,
+    )
+    records = [record_of(envelope, offset) for offset, envelope in enumerate(await stored(db))]
+    first = await consumer.process(records)
+    again = await consumer.process(records)
+    async with db.connect() as connection:
+        scores = {
+            (row.entrant_id, row.aspect_id, row.judge_id): row.score
+            for row in await connection.execute(select(marks))
+        }
+    assert (first.dead_letters, again.applied) == ([], 0)
+    assert len(scores) == len(items)
+    assert [scores[("w-1", "J1", judge)] for judge in JUDGES] == [1.0, 1.0, 1.0]
+    assert [scores[("w-2", "J1", judge)] for judge in JUDGES] == [2.0, 2.0, 2.0]
+    assert scores[("w-2", "M2", "judge-b")] == 0.2
+
+
+async def stored(db: AsyncEngine) -> list[Envelope]:
+    async with db.connect() as connection:
+        return [
+            envelope_of_row(row._mapping)
+            for row in await connection.execute(select(events).order_by(events.c.position))
+        ]
