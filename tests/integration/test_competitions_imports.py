@@ -6,16 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.db import session_factory
 from chassis.deadletter import DeadLetterPublisher
-from chassis.eventstore.schema import events
+from chassis.eventstore import EventStore
+from chassis.eventstore.schema import events, snapshots
 from chassis.eventstore.store import envelope_of_row
+from chassis.imports import ImportRequest
 from chassis.inbox import InboxConsumer
+from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 from contracts.events.registry import WorkerRegistered
+from services.competitions.handlers import allow_all
+from services.competitions.imports import import_marks
 from services.competitions.projections import on_worker_registered, subscriptions
 from services.competitions.read_models import marks
 from services.competitions.service import SPEC
@@ -24,6 +29,7 @@ from tests.competitions_support import (
     JUDGES,
     expect,
     mark_items,
+    marking_contest,
     prepare_over_http,
     scheme_json,
 )
@@ -35,6 +41,7 @@ from tests.service_support import (
     record_of,
     registered,
     runtime_without_kafka,
+    unit_of_work,
 )
 
 pytestmark = pytest.mark.postgres
@@ -179,3 +186,41 @@ async def stored(db: AsyncEngine) -> list[Envelope]:
             envelope_of_row(row._mapping)
             for row in await connection.execute(select(events).order_by(events.c.position))
         ]
+
+
+async def statements_of_an_import(db: AsyncEngine, contest_id: str, entrants: int) -> int:
+    """The SQL statements of one marks import for `entrants` entrants (5 marks each), every entry
+    crossing a snapshot (taken every 2 events here)."""
+    workers = [(f"{contest_id}-w{n}", f"ent-{n}") for n in range(entrants)]
+    contest = marking_contest(workers, contest_id=contest_id)
+    async with unit_of_work(db, SPEC) as uow:
+        uow.track(contest)
+        await uow.commit()
+    items = [item for worker, _ in workers for item in mark_items(worker, (1, 0.0, (1, 1, 2)))]
+    counted = [0]
+
+    def count_statement(*_: Any) -> None:
+        counted[0] += 1
+
+    uow = UnitOfWork(session_factory(db), EventStore(), producer=SPEC.name, snapshot_every=2)
+    event.listen(db.sync_engine, "before_cursor_execute", count_statement)
+    try:
+        answer = await import_marks(uow, contest_id, ImportRequest(items=items), allow_all)
+    finally:
+        event.remove(db.sync_engine, "before_cursor_execute", count_statement)
+    assert answer.refused == 0, answer.items[:2]
+    async with db.connect() as connection:
+        taken = await connection.scalar(
+            select(func.count()).select_from(snapshots).where(snapshots.c.stream_id.like(f"{contest_id}:%"))
+        )
+    assert taken == entrants
+    return counted[0]
+
+
+async def test_a_marks_import_takes_as_many_statements_for_40_entrants_as_for_4(engine: AsyncEngine) -> None:
+    """Its entries are loaded together, its events appended in multi-row statements (SQLite too)
+    and the snapshots it takes written at once: nothing per entrant, per mark or per snapshot."""
+    db = await migrated(engine, SPEC)
+    few = await statements_of_an_import(db, "c-few", 4)
+    many = await statements_of_an_import(db, "c-many", 40)
+    assert many == few, (few, many)
