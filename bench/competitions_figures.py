@@ -2,7 +2,8 @@
 (150,000 marks) imported over HTTP, locked, standardised, publicised and ratified by the
 competitions service; the registry consumes every CompetitionScored into its profiles.
 
-Figures: marks per second through the service (batch imports, a few in parallel), beside the
+Figures: entrants per second through the entrants import, beside the first entrants registered
+one POST each; marks per second through the service (batch imports, a few in parallel), beside the
 same number of MarkRecorded events appended straight into our event store (same batches, one
 stream per entrant, no HTTP, no rules, no aggregate loads); the seconds to lock and to
 standardise; and the seconds from the standardisation's request until every entrant's result
@@ -35,6 +36,8 @@ ASPECTS = 50
 JUDGES = ("judge-1", "judge-2", "judge-3")
 ITEMS_PER_IMPORT = 3_000  # well under the 1 MiB request limit (about 90 bytes an item)
 PARALLEL_IMPORTS = 3
+SINGLE_ENTRANTS = 100  # at most (half the entrants) registered one POST each: the import's baseline
+ENTRANTS_PER_IMPORT = 500
 TRADE = worker_command("x", "y")["trade"]
 
 
@@ -209,8 +212,19 @@ async def contest_at_scale(res: Resources, *, entrants_count: int, log_dir: Path
         for judge in JUDGES:
             await _post(to_competitions, f"{base}/judges", {"judge_id": judge})
         await _post(to_competitions, f"{base}/registration", {"on": "2026-10-01"})
-        for worker in workers:
+        singles = min(SINGLE_ENTRANTS, len(workers) // 2)
+        one_by_one, in_bulk = workers[:singles], workers[singles:]
+        started = time.perf_counter()
+        for worker in one_by_one:
             await _post(to_competitions, f"{base}/entrants", {"worker_ids": [worker]})
+        single_s = time.perf_counter() - started
+        started = time.perf_counter()
+        for i in range(0, len(in_bulk), ENTRANTS_PER_IMPORT):
+            items = [{"worker_ids": [worker]} for worker in in_bulk[i : i + ENTRANTS_PER_IMPORT]]
+            answer = await _post(to_competitions, f"{base}/entrants/import", {"items": items}, 200)
+            if answer["refused"]:
+                raise RuntimeError(f"entrants refused: {answer['items'][:2]}")
+        bulk_s = time.perf_counter() - started
         await _post(to_competitions, f"{base}/start", {"on": "2026-10-12"})
         await _post(to_competitions, f"{base}/marking", {"on": "2026-10-14"})
 
@@ -260,7 +274,26 @@ async def contest_at_scale(res: Resources, *, entrants_count: int, log_dir: Path
         "relay and consumers), whole entrants per batch, a few batches in parallel; each mark checked by the "
         "rules (aspect, judge, conflict of interest, range, duplicates, discrepancy) on per-entrant streams"
     )
+    entrant_params = {**params, "one_by_one": len(one_by_one), "entrants_per_import": ENTRANTS_PER_IMPORT}
     return [
+        Measurement(
+            "contest_entrants_import",
+            "contest entrants via the import",
+            rate(len(in_bulk), bulk_s),
+            "entrants/s",
+            "POST /contests/{id}/entrants/import, the entrants after the first few, in batches, one after "
+            "another; each entrant checked by the single command's rules (known worker, trade, enterprise)",
+            entrant_params,
+        ),
+        Measurement(
+            "contest_entrants_single",
+            "contest entrants one POST each",
+            rate(len(one_by_one), single_s),
+            "entrants/s",
+            "POST /contests/{id}/entrants, one request per entrant, one after another (the baseline of the "
+            "import, same contest, same run)",
+            entrant_params,
+        ),
         Measurement(
             "contest_marks",
             "contest marks via the service",

@@ -43,6 +43,16 @@ def upsert(
     return upserted
 
 
+def upsert_rows(
+    bind: AsyncSession | AsyncConnection, table: Table, columns: Sequence[str], *, keys: Sequence[str]
+) -> Insert:
+    """INSERT … ON CONFLICT (keys) DO UPDATE SET the other columns, for many rows in one executemany."""
+    statement = _insert(bind, table)
+    updates = {name: statement.excluded[name] for name in columns if name not in keys}
+    upserted: Insert = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    return upserted
+
+
 def upsert_adding(bind: AsyncSession | AsyncConnection, table: Table, *, key: str, column: str) -> Insert:
     """INSERT … ON CONFLICT (key) DO UPDATE SET column = column + excluded.column: a counter
     bumped for many rows in one executemany."""

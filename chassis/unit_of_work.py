@@ -314,8 +314,7 @@ class UnitOfWork:
         """Everything a commit writes, in the caller's transaction: all of it or none."""
         await self._store.append_many(session, appends)  # with the rows that go with its events
         await insert_rows(session, rows)
-        for snapshot in snapshots:
-            await self._store.save_snapshot(session, snapshot)
+        await self._store.save_snapshots(session, snapshots)
         stored = [envelope for append in appends for envelope in append.envelopes]
         for write in self._also:
             await write(session, stored)

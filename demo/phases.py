@@ -373,9 +373,8 @@ class Year:
         for judge in contest.judges:
             await post("competitions", f"{base}/judges", {"judge_id": judge}, "contest judge")
         await post("competitions", f"{base}/registration", {"on": day}, "contest registration")
-        for worker in entrants:
-            entry = {"worker_ids": [worker.worker_id], "registered_on": day}
-            await post("competitions", f"{base}/entrants", entry, "contest entrant")
+        entries = [{"worker_ids": [worker.worker_id], "registered_on": day} for worker in entrants]
+        await self.traffic.imports("competitions", f"{base}/entrants/import", entries, "contest entrant")
         await post("competitions", f"{base}/start", {"on": day}, "contest start")
         await post("competitions", f"{base}/marking", {"on": day}, "contest marking")
         items = [

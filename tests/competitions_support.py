@@ -86,9 +86,10 @@ def marking_contest(
     judge_enterprises: Sequence[str | None] = (None, None, None),
     level: ContestLevel = ContestLevel.CITY,
     theory_weight: float = 0.0,
+    contest_id: str = "c-robots",
 ) -> Contest:
     """A contest with the small scheme, three judges on every aspect, the entrants, marking."""
-    contest = opened(level=level, theory_weight=theory_weight)
+    contest = opened(contest_id, level=level, theory_weight=theory_weight)
     contest.lock_scheme(small_scheme(theory=theory_weight > 0))
     for judge, enterprise in zip(JUDGES, judge_enterprises, strict=True):
         contest.assign_judge(judge, enterprise_id=enterprise, aspect_ids=[])

@@ -24,7 +24,7 @@ from chassis.dberrors import classify
 from chassis.eventstore import pg_append
 from chassis.eventstore.group_commit import GroupCommit
 from chassis.eventstore.schema import STREAM_VERSION_KEY, events, metadata, outbox, snapshots
-from chassis.sqlutil import dialect_name, one_of, upsert
+from chassis.sqlutil import dialect_name, one_of, upsert_rows
 from chassis.telemetry import trace_context
 from contracts.catalog import decode
 from contracts.envelope import Envelope, StreamRef
@@ -201,10 +201,12 @@ class EventStore:
         envelopes = [envelope for append in appends for envelope in append.envelopes]
         traces = [append.trace for append in appends for _ in append.envelopes]
         rows = [self._row(envelope) for envelope in envelopes]
-        result = await session.execute(
-            insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
-        )
-        positions = [int(position) for position in result.scalars().all()]
+        # RETURNING the event id with the position, not in parameter order: SQLAlchemy can only
+        # keep that order on SQLite by inserting row by row (a statement per event); this way a
+        # batch of thousands is a few multi-row INSERTs.
+        result = await session.execute(insert(events).returning(events.c.event_id, events.c.position), rows)
+        position_of = {event_id: int(position) for event_id, position in result.all()}
+        positions = [position_of[row["event_id"]] for row in rows]
         await session.execute(
             insert(outbox),
             [
@@ -274,7 +276,11 @@ class EventStore:
                 ),
             )
         else:
-            statement = select(events).where(events.c.stream_id.in_(ids))
+            # Not the events every snapshot covers (read and decoded only to be dropped below):
+            # those up to the lowest snapshot taken of these streams.
+            statement = select(events).where(
+                events.c.stream_id.in_(ids), events.c.stream_version > min(after_versions.values())
+            )
         result = await session.execute(
             statement.where(events.c.stream_type == stream_type).order_by(
                 events.c.stream_id, events.c.stream_version
@@ -332,20 +338,27 @@ class EventStore:
         return [stored_event(row._mapping) for row in result]
 
     async def save_snapshot(self, session: AsyncSession, snapshot: Snapshot) -> None:
+        await self.save_snapshots(session, [snapshot])
+
+    async def save_snapshots(self, session: AsyncSession, taken: Sequence[Snapshot]) -> None:
+        """Snapshots of several streams in one statement (a batch that takes one per entry of a
+        contest would otherwise send one statement per stream)."""
+        if not taken:
+            return
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "stream_type": snapshot.stream.type,
+                "stream_id": snapshot.stream.id,
+                "stream_version": snapshot.version,
+                "snapshot_version": snapshot.snapshot_version,
+                "state": snapshot.state,
+                "taken_at": now,
+            }
+            for snapshot in taken
+        ]
         await session.execute(
-            upsert(
-                session,
-                snapshots,
-                {
-                    "stream_type": snapshot.stream.type,
-                    "stream_id": snapshot.stream.id,
-                    "stream_version": snapshot.version,
-                    "snapshot_version": snapshot.snapshot_version,
-                    "state": snapshot.state,
-                    "taken_at": datetime.now(UTC),
-                },
-                keys=("stream_type", "stream_id"),
-            )
+            upsert_rows(session, snapshots, list(rows[0]), keys=("stream_type", "stream_id")), rows
         )
 
     async def load_snapshot(self, session: AsyncSession, stream: StreamRef) -> Snapshot | None:

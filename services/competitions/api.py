@@ -34,7 +34,7 @@ from services.competitions.commands import (
     WithdrawEntrant,
 )
 from services.competitions.export import as_csv
-from services.competitions.imports import import_marks
+from services.competitions.imports import import_entrants, import_marks
 from services.competitions.queries import (
     CompetitionsQueries,
     ExportRow,
@@ -104,6 +104,17 @@ async def import_contest_marks(
 ) -> ImportAnswer:
     """Many marks of one contest at once (items as for /marks), one transaction, an answer each."""
     return await import_marks(runtime.unit_of_work(), contest_id, request, guard.check)
+
+
+@router.post("/contests/{contest_id}/entrants/import", responses=IMPORT_RESPONSES)
+async def import_contest_entrants(
+    contest_id: Identifier,
+    request: ImportRequest,
+    runtime: RuntimeDep,
+    guard: Annotated[Guard, ORGANISERS],
+) -> ImportAnswer:
+    """Many entrants of one contest at once (items as for /entrants), one transaction, an answer each."""
+    return await import_entrants(runtime.unit_of_work(), contest_id, request, guard.check)
 
 
 async def _check_organiser(runtime: RuntimeDep, guard: Guard, contest_id: str) -> None:

@@ -7,7 +7,7 @@ decides, and commits. Marks go to the entrant's own ContestEntry stream.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -35,7 +35,7 @@ from services.competitions.commands import (
     WithdrawEntrant,
 )
 from services.competitions.domain import Competitor, Contest, ContestEntry, entry_id
-from services.competitions.queries import find_known_workers, unknown_worker
+from services.competitions.queries import KnownWorker, find_known_workers, unknown_worker
 from services.competitions.scoring import WORLDSKILLS
 
 Allowed = Callable[[Tenant], None]
@@ -126,31 +126,40 @@ publicise = contest_step(
 )
 
 
+def enter(contest: Contest, command: RegisterEntrant, known: Mapping[str, KnownWorker]) -> None:
+    """Register one entrant of the command, its workers as competitions knows them: the rule of
+    the single command and of each item of an entrants import (`known`: read for all at once)."""
+    missing = [worker for worker in command.worker_ids if worker not in known]
+    if missing:
+        raise DomainRuleViolated(unknown_worker(missing[0]))
+    workers = [
+        Competitor(worker, known[worker].enterprise_id, known[worker].trade) for worker in command.worker_ids
+    ]
+    contest.register(command.entrant_id or command.worker_ids[0], workers, command.registered_on)
+
+
 def register_entrant(contest_id: str, allowed: Allowed) -> Handler[RegisterEntrant]:
     async def handle(
         uow: UnitOfWork, command: RegisterEntrant, command_id: UUID | None = None
     ) -> list[Envelope]:
         async with uow:
             contest = await load_contest(uow, contest_id, allowed)
-            known = await find_known_workers(uow.active, command.worker_ids)
-            missing = [worker for worker in command.worker_ids if worker not in known]
-            if missing:
-                raise DomainRuleViolated(unknown_worker(missing[0]))
-            workers = [
-                Competitor(worker, known[worker].enterprise_id, known[worker].trade)
-                for worker in command.worker_ids
-            ]
-            contest.register(command.entrant_id or command.worker_ids[0], workers, command.registered_on)
+            enter(contest, command, await find_known_workers(uow.active, command.worker_ids))
             return await uow.commit(command_id=command_id)
 
     return handle
 
 
 async def entries(uow: UnitOfWork, contest: Contest, entrant_ids: Sequence[str]) -> dict[str, ContestEntry]:
-    """The entrants' entries, new ones for entrants without marks yet (tracked: they append)."""
+    """The entrants' entries, new ones for entrants without marks yet (tracked: they append).
+
+    All loaded together (two statements, not two per entrant): a batch of marks or the lock
+    reads every entry it touches."""
+    streams = {entrant: entry_id(contest.id, entrant) for entrant in entrant_ids}
+    loaded = await uow.load_many(ContestEntry, streams.values())
     found: dict[str, ContestEntry] = {}
-    for entrant in entrant_ids:
-        entry = await uow.get(ContestEntry, entry_id(contest.id, entrant))
+    for entrant, stream in streams.items():
+        entry = loaded.get(stream)
         if entry is None:
             entry = ContestEntry.of(contest, entrant)
             uow.track(entry)

@@ -1,8 +1,10 @@
-"""Batch import of a contest's marks: the judges' scores in bulk, one transaction, an answer each.
+"""Batch imports of a contest: its entrants and the judges' marks in bulk, one transaction, an
+answer each.
 
-The contest is read once per batch; each entrant's entry once; every mark is decided by the
-same rules as a single mark (handlers.record_mark), and everything accepted is appended in
-one `append_many` (a concurrent writer on one of the entries fails the whole batch: 409).
+The contest is read once per batch (and for marks every entrant's entry, together); each item
+is decided by the same rules as its single command (handlers.enter, ContestEntry.record_mark),
+and everything accepted is appended in one `append_many` (a concurrent writer on the contest or
+one of the entries fails the whole batch: 409, nothing applied).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from pydantic import ValidationError
 from chassis.errors import DomainRuleViolated
 from chassis.imports import Changed, Decision, ImportAnswer, ImportRequest, import_batch
 from chassis.unit_of_work import UnitOfWork
-from services.competitions.commands import RecordMark
+from services.competitions.commands import RecordMark, RegisterEntrant
 from services.competitions.domain import ContestEntry
-from services.competitions.handlers import Allowed, entries, load_contest
+from services.competitions.handlers import Allowed, enter, entries, load_contest
+from services.competitions.queries import find_known_workers
 
 
 async def import_marks(
@@ -46,3 +49,27 @@ async def import_marks(
         return decisions
 
     return await import_batch(uow, RecordMark, request.items, decide)
+
+
+async def import_entrants(
+    uow: UnitOfWork, contest_id: str, request: ImportRequest, allowed: Allowed
+) -> ImportAnswer:
+    """Every item is an entrant of this contest (as for /entrants); their workers read in one query."""
+
+    async def decide(uow: UnitOfWork, commands: Sequence[RegisterEntrant]) -> list[Decision]:
+        contest = await load_contest(uow, contest_id, allowed)
+        known = await find_known_workers(
+            uow.active, sorted({worker for command in commands for worker in command.worker_ids})
+        )
+        decisions: list[Decision] = []
+        for command in commands:
+            before = len(contest.pending)
+            try:
+                enter(contest, command, known)
+            except DomainRuleViolated as error:
+                decisions.append(str(error))
+                continue
+            decisions.append(Changed(contest, len(contest.pending) - before))  # all on one stream
+        return decisions
+
+    return await import_batch(uow, RegisterEntrant, request.items, decide)

@@ -7,13 +7,13 @@ idempotent on its own (inserts ignore duplicates, upserts set the event's facts)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.inbox import Handler
+from chassis.inbox import Delivery, Handler
 from chassis.keyed_rows import update_from, upsert_from
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates, upsert
@@ -145,16 +145,27 @@ async def on_judge_assigned(session: AsyncSession, envelope: Envelope, event: Ju
     )
 
 
+def mark_row(event: MarkRecorded) -> dict[str, Any]:
+    return {
+        "contest_id": event.contest_id,
+        "entrant_id": event.entrant_id,
+        "aspect_id": event.aspect_id,
+        "judge_id": event.judge_id,
+        "score": event.score,
+    }
+
+
 async def on_mark_recorded(session: AsyncSession, envelope: Envelope, event: MarkRecorded) -> None:
-    await session.execute(
-        insert_ignoring_duplicates(session, marks).values(
-            contest_id=event.contest_id,
-            entrant_id=event.entrant_id,
-            aspect_id=event.aspect_id,
-            judge_id=event.judge_id,
-            score=event.score,
-        )
-    )
+    await session.execute(insert_ignoring_duplicates(session, marks).values(mark_row(event)))
+
+
+async def marks_recorded(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+    """A batch's marks in one executemany (a contest's import sends thousands at once). Order
+    does not matter: a mark never overwrites, and a resolution in the same batch (applied
+    one by one, before this) upserts the agreed score, which the mark's insert then leaves."""
+    rows = [mark_row(d.event) for d in deliveries if isinstance(d.event, MarkRecorded)]
+    if rows:
+        await session.execute(insert_ignoring_duplicates(session, marks), rows)
 
 
 async def _discrepancy(
@@ -273,6 +284,7 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             name="leaderboards",
             topics=(COMPETITIONS_EVENTS,),
             handlers=LEADERBOARD_HANDLERS,
+            batch_handlers={MarkRecorded: marks_recorded},
             tables=(contests, aspects, entrants, judges, marks, discrepancies, results, entitlements),
         ),
         inbound_subscription(runtime),

@@ -81,6 +81,7 @@ CASES: dict[tuple[str, str], Case] = {
             ("/publicity", {"objections_until": "2026-06-10"}),
             ("/ratification", {}),
             ("/marks/import", {"items": [MARK]}),
+            ("/entrants/import", {"items": [{"worker_ids": ["w-1"]}]}),
         )
     },
     ("GET", "/contests/{contest_id}/leaderboard"): Case(
