@@ -371,6 +371,7 @@ def plan_training(plan: CityPlan, rng: random.Random) -> None:
     for worker in plan.workers:
         by_occupation.setdefault(worker.occupation, []).append(worker)
     ladder = list(SkillLevel)
+    eligible_for: dict[tuple[str, SkillLevel], list[Worker]] = {}
     for n in range(plan.sized(400, least=4)):
         occupation = OCCUPATIONS[n % len(OCCUPATIONS)]
         target = ladder[2 + n % 4]  # intermediate .. senior technician
@@ -385,7 +386,12 @@ def plan_training(plan: CityPlan, rng: random.Random) -> None:
             starts_on=day_of_year(rng, 10, 300),
         )
         plan.courses.append(course)
-        eligible = [w for w in by_occupation[occupation] if w.skill_level.order >= target.order - 1]
+        if (occupation, target) not in eligible_for:  # a province has 4,000 courses over 12 pairs
+            floor = target.order - 1
+            eligible_for[occupation, target] = [
+                w for w in by_occupation[occupation] if w.skill_level.order >= floor
+            ]
+        eligible = eligible_for[occupation, target]
         for worker in rng.sample(eligible, min(len(eligible), rng.randint(24, course.capacity))):
             passed = rng.random() < 0.6 + 0.35 * worker.ability
             plan.enrolments.append(
@@ -438,8 +444,11 @@ def plan_certificates(plan: CityPlan, rng: random.Random) -> None:
 def plan_mentoring(plan: CityPlan, rng: random.Random, pairs: int) -> None:
     masters = [w for w in plan.workers if w.skill_level.order >= SkillLevel.TECHNICIAN.order]
     apprentices = [w for w in plan.workers if w.skill_level.order <= SkillLevel.INTERMEDIATE.order]
+    masters_at: dict[str, list[Worker]] = {}
+    for master in masters:
+        masters_at.setdefault(master.enterprise_id, []).append(master)
     for n, apprentice in enumerate(rng.sample(apprentices, min(pairs, len(apprentices)))):
-        same_place = [m for m in masters if m.enterprise_id == apprentice.enterprise_id]
+        same_place = masters_at.get(apprentice.enterprise_id, [])
         master = rng.choice(same_place or masters)
         plan.mentorships.append(
             Mentorship(
@@ -465,12 +474,12 @@ def plan_contests(plan: CityPlan, rng: random.Random) -> None:
     for worker in plan.workers:
         for place in (worker.enterprise_id, region_of[worker.enterprise_id], "weifang"):
             workers_by_place.setdefault((place, worker.occupation), []).append(worker)
-    main_occupation = {  # an enterprise holds its contest in its most common occupation
-        e: Counter(
-            occupation for (place, occupation), ws in workers_by_place.items() if place == e for _ in ws
-        ).most_common(1)[0][0]
-        for e in region_of
-    }
+    occupations_at: dict[str, Counter[str]] = {}
+    for (place, occupation), ws in workers_by_place.items():
+        if place in region_of:
+            occupations_at.setdefault(place, Counter())[occupation] += len(ws)
+    # an enterprise holds its contest in its most common occupation
+    main_occupation = {e: occupations_at[e].most_common(1)[0][0] for e in region_of}
     for n, (level, organiser, region) in enumerate(levels):
         occupation = main_occupation.get(organiser) or OCCUPATIONS[n % len(OCCUPATIONS)]
         pool = workers_by_place.get((organiser, occupation), [])
@@ -478,8 +487,9 @@ def plan_contests(plan: CityPlan, rng: random.Random) -> None:
         if len(pool) < 4:
             continue
         entrants = tuple(w.worker_id for w in rng.sample(pool, min(size, len(pool))))
+        entering = set(entrants)
         judges = tuple(
-            w.worker_id for w in rng.sample([w for w in plan.workers if w.worker_id not in entrants], 3)
+            w.worker_id for w in rng.sample([w for w in plan.workers if w.worker_id not in entering], 3)
         )
         plan.contests.append(
             Contest(

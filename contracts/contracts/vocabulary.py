@@ -20,7 +20,7 @@ class SkillLevel(StrEnum):
 
     @property
     def order(self) -> int:
-        return list(SkillLevel).index(self)
+        return _SKILL_ORDER[self]
 
 
 class TierRank(StrEnum):
@@ -33,8 +33,12 @@ class TierRank(StrEnum):
 
     @property
     def order(self) -> int:
-        return list(TierRank).index(self)
+        return _TIER_ORDER[self]
 
+
+# Looked up, not searched: `order` runs in the ladder's and the demo plan's inner loops.
+_SKILL_ORDER: dict[SkillLevel, int] = {level: index for index, level in enumerate(SkillLevel)}
+_TIER_ORDER: dict[TierRank, int] = {rank: index for index, rank in enumerate(TierRank)}
 
 HeldTierRank = Literal[TierRank.SEED, TierRank.CRAFTSMAN, TierRank.CHIEF]
 """A tier a worker can actually hold."""
