@@ -5,6 +5,7 @@ a command of its own and dead-letters what its rules refuse)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
@@ -20,7 +21,9 @@ from demo.plan import Worker
 from demo.traffic import Traffic
 from deploy.kafka_access import service_credentials
 
-ROSTER_WAIT = 300.0  # seconds the registry may take to apply a city's hires
+# Seconds the registry may go without applying one more hire: it applies them beside the phase's
+# imports (a province's 120,000 workers take longer than that in all), so progress is what counts.
+ROSTER_STALL = 300.0
 
 
 @dataclass
@@ -69,12 +72,20 @@ class HrSystems:
             await producer.stop()
 
     async def _wait_roster(self, enterprise_id: str, expected: int) -> None:
-        async with asyncio.timeout(ROSTER_WAIT):
-            while True:
-                roster = await self.traffic.get("registry", f"/enterprises/{enterprise_id}/roster")
-                if roster is not None and len(roster["workers"]) >= expected:
-                    return
-                await asyncio.sleep(0.5)
+        held, progressed = -1, time.monotonic()
+        while True:
+            roster = await self.traffic.get("registry", f"/enterprises/{enterprise_id}/roster")
+            now_held = len(roster["workers"]) if roster is not None else 0
+            if now_held >= expected:
+                return
+            if now_held > held:
+                held, progressed = now_held, time.monotonic()
+            elif time.monotonic() - progressed > ROSTER_STALL:
+                raise TimeoutError(
+                    f"the registry applied no hire of {enterprise_id} for {ROSTER_STALL:.0f} s "
+                    f"({held} of {expected} on its roster)"
+                )
+            await asyncio.sleep(0.5)
 
 
 def _hire(principal: str, worker: Worker, level: SkillLevel) -> Envelope:

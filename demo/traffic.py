@@ -73,10 +73,11 @@ class Traffic:
 
     async def post(self, service: str, path: str, body: dict[str, Any], what: str) -> dict[str, Any] | None:
         """One command; None when refused (tallied under `what`)."""
-        deadline = time.monotonic() + PATIENCE
+        deadline: float | None = None  # from the first answer: a queued command has not been refused yet
         while True:
             async with self.limit:
                 answer = await self._send(service, path, body)
+            deadline = deadline or time.monotonic() + PATIENCE
             if answer.status_code < 400:
                 result: dict[str, Any] = answer.json()
                 return result
@@ -113,10 +114,11 @@ class Traffic:
         return sum(await asyncio.gather(*(self._import(service, path, chunk, what) for chunk in chunks)))
 
     async def _import(self, service: str, path: str, items: list[dict[str, Any]], what: str) -> int:
-        accepted, deadline = 0, time.monotonic() + PATIENCE
+        accepted, deadline = 0, None  # from the first answer: a province's batches queue for minutes
         while True:
             async with self.limit, self._writer(service):
                 answer = await self._send(service, path, {"items": items}, timeout=300)
+            deadline = deadline or time.monotonic() + PATIENCE
             if answer.status_code >= 400:
                 self.refused[(what, _rule(_reason(answer)))] += len(items)
                 return accepted
