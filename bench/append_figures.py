@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from bench.lean_http import HttpError, LeanClient
 from bench.report import Measurement, percentile, rate
 from bench.resources import PostgresServer, Resources
 from bench.services import RunningService, service_roles, wait_caught_up
@@ -67,7 +67,7 @@ def enterprise_command(enterprise_id: str) -> dict[str, Any]:
 
 
 async def _hammer(
-    client: httpx.AsyncClient, enterprise_id: str, *, concurrency: int, seconds: float, tag: str
+    client: LeanClient, enterprise_id: str, *, concurrency: int, seconds: float, tag: str
 ) -> tuple[Tally, float]:
     tally = Tally()
     deadline = time.perf_counter() + seconds
@@ -81,7 +81,7 @@ async def _hammer(
                 answer = await client.post(
                     "/workers", json=worker_command(f"{tag}-{lane}-{n}", enterprise_id)
                 )
-            except httpx.HTTPError as error:
+            except HttpError as error:
                 tally.errors += 1
                 tally.first_error = tally.first_error or repr(error)
                 continue
@@ -98,7 +98,7 @@ async def _hammer(
 
 
 async def _http_floor(
-    client: httpx.AsyncClient, registry: RunningService, *, concurrency: int, seconds: float
+    client: LeanClient, registry: RunningService, *, concurrency: int, seconds: float
 ) -> dict[str, float]:
     """GET /health with the same writers: what the HTTP stack alone costs the service per request."""
     await asyncio.sleep(1.0)  # let the service's consumers finish the events of the append run
@@ -136,9 +136,9 @@ async def api_append(
         processes,
     ):
         catch_up = await wait_caught_up(res, "registry")
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        async with httpx.AsyncClient(
-            base_url=registry.base_url, timeout=30, limits=limits, headers=bearer_headers()
+        # Not httpx: on the same two cores its CPU per request was the service's own (lean_http)
+        async with LeanClient(
+            registry.base_url, timeout=30, max_connections=concurrency, headers=bearer_headers()
         ) as client:
             enterprise_id = f"bench-ent-{res.run_id}"
             (await client.post("/enterprises", json=enterprise_command(enterprise_id))).raise_for_status()
@@ -165,8 +165,8 @@ async def api_append(
         value=rate(tally.ok, elapsed),
         unit="events/s",
         method=(
-            f"registry service subprocess(es), roles {roles} (uvicorn); C httpx.AsyncClient writers in the "
-            "bench process, each POST /workers (with the person's name, so the vault is written) in a "
+            f"registry service subprocess(es), roles {roles} (uvicorn); C writers in the "
+            "bench process (bench.lean_http: keep-alive HTTP/1.1, one connection each), each POST /workers (with the person's name, so the vault is written) in a "
             "loop: JSON → pydantic command → the enterprise's tenant (kept by the process once read) → "
             "load the Enterprise stream → decide → ONE statement: event + outbox row + the vault's key "
             "and sealed record (version check by the unique constraint, 'worker exists' folded into it), "
@@ -203,7 +203,7 @@ BATCH = 1000
 BATCHES = 5
 
 
-async def batch_import(client: httpx.AsyncClient, enterprise_id: str, *, tag: str) -> Measurement:
+async def batch_import(client: LeanClient, enterprise_id: str, *, tag: str) -> Measurement:
     """POST /workers/import with 1,000 new workers, a few times; the median request time."""
     times: list[float] = []
     for batch in range(BATCHES):

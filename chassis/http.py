@@ -107,8 +107,14 @@ class CommandCall:
         self.response = response
         self.key: UUID | None = idempotency_key
 
+    @property
+    def runtime(self) -> Runtime:
+        """The service's runtime, for the endpoint's own reads (one dependency fewer to solve
+        per command than a `RuntimeDep` beside the `Call`)."""
+        return _runtime(self.request)
+
     async def execute(self, handler: CommandHandler[C], command: C) -> CommandAccepted:
-        runtime = _runtime(self.request)
+        runtime = self.runtime
         if self.key is None:
             return accepted(await handler(runtime.unit_of_work(), command, None))
         key = self.key

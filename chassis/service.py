@@ -64,7 +64,7 @@ from chassis.provenance import topic_ownership
 from chassis.relay import Relay
 from chassis.roles import Roles
 from chassis.settings import LOCAL_JWT_SECRET, ServiceSettings
-from chassis.telemetry import configure_tracing
+from chassis.telemetry import configure_tracing, http_telemetry
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from contracts.events.base import Event
 from contracts.schemas import channel_message, events_of_producer
@@ -316,7 +316,7 @@ def http_app(
 ) -> FastAPI:
     """The HTTP side of a service; `create_app` adds the lifespan that builds the runtime."""
     settings = settings or ServiceSettings(service_name=spec.name)
-    app = FastAPI(title=f"craftsman {spec.name}", lifespan=lifespan)
+    app = FastAPI(title=f"craftsman {spec.name}", lifespan=lifespan, telemetry=http_telemetry())
     app.state.metrics = ServiceMetrics(spec.name)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_bytes)
     app.add_middleware(CorrelationMiddleware)
