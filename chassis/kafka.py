@@ -332,6 +332,13 @@ def bind_inbox_consumer(
 
 async def _apply_and_commit(consumer: InboxConsumer, batch: DecodedBatch, message: Any) -> None:
     try:
+        await _apply_and_commit_once(consumer, batch, message)
+    finally:
+        message.clear_cache()
+
+
+async def _apply_and_commit_once(consumer: InboxConsumer, batch: DecodedBatch, message: Any) -> None:
+    try:
         outcome = await consumer.apply(batch)
     except InfrastructureUnavailable as error:
         # Seek back to the batch's first offsets, so the next poll brings it again and
