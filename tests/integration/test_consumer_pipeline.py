@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from chassis import kafka
+from chassis import batch_sequence, kafka
 from chassis.kafka import ensure_topics
 from contracts.envelope import Envelope
 from tests.consumer_harness import group_lag, running_consumer, wait_until
@@ -31,7 +31,7 @@ async def test_an_outage_mid_stream_gives_back_the_batch_fetched_behind_it(
     group = f"pipeline-{uuid.uuid4().hex[:8]}"
     calls = {"handled": 0, "failures_left": 3}
     given_back: list[dict[str, Any]] = []
-    real_give_back = kafka.give_back
+    real_give_back = batch_sequence.give_back
 
     async def recording_give_back(message: Any, records: Any, **options: Any) -> Any:
         given_back.append({"records": len(records), "behind_another": "rewound" in options})
