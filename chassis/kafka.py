@@ -17,7 +17,7 @@ import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -31,6 +31,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
+from chassis.batch_sequence import BatchSequence, Rewound, commit_batch, fetches_ahead, give_back
 from chassis.deadletter import KafkaRecord
 from chassis.inbox import DecodedBatch, InboxConsumer, InfrastructureUnavailable
 from chassis.kafka_security import KafkaCredentials, aiokafka_kwargs
@@ -41,6 +42,7 @@ from contracts.topics import dead_letter_topic
 
 log = get_logger(__name__)
 UNAVAILABLE_BACKOFF_SECONDS = 1.0
+T = TypeVar("T")
 
 
 class TopicsMissing(RuntimeError):
@@ -115,13 +117,17 @@ class InFlight:
 
     def __init__(self) -> None:
         self.draining = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     async def run(self, work: Coroutine[Any, Any, None]) -> None:
+        await asyncio.shield(self.start(work))  # a cancelled subscriber leaves the batch to finish
+
+    def start(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """The work as a task that shutdown waits for; nobody has to await it."""
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        await asyncio.shield(task)  # a cancelled subscriber leaves the batch to finish
+        return task
 
     async def drain(self) -> None:
         self.draining = True
@@ -298,16 +304,29 @@ def bind_inbox_consumer(
 
     Offsets are committed by hand (AckPolicy.MANUAL) and only after the batch's
     database transaction committed; a batch interrupted before that is redelivered.
+    While a batch applies, the next one is fetched and decoded (chassis/batch_sequence.py).
     """
+    sequence = BatchSequence()
 
     async def decode(message: KafkaMessage) -> DecodedBatch:
         """FastStream's decoder hook: each record decoded once, bad ones set aside as dead letters."""
         return consumer.decode(records_of(message.raw_message))
 
     async def apply_batch(batch: DecodedBatch, message: KafkaMessage) -> None:
+        rewound = await sequence.previous_settled()
         if in_flight.draining:
             return  # not acked: the group hands these records to a live member
-        await in_flight.run(_apply_and_commit(consumer, batch, message))
+        if rewound is None or rewound:
+            # The batch before gave its records back; this one, fetched after them, comes again
+            # behind them (a partition it shares with them is already sought further back).
+            await give_back(message, batch.records, rewound=rewound or frozenset())
+            message.clear_cache()
+            return
+        applying = in_flight.start(_apply_and_commit(consumer, batch, message))
+        if fetches_ahead(message):
+            sequence.started(applying)  # FastStream fetches and decodes the next batch meanwhile
+        else:
+            await asyncio.shield(applying)  # the in-memory test broker: a publish returns once handled
 
     # Set at run time: the documented type depends on the event types this consumer handles.
     apply_batch.__annotations__["batch"] = Annotated[
@@ -330,17 +349,31 @@ def bind_inbox_consumer(
     )(apply_batch)
 
 
-async def _apply_and_commit(consumer: InboxConsumer, batch: DecodedBatch, message: Any) -> None:
+async def _apply_and_commit(consumer: InboxConsumer, batch: DecodedBatch, message: Any) -> Rewound:
+    """Apply the batch, then commit its offsets; or give its records back when it could not be
+    applied. Returns the partitions given back (none once committed)."""
     try:
         outcome = await consumer.apply(batch)
-    except InfrastructureUnavailable as error:
-        # Seek back to the batch's first offsets, so the next poll brings it again and
-        # no later commit can cover it; then give the dependency time to come back.
-        log.warning("inbox.unavailable_retrying_batch", consumer=consumer.name, error=str(error))
-        await message.nack()
+    except Exception as error:
+        # InfrastructureUnavailable, or a failure nothing foresaw: seek back to the batch's first
+        # offsets, so the next poll brings it again and no later commit can cover it; then give
+        # the dependency time to come back.
+        level = log.warning if isinstance(error, InfrastructureUnavailable) else log.error
+        level("inbox.unavailable_retrying_batch", consumer=consumer.name, error=str(error))
+        rewound = await give_back(message, batch.records)
         await asyncio.sleep(UNAVAILABLE_BACKOFF_SECONDS)
-        return
-    await message.ack()
+        return rewound
+    finally:
+        # The message outlives the batch (asyncpg's statement-cache timers keep the context that
+        # holds it for minutes): drop the decoded deliveries, so garbage collection does not
+        # keep scanning them.
+        message.clear_cache()
+    try:
+        await commit_batch(message, batch.records)
+    except Exception as error:
+        # The transaction is committed: records whose offsets stay uncommitted come again (to
+        # this member or the partition's new owner) and change nothing (the inbox).
+        log.warning("inbox.offset_commit_failed", consumer=consumer.name, error=repr(error))
     if consumer.metrics is not None:
         _record_lag(consumer.metrics, batch.records, getattr(message, "consumer", None))
     log.debug(
@@ -351,6 +384,7 @@ async def _apply_and_commit(consumer: InboxConsumer, batch: DecodedBatch, messag
         duplicates=outcome.duplicates,
         dead_letters=len(outcome.dead_letters),
     )
+    return frozenset()
 
 
 def _record_lag(metrics: ConsumerMetrics, records: Sequence[KafkaRecord], kafka_consumer: Any) -> None:
