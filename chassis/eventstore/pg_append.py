@@ -8,6 +8,10 @@ stream without a SELECT beforehand:
   (stream_type, stream_id, stream_version) constraint on its first new version;
 - a writer ahead of the stream (its expected version does not exist) gets NULL as
   the version of its first row (the CASE below), which the NOT NULL constraint refuses.
+  The expected version is looked up by the (stream, version) key, once per append (its
+  first row), as a LATERAL with LIMIT 1: an EXISTS there was planned as a hash over a
+  sequential scan of the whole events table, for every append (2.8 ms at 11,000 events,
+  growing with the store).
 
 Either way the statement fails as a whole (nothing of it is written) and the caller
 raises ConcurrencyError. Positions are
@@ -72,12 +76,16 @@ WITH input AS (
 stored AS (
     INSERT INTO events (event_id, stream_type, stream_id, stream_version, {_EVENT_COLUMNS}, payload)
     SELECT event_id, stream_type, stream_id,
-        CASE WHEN expected = 0 OR stream_version > expected + 1 OR EXISTS (
-            SELECT 1 FROM events AS known
-            WHERE known.stream_type = input.stream_type AND known.stream_id = input.stream_id
-              AND known.stream_version = input.expected) THEN stream_version END,
+        CASE WHEN expected = 0 OR stream_version > expected + 1 OR previous.found THEN stream_version END,
         {_EVENT_COLUMNS}, CAST(payload AS jsonb)
-    FROM input ORDER BY n
+    FROM input LEFT JOIN LATERAL (
+        SELECT true AS found FROM events AS known
+        WHERE input.expected > 0 AND input.stream_version = input.expected + 1
+          AND known.stream_type = input.stream_type AND known.stream_id = input.stream_id
+          AND known.stream_version = input.expected
+        LIMIT 1
+    ) AS previous ON true
+    ORDER BY n
     RETURNING position, event_id
 ),
 queued AS (
