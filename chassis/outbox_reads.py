@@ -1,4 +1,5 @@
-"""Reading the outbox for the relay: the lowest rows not in flight, as records ready to send.
+"""The relay's statements on the outbox: read the lowest rows not in flight, as records ready to
+send; forget a batch once it is acknowledged.
 
 The relay is bound by its Python time per record, so on Postgres the read goes straight to
 the driver (no SQLAlchemy compile per read, no result processing per row), returns only
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from pydantic_core import from_json
-from sqlalchemy import Select, select, union_all
+from sqlalchemy import Delete, Select, delete, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chassis.db import READ_ONLY
@@ -115,3 +116,13 @@ def _portable_query(skipped: Sequence[int], limit: int) -> Select[Any]:
     # Each part as a subquery: SQLite allows no ORDER BY/LIMIT on a member of a UNION.
     rows = union_all(*(select(part.subquery()) for part in parts)).subquery()
     return select(rows).order_by(rows.c.position).limit(limit)
+
+
+def forget(dialect: str, positions: Sequence[int]) -> Delete:
+    """Delete a sent batch (`positions` ascending). A batch with a hole (a late commit that was not
+    visible to its read) is deleted by its list: the range alone would take the late row with it."""
+    position = outbox.c.position
+    low, high = positions[0], positions[-1]
+    if high - low + 1 == len(positions):  # one unbroken run: the range is the batch, exactly
+        return delete(outbox).where(position.between(low, high))
+    return delete(outbox).where(position.between(low, high), one_of(dialect, position, positions))

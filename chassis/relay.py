@@ -17,15 +17,13 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Delete, delete, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chassis.db import WRITE, outside_transactions
 from chassis.eventstore.pg_append import OUTBOX_CHANNEL
-from chassis.eventstore.schema import outbox
 from chassis.logging import get_logger
-from chassis.outbox_reads import OutboxRecord, kafka_headers, read_outbox
-from chassis.sqlutil import one_of
+from chassis.outbox_reads import OutboxRecord, forget, kafka_headers, read_outbox
 
 log = get_logger(__name__)
 
@@ -162,16 +160,9 @@ class Relay:
 
     async def _delete(self, flight: _Flight) -> None:
         async with self._bare.begin() as connection:  # one statement: no BEGIN/COMMIT on Postgres
-            await connection.execute(self._forget(flight), execution_options=WRITE)
-
-    def _forget(self, flight: _Flight) -> Delete:
-        position = outbox.c.position
-        low, high = flight.positions[0], flight.positions[-1]
-        if high - low + 1 == len(flight.positions):  # one unbroken run: the range is the batch, exactly
-            return delete(outbox).where(position.between(low, high))
-        return delete(outbox).where(
-            position.between(low, high), one_of(self._engine.dialect.name, position, flight.positions)
-        )
+            await connection.execute(
+                forget(self._engine.dialect.name, flight.positions), execution_options=WRITE
+            )
 
     async def _send(self, rows: Sequence[OutboxRecord]) -> _Flight:
         # send() only enqueues. Sends are awaited one after the other, here and not in a
