@@ -51,9 +51,10 @@ def kafka_headers(headers: str) -> list[tuple[str, bytes]]:
 
 
 def in_flight_ranges(skipped: Sequence[int]) -> tuple[int, int, list[int]] | None:
-    """What is in flight as a range [low, high] less its holes (positions that were not in the
-    outbox when their batch was read: a late commit, or a rolled-back append), or None when the
-    range is sparse and the list itself is the shorter description.
+    """What is in flight (distinct positions: each is in one batch at most) as a range [low, high]
+    less its holes (positions that were not in the outbox when their batch was read: a late
+    commit, or a rolled-back append), or None when the range is sparse and the list itself is
+    the shorter description.
 
     Rather than filter every row of the range through a NOT IN list (the index scan would fetch
     each in-flight row only to drop it, reading after reading), a read asks the index for three
