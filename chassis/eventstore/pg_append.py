@@ -175,7 +175,7 @@ def rows(
     for envelope, expected_version, topic, trace in zip(
         envelopes, expected, topics, traces or [{}] * len(envelopes), strict=True
     ):
-        event_id, correlation_id = str(envelope.event_id), str(envelope.correlation_id)
+        event_id, correlation_id = _spelled_ids(envelope)
         body = envelope.to_bytes()
         made.append(
             (
@@ -199,6 +199,13 @@ def rows(
             )
         )
     return made
+
+
+def _spelled_ids(envelope: Envelope) -> tuple[str, str]:
+    """The event and correlation ids as text, spelled by pydantic_core in one call: str(UUID) is
+    Python code, and the two took a tenth of a bulk append's time."""
+    spelled = to_json((envelope.event_id, envelope.correlation_id))  # b'["<36 chars>","<36 chars>"]'
+    return spelled[2:38].decode(), spelled[41:77].decode()
 
 
 def parameters(
