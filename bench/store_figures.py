@@ -46,9 +46,8 @@ async def bulk_append(res: Resources, txns: Sequence[BuiltTxn], shape: Shape, *,
         value=rate(shape.total, elapsed),
         unit="events/s",
         method=(
-            "EventStore.append_many per transaction: the rows COPYed into the session's staging table, then "
-            "ONE statement (the events, each stream's version check, the outbox rows with their serialised "
-            "records); "
+            "EventStore.append_many per transaction: ONE statement (unnest arrays: the events, each "
+            "stream's version check, the outbox rows with their serialised records); "
             f"{shape.streams_per_txn} streams per transaction, {writers} connection(s) in parallel; "
             "envelopes built before the clock starts, serialisation and commits inside it"
         ),

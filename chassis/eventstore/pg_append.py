@@ -63,31 +63,16 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
 OUTBOX_CHANNEL = "craftsman_outbox"
 """Postgres NOTIFY channel: an append tells a relay in another process at its commit."""
 
-STAGE_FROM = 200
-"""Appends of at least this many events travel by COPY into a staging table (see stage)."""
-
-STAGING = "append_staging"
-_CREATE_STAGING = text(
-    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} "
-    f"({', '.join(f'{name} {kind}' for name, kind in _COLUMNS)}, n bigint) ON COMMIT DELETE ROWS"
-)
-
 _EVENT_COLUMNS = (
     "event_type, schema_version, occurred_at, producer, tenant, correlation_id, causation_id, "
     "partition_key, topic"
 )
 
-_UNNESTED = f"""
+_HEAD = f"""
 WITH input AS (
     SELECT * FROM unnest({", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _COLUMNS)})
     WITH ORDINALITY AS i({", ".join(name for name, _ in _COLUMNS)}, n)
-),"""
-# The same input from the staging table (see stage); the statement also empties it (a CTE's delete is
-# not seen by the statement's own reads), so a second append in the transaction starts afresh.
-_STAGED = f"""
-WITH input AS (SELECT * FROM {STAGING}),
-cleared AS (DELETE FROM {STAGING}),"""
-_BODY = f"""
+),
 stored AS (
     INSERT INTO events (event_id, stream_type, stream_id, stream_version, {_EVENT_COLUMNS}, payload)
     SELECT event_id, stream_type, stream_id,
@@ -113,19 +98,19 @@ _TAIL = (
     "\nSELECT stored.position FROM stored JOIN input USING (event_id) CROSS JOIN notified ORDER BY input.n\n"
 )
 
-APPEND = text(_UNNESTED + _BODY + _TAIL)
+APPEND = text(_HEAD + _TAIL)
 
 Also = tuple[Table, Sequence[Mapping[str, Any]]]
 """Rows of one table to insert with the events."""
 
 
 @cache
-def _statement(shapes: tuple[tuple[Table, tuple[str, ...]], ...], staged: bool = False) -> TextClause:
+def _statement(shapes: tuple[tuple[Table, tuple[str, ...]], ...]) -> TextClause:
     """The append with one more CTE per (table, columns): made once per shape, so that the
     driver's prepared statement is reused as for the plain append. Data-modifying CTEs run to
     completion whether or not the main query reads them, after the events' insert that the
     main query reads, so a version conflict is still the error the caller sees first."""
-    if not shapes and not staged:
+    if not shapes:
         return APPEND
     extra = []
     for number, (table, columns) in enumerate(shapes):
@@ -135,7 +120,7 @@ def _statement(shapes: tuple[tuple[Table, tuple[str, ...]], ...], staged: bool =
             f",\nalso_{number} AS (INSERT INTO {name} ({listed}) SELECT {listed} "
             f"FROM json_populate_recordset(NULL::{name}, CAST(:also_{number} AS json)))"
         )
-    return text((_STAGED if staged else _UNNESTED) + _BODY + "".join(extra) + _TAIL)
+    return text(_HEAD + "".join(extra) + _TAIL)
 
 
 def _json_value(value: Any) -> Any:
@@ -164,7 +149,7 @@ def also_parameters(also: Sequence[Also]) -> tuple[tuple[tuple[Table, tuple[str,
     }
 
 
-def rows(
+def _rows(
     envelopes: Sequence[Envelope],
     expected: Sequence[int],
     topics: Sequence[str],
@@ -215,32 +200,12 @@ def parameters(
     traces: Sequence[Mapping[str, str]] | None = None,
 ) -> dict[str, list[Any]]:
     """The statement's arrays: one entry per envelope, in append order."""
-    return _arrays(rows(envelopes, expected, topics, traces))
+    return _arrays(_rows(envelopes, expected, topics, traces))
 
 
 def _arrays(made: Sequence[tuple[Any, ...]]) -> dict[str, list[Any]]:
     columns = zip(*made, strict=True) if made else [()] * len(_COLUMNS)
     return {name: list(column) for (name, _), column in zip(_COLUMNS, columns, strict=True)}
-
-
-async def stage(session: AsyncSession, made: Sequence[tuple[Any, ...]]) -> bool:
-    """COPY the rows into this session's staging table, when the session is in a transaction: the
-    driver encodes a COPY row by row in C, where each element of 17 arrays costs it a Python-level
-    type check (a fifth of a bulk append's time). The append itself is still the one statement that
-    reads them, so a conflict still fails all of it. Outside a transaction (autocommit) each
-    statement would commit alone and the staged rows be gone (ON COMMIT DELETE ROWS): returns False,
-    and the append takes its arrays."""
-    connection = await session.connection()
-    await connection.execute(_CREATE_STAGING, execution_options=WRITE)  # a notice once it exists
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    if not driver.is_in_transaction():
-        return False
-    await driver.copy_records_to_table(
-        STAGING,
-        records=[(*row, n) for n, row in enumerate(made, start=1)],
-        columns=[*(name for name, _ in _COLUMNS), "n"],
-    )
-    return True
 
 
 _PAYLOAD_KEY = b'"payload":'
@@ -286,8 +251,6 @@ async def append(
     """The positions given, in append order (raises IntegrityError on a version conflict);
     `also`: other rows written by the same statement."""
     shapes, extra = also_parameters(also)
-    made = rows(envelopes, expected, topics, traces)
-    staged = len(made) >= STAGE_FROM and await stage(session, made)
-    values: dict[str, Any] = extra if staged else {**_arrays(made), **extra}
-    result = await session.execute(_statement(shapes, staged), values, execution_options=WRITE)
+    values: dict[str, Any] = {**parameters(envelopes, expected, topics, traces), **extra}
+    result = await session.execute(_statement(shapes), values, execution_options=WRITE)
     return [int(position) for position in result.scalars()]

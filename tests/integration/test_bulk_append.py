@@ -1,18 +1,15 @@
-"""Appends big enough to travel by COPY into the staging table (pg_append.STAGE_FROM events and
-more): the same guarantees as the one-statement append. Every test runs on SQLite and Postgres;
-on Postgres each also checks which way the rows went."""
+"""Bulk appends (hundreds of events over several streams, as the batch imports make): every event
+stored with its outbox record, a stale or early writer refused with nothing written. Every test
+runs on SQLite and Postgres."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.db import session_factory
-from chassis.eventstore import ConcurrencyError, EventStore, pg_append
+from chassis.eventstore import ConcurrencyError, EventStore
 from chassis.eventstore.schema import events, outbox
 from chassis.eventstore.store import Append
 from contracts.envelope import StreamRef
@@ -20,21 +17,7 @@ from tests.support import envelopes_for
 
 pytestmark = pytest.mark.postgres
 
-BIG = pg_append.STAGE_FROM  # events per stream below: every append here is staged on Postgres
-
-
-@pytest.fixture
-def staged(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Whether each Postgres append went through the staging table."""
-    seen: list[bool] = []
-    stage = pg_append.stage
-
-    async def spy(session: AsyncSession, made: Sequence[tuple[Any, ...]]) -> bool:
-        seen.append(await stage(session, made))
-        return seen[-1]
-
-    monkeypatch.setattr(pg_append, "stage", spy)
-    return seen
+BIG = 200  # events per stream
 
 
 def streams(count: int) -> list[StreamRef]:
@@ -48,15 +31,12 @@ async def counts(engine: AsyncEngine) -> tuple[int, int]:
     return int(stored or 0), int(queued or 0)
 
 
-async def test_a_bulk_append_stores_every_event_with_its_record(
-    engine: AsyncEngine, staged: list[bool]
-) -> None:
+async def test_a_bulk_append_stores_every_event_with_its_record(engine: AsyncEngine) -> None:
     store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
     appends = [Append(stream, 0, envelopes_for(stream, 1, BIG)) for stream in streams(3)]
     async with sessions() as session, session.begin():
         positions = await store.append_many(session, appends)
     assert len(positions) == 3 * BIG and positions == sorted(positions)
-    assert staged == ([True] if engine.dialect.name == "postgresql" else [])
     envelopes = [envelope for append in appends for envelope in append.envelopes]
     async with engine.connect() as connection:
         stored = (await connection.execute(select(events.c.position, events.c.event_id))).all()
@@ -68,19 +48,16 @@ async def test_a_bulk_append_stores_every_event_with_its_record(
     assert [stored.envelope for stored in loaded] == list(appends[1].envelopes)
 
 
-async def test_two_bulk_appends_in_one_transaction_store_each_once(
-    engine: AsyncEngine, staged: list[bool]
-) -> None:
+async def test_two_bulk_appends_in_one_transaction_store_each_once(engine: AsyncEngine) -> None:
     store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
     first, second = streams(2)
     async with sessions() as session, session.begin():
         await store.append(session, first, 0, envelopes_for(first, 1, BIG))
         await store.append(session, second, 0, envelopes_for(second, 1, BIG))
-    assert staged == ([True, True] if engine.dialect.name == "postgresql" else [])
     assert await counts(engine) == (2 * BIG, 2 * BIG)
 
 
-async def test_a_stale_bulk_writer_writes_nothing(engine: AsyncEngine, staged: list[bool]) -> None:
+async def test_a_stale_bulk_writer_writes_nothing(engine: AsyncEngine) -> None:
     store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
     stale, fresh = streams(2)
     async with sessions() as session, session.begin():
@@ -98,9 +75,7 @@ async def test_a_stale_bulk_writer_writes_nothing(engine: AsyncEngine, staged: l
     assert await counts(engine) == (5, 5)
 
 
-async def test_a_bulk_writer_ahead_of_its_stream_writes_nothing(
-    engine: AsyncEngine, staged: list[bool]
-) -> None:
+async def test_a_bulk_writer_ahead_of_its_stream_writes_nothing(engine: AsyncEngine) -> None:
     store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
     (stream,) = streams(1)
     async with sessions() as session, session.begin():
@@ -111,14 +86,10 @@ async def test_a_bulk_writer_ahead_of_its_stream_writes_nothing(
     assert await counts(engine) == (5, 5)
 
 
-async def test_a_bulk_append_outside_a_transaction_takes_the_arrays(
-    engine: AsyncEngine, staged: list[bool]
-) -> None:
-    """Without a transaction each statement commits alone, and the staging table empties at every
-    commit: the rows must go with the append's own statement."""
+async def test_a_bulk_append_outside_a_transaction_is_stored_whole(engine: AsyncEngine) -> None:
+    """Through the group commit: one statement, no BEGIN/COMMIT around it."""
     store = EventStore(topic_of=lambda _: "t")
     (stream,) = streams(1)
     positions = await store.commit_appends(engine, [Append(stream, 0, envelopes_for(stream, 1, BIG))])
     assert len(positions) == BIG
-    assert staged == ([False] if engine.dialect.name == "postgresql" else [])
     assert await counts(engine) == (BIG, BIG)
