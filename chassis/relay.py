@@ -17,14 +17,13 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Delete, Select, delete, select, text, union_all
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from chassis.db import READ_ONLY, WRITE, outside_transactions
+from chassis.db import WRITE, outside_transactions
 from chassis.eventstore.pg_append import OUTBOX_CHANNEL
-from chassis.eventstore.schema import outbox
 from chassis.logging import get_logger
-from chassis.sqlutil import not_in, one_of
+from chassis.outbox_reads import OutboxRecord, forget, kafka_headers, read_outbox
 
 log = get_logger(__name__)
 
@@ -79,7 +78,7 @@ class Relay:
         self._depth = max(1, depth)
         self._wake = asyncio.Event()
         self._flights: deque[_Flight] = deque()
-        self._prefetch: asyncio.Future[Sequence[Any]] | None = None  # the next batch, read ahead
+        self._prefetch: asyncio.Future[Sequence[OutboxRecord]] | None = None  # the next batch, read ahead
         self._deleting: list[int] = []  # an acknowledged batch whose delete is under way
         # Each read and each delete is one statement: on Postgres they need no BEGIN/COMMIT.
         self._bare = outside_transactions(engine) if engine.dialect.name == "postgresql" else engine
@@ -108,7 +107,7 @@ class Relay:
                 # The read after a full batch starts now: the database works while this task sends.
                 # (A batch that was not full emptied the outbox: the next read comes fresh.)
                 if len(rows) >= self._batch_size:
-                    self._prefetch = asyncio.ensure_future(self._read([row.position for row in rows]))
+                    self._prefetch = asyncio.ensure_future(self._read([row[0] for row in rows]))
                 try:
                     self._flights.append(await self._send(rows))
                 except BaseException:
@@ -135,7 +134,7 @@ class Relay:
             total += sent
         return total
 
-    async def _next_rows(self) -> Sequence[Any]:
+    async def _next_rows(self) -> Sequence[OutboxRecord]:
         """The batch read ahead, if it found any; else a fresh read (the one read ahead may have
         started before a commit it could not see)."""
         prefetched, self._prefetch = self._prefetch, None
@@ -151,42 +150,29 @@ class Relay:
             self._prefetch.add_done_callback(_retrieved)  # a failed read ahead is read again anyway
             self._prefetch = None
 
-    async def _read(self, sending: Sequence[int] = ()) -> Sequence[Any]:
+    async def _read(self, sending: Sequence[int] = ()) -> Sequence[OutboxRecord]:
         """The lowest rows not in flight, not being sent (`sending`) and not being deleted."""
-        dialect = self._engine.dialect.name
         in_flight = [position for flight in self._flights for position in flight.positions]
-        query = _next_batch(dialect, [*in_flight, *sending, *self._deleting], self._batch_size)
         async with self._bare.connect() as connection:
-            # On SQLite a read takes no write lock, so it does not queue behind the delete.
-            reader = await connection.execution_options(**READ_ONLY) if dialect == "sqlite" else connection
-            rows: Sequence[Any] = (await reader.execute(query)).all()
+            rows = await read_outbox(connection, [*in_flight, *sending, *self._deleting], self._batch_size)
             await connection.commit()
         return rows
 
     async def _delete(self, flight: _Flight) -> None:
         async with self._bare.begin() as connection:  # one statement: no BEGIN/COMMIT on Postgres
-            await connection.execute(self._forget(flight), execution_options=WRITE)
+            await connection.execute(
+                forget(self._engine.dialect.name, flight.positions), execution_options=WRITE
+            )
 
-    def _forget(self, flight: _Flight) -> Delete:
-        position = outbox.c.position
-        low, high = flight.positions[0], flight.positions[-1]
-        return delete(outbox).where(
-            position.between(low, high), one_of(self._engine.dialect.name, position, flight.positions)
-        )
-
-    async def _send(self, rows: Sequence[Any]) -> _Flight:
+    async def _send(self, rows: Sequence[OutboxRecord]) -> _Flight:
         # send() only enqueues. Sends are awaited one after the other, here and not in a
         # task, so that batch n+1 is never enqueued before all of batch n: store order.
+        send = self._sender.send
         deliveries = [
-            await self._sender.send(
-                row.topic,
-                value=row.body,
-                key=row.partition_key.encode(),
-                headers=[(name, value.encode()) for name, value in row.headers.items()],
-            )
-            for row in rows
+            await send(topic, value=value, key=key, headers=kafka_headers(headers))
+            for _, topic, key, value, headers in rows
         ]
-        return _Flight([row.position for row in rows], asyncio.ensure_future(_all_acked(deliveries)))
+        return _Flight([row[0] for row in rows], asyncio.ensure_future(_all_acked(deliveries)))
 
     async def _acknowledged(self, flight: _Flight) -> None:
         # Awaiting every ack before the delete is what makes "deleted from the outbox"
@@ -269,35 +255,6 @@ class Relay:
             for waiting in waits:
                 waiting.cancel()
         self._wake.clear()
-
-
-def _next_batch(dialect: str, in_flight: list[int], limit: int) -> Select[Any]:
-    """The lowest `limit` outbox rows that are not in flight, in position order.
-
-    In flight is a range [low, high] less its holes (positions that were not in the outbox when
-    their batch was read: a late commit, or a rolled-back append). Rather than filter every
-    row of the range through a NOT IN list (the index scan would fetch each in-flight row
-    only to drop it, reading after reading), the query asks the index for three ranges: below
-    `low`, the holes, and above `high`; a late commit still comes out in position order.
-    """
-    position = outbox.c.position
-    if not in_flight:
-        return select(outbox).order_by(position).limit(limit)
-    low, high = min(in_flight), max(in_flight)
-    holes = (
-        sorted(set(range(low, high + 1)).difference(in_flight)) if high - low < 4 * len(in_flight) else None
-    )
-    if holes is None:  # a sparse range (big holes in the positions): the list is the shorter one
-        return select(outbox).where(not_in(dialect, position, in_flight)).order_by(position).limit(limit)
-    parts = [
-        select(outbox).where(position < low).order_by(position).limit(limit),
-        select(outbox).where(position > high).order_by(position).limit(limit),
-    ]
-    if holes:
-        parts.append(select(outbox).where(one_of(dialect, position, holes)))
-    # Each part as a subquery: SQLite allows no ORDER BY/LIMIT on a member of a UNION.
-    rows = union_all(*(select(part.subquery()) for part in parts)).subquery()
-    return select(rows).order_by(rows.c.position).limit(limit)
 
 
 def _retrieved(future: asyncio.Future[Any]) -> None:

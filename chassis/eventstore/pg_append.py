@@ -8,6 +8,10 @@ stream without a SELECT beforehand:
   (stream_type, stream_id, stream_version) constraint on its first new version;
 - a writer ahead of the stream (its expected version does not exist) gets NULL as
   the version of its first row (the CASE below), which the NOT NULL constraint refuses.
+  The expected version is looked up by the (stream, version) key, once per append (its
+  first row), as a LATERAL with LIMIT 1: an EXISTS there was planned as a hash over a
+  sequential scan of the whole events table, for every append (2.8 ms at 11,000 events,
+  growing with the store).
 
 Either way the statement fails as a whole (nothing of it is written) and the caller
 raises ConcurrencyError. Positions are
@@ -72,12 +76,16 @@ WITH input AS (
 stored AS (
     INSERT INTO events (event_id, stream_type, stream_id, stream_version, {_EVENT_COLUMNS}, payload)
     SELECT event_id, stream_type, stream_id,
-        CASE WHEN expected = 0 OR stream_version > expected + 1 OR EXISTS (
-            SELECT 1 FROM events AS known
-            WHERE known.stream_type = input.stream_type AND known.stream_id = input.stream_id
-              AND known.stream_version = input.expected) THEN stream_version END,
+        CASE WHEN expected = 0 OR stream_version > expected + 1 OR previous.found THEN stream_version END,
         {_EVENT_COLUMNS}, CAST(payload AS jsonb)
-    FROM input ORDER BY n
+    FROM input LEFT JOIN LATERAL (
+        SELECT true AS found FROM events AS known
+        WHERE input.expected > 0 AND input.stream_version = input.expected + 1
+          AND known.stream_type = input.stream_type AND known.stream_id = input.stream_id
+          AND known.stream_version = input.expected
+        LIMIT 1
+    ) AS previous ON true
+    ORDER BY n
     RETURNING position, event_id
 ),
 queued AS (
@@ -141,6 +149,50 @@ def also_parameters(also: Sequence[Also]) -> tuple[tuple[tuple[Table, tuple[str,
     }
 
 
+def _rows(
+    envelopes: Sequence[Envelope],
+    expected: Sequence[int],
+    topics: Sequence[str],
+    traces: Sequence[Mapping[str, str]] | None = None,
+) -> list[tuple[Any, ...]]:
+    """One tuple per envelope, in append order, its values in the order of _COLUMNS."""
+    made = []
+    for envelope, expected_version, topic, trace in zip(
+        envelopes, expected, topics, traces or [{}] * len(envelopes), strict=True
+    ):
+        event_id, correlation_id = _spelled_ids(envelope)
+        body = envelope.to_bytes()
+        made.append(
+            (
+                event_id,
+                envelope.stream.type,
+                envelope.stream.id,
+                envelope.stream_version,
+                expected_version,
+                envelope.event_type,
+                envelope.schema_version,
+                envelope.occurred_at,
+                envelope.producer,
+                envelope.tenant,
+                correlation_id,
+                None if envelope.causation_id is None else str(envelope.causation_id),
+                envelope.key,
+                topic,
+                payload_text(body),
+                to_json(record_headers(envelope, event_id, correlation_id, trace)).decode(),
+                body,
+            )
+        )
+    return made
+
+
+def _spelled_ids(envelope: Envelope) -> tuple[str, str]:
+    """The event and correlation ids as text, spelled by pydantic_core in one call: str(UUID) is
+    Python code, and the two took a tenth of a bulk append's time."""
+    spelled = to_json((envelope.event_id, envelope.correlation_id))  # b'["<36 chars>","<36 chars>"]'
+    return spelled[2:38].decode(), spelled[41:77].decode()
+
+
 def parameters(
     envelopes: Sequence[Envelope],
     expected: Sequence[int],
@@ -148,30 +200,12 @@ def parameters(
     traces: Sequence[Mapping[str, str]] | None = None,
 ) -> dict[str, list[Any]]:
     """The statement's arrays: one entry per envelope, in append order."""
-    columns: dict[str, list[Any]] = {name: [] for name, _ in _COLUMNS}
-    traces = traces or [{}] * len(envelopes)
-    for envelope, expected_version, topic, trace in zip(envelopes, expected, topics, traces, strict=True):
-        event_id, correlation_id = str(envelope.event_id), str(envelope.correlation_id)
-        causation_id = None if envelope.causation_id is None else str(envelope.causation_id)
-        columns["event_id"].append(event_id)
-        columns["stream_type"].append(envelope.stream.type)
-        columns["stream_id"].append(envelope.stream.id)
-        columns["stream_version"].append(envelope.stream_version)
-        columns["expected"].append(expected_version)
-        columns["event_type"].append(envelope.event_type)
-        columns["schema_version"].append(envelope.schema_version)
-        columns["occurred_at"].append(envelope.occurred_at)
-        columns["producer"].append(envelope.producer)
-        columns["tenant"].append(envelope.tenant)
-        columns["correlation_id"].append(correlation_id)
-        columns["causation_id"].append(causation_id)
-        columns["partition_key"].append(envelope.key)
-        columns["topic"].append(topic)
-        body = envelope.to_bytes()
-        columns["payload"].append(payload_text(body))
-        columns["headers"].append(to_json(record_headers(envelope, event_id, correlation_id, trace)).decode())
-        columns["body"].append(body)
-    return columns
+    return _arrays(_rows(envelopes, expected, topics, traces))
+
+
+def _arrays(made: Sequence[tuple[Any, ...]]) -> dict[str, list[Any]]:
+    columns = zip(*made, strict=True) if made else [()] * len(_COLUMNS)
+    return {name: list(column) for (name, _), column in zip(_COLUMNS, columns, strict=True)}
 
 
 _PAYLOAD_KEY = b'"payload":'
@@ -217,9 +251,6 @@ async def append(
     """The positions given, in append order (raises IntegrityError on a version conflict);
     `also`: other rows written by the same statement."""
     shapes, extra = also_parameters(also)
-    result = await session.execute(
-        _statement(shapes),
-        {**parameters(envelopes, expected, topics, traces), **extra},
-        execution_options=WRITE,
-    )
+    values: dict[str, Any] = {**parameters(envelopes, expected, topics, traces), **extra}
+    result = await session.execute(_statement(shapes), values, execution_options=WRITE)
     return [int(position) for position in result.scalars()]

@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
-    ForeignKey,
     Integer,
     LargeBinary,
     MetaData,
@@ -59,13 +58,8 @@ events = Table(
 outbox = Table(
     "outbox",
     metadata,
-    Column(
-        "position",
-        Position,
-        ForeignKey("events.position", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    ),
+    # No foreign key to events: only the append writes here, with the events (migration 0004).
+    Column("position", Position, primary_key=True, autoincrement=False),
     Column("topic", String(255), nullable=False),
     Column("partition_key", String(128), nullable=False),
     Column("headers", JSON, nullable=False),

@@ -11,9 +11,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chassis.db import session_factory
+from chassis.db import WRITE, session_factory
 from chassis.eventstore import EventStore
+from chassis.eventstore.pg_append import record_headers
 from chassis.eventstore.schema import outbox
+from chassis.eventstore.store import Append
+from chassis.outbox_reads import forget
 from chassis.relay import Relay
 from contracts.envelope import StreamRef
 from tests.support import envelopes_for
@@ -167,3 +170,84 @@ async def test_a_batch_read_ahead_misses_no_late_commit(pg_engine: AsyncEngine) 
     for stream, count in (("w-a", 10), ("w-late", 2), ("w-b", 5)):
         assert [version for name, version in sender.sent if name == stream] == list(range(1, count + 1))
     assert await waiting(pg_engine) == 0 and relay.published == 17
+
+
+class RecordingSender:
+    """Acknowledges at once and keeps every record exactly as the relay handed it over."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[str, bytes | None, bytes | None, Any]] = []
+
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+        headers: Any = None,
+    ) -> asyncio.Future[Any]:
+        self.records.append((topic, key, value, headers))
+        ack: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        ack.set_result(None)
+        return ack
+
+
+async def test_a_record_goes_out_as_the_append_stored_it(engine: AsyncEngine) -> None:
+    """Key, value and headers (with a trace context that is not ASCII) byte for byte, in order."""
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
+    stream = StreamRef(type="Worker", id="w-1")
+    envelopes = envelopes_for(stream, 1, 2)
+    trace = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": "ü=1"}
+    async with sessions() as session, session.begin():
+        await store.append_many(session, [Append(stream, 0, envelopes, trace=trace)])
+    sender = RecordingSender()
+    assert await Relay(engine, sender, name="bytes").drain() == 2
+    assert sender.records == [
+        (
+            "t",
+            envelope.key.encode(),
+            envelope.to_bytes(),
+            [(name, value.encode()) for name, value in record_headers(envelope, trace=trace).items()],
+        )
+        for envelope in envelopes
+    ]
+
+
+async def test_a_batch_with_a_hole_leaves_the_hole_in_the_outbox(engine: AsyncEngine) -> None:
+    """A batch read around a late commit's row (a hole) is forgotten by its positions, not its range."""
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
+    stream = StreamRef(type="Worker", id="w-1")
+    async with sessions() as session, session.begin():
+        positions = await store.append(session, stream, 0, envelopes_for(stream, 1, 11))
+    batch = positions[:5] + positions[6:]
+    async with engine.begin() as connection:
+        await connection.execute(forget(engine.dialect.name, batch), execution_options=WRITE)
+    async with engine.connect() as connection:
+        left = (await connection.scalars(select(outbox.c.position))).all()
+    assert left == [positions[5]]
+
+
+async def test_positions_far_apart_are_skipped_by_their_list(engine: AsyncEngine) -> None:
+    """Rolled-back appends leave big holes in the positions: what is in flight is then described by
+    its list rather than by a range less its holes, and the reads still miss nothing."""
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
+    streams = [StreamRef(type="Worker", id=f"w-{n}") for n in range(4)]
+    for stream in streams:
+        with pytest.raises(RuntimeError):
+            async with sessions() as session, session.begin():
+                await store.append(
+                    session,
+                    StreamRef(type="Worker", id="gone"),
+                    0,
+                    envelopes_for(StreamRef(type="Worker", id="gone"), 1, 30),
+                )
+                raise RuntimeError("rolled back")
+        async with sessions() as session, session.begin():
+            await store.append(session, stream, 0, envelopes_for(stream, 1, 2))
+    sender = HeldSender()
+    sender.hold = False
+    relay = Relay(engine, sender, name="sparse", batch_size=3, depth=2)
+    assert await relay.drain() == 8
+    assert sender.sent == [(stream.id, version) for stream in streams for version in (1, 2)]
+    assert await waiting(engine) == 0

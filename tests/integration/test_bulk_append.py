@@ -1,0 +1,95 @@
+"""Bulk appends (hundreds of events over several streams, as the batch imports make): every event
+stored with its outbox record, a stale or early writer refused with nothing written. Every test
+runs on SQLite and Postgres."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chassis.db import session_factory
+from chassis.eventstore import ConcurrencyError, EventStore
+from chassis.eventstore.schema import events, outbox
+from chassis.eventstore.store import Append
+from contracts.envelope import StreamRef
+from tests.support import envelopes_for
+
+pytestmark = pytest.mark.postgres
+
+BIG = 200  # events per stream
+
+
+def streams(count: int) -> list[StreamRef]:
+    return [StreamRef(type="Worker", id=f"w-{n}") for n in range(count)]
+
+
+async def counts(engine: AsyncEngine) -> tuple[int, int]:
+    async with engine.connect() as connection:
+        stored = await connection.scalar(select(func.count()).select_from(events))
+        queued = await connection.scalar(select(func.count()).select_from(outbox))
+    return int(stored or 0), int(queued or 0)
+
+
+async def test_a_bulk_append_stores_every_event_with_its_record(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
+    appends = [Append(stream, 0, envelopes_for(stream, 1, BIG)) for stream in streams(3)]
+    async with sessions() as session, session.begin():
+        positions = await store.append_many(session, appends)
+    assert len(positions) == 3 * BIG and positions == sorted(positions)
+    envelopes = [envelope for append in appends for envelope in append.envelopes]
+    async with engine.connect() as connection:
+        stored = (await connection.execute(select(events.c.position, events.c.event_id))).all()
+        records = (await connection.execute(select(outbox.c.position, outbox.c.body))).all()
+    assert sorted(stored) == sorted(zip(positions, [str(e.event_id) for e in envelopes], strict=True))
+    assert sorted(records) == sorted(zip(positions, [e.to_bytes() for e in envelopes], strict=True))
+    async with sessions() as session:
+        loaded = await store.load(session, appends[1].stream)
+    assert [stored.envelope for stored in loaded] == list(appends[1].envelopes)
+
+
+async def test_two_bulk_appends_in_one_transaction_store_each_once(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
+    first, second = streams(2)
+    async with sessions() as session, session.begin():
+        await store.append(session, first, 0, envelopes_for(first, 1, BIG))
+        await store.append(session, second, 0, envelopes_for(second, 1, BIG))
+    assert await counts(engine) == (2 * BIG, 2 * BIG)
+
+
+async def test_a_stale_bulk_writer_writes_nothing(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
+    stale, fresh = streams(2)
+    async with sessions() as session, session.begin():
+        await store.append(session, stale, 0, envelopes_for(stale, 1, 5))
+    with pytest.raises(ConcurrencyError) as raised:
+        async with sessions() as session, session.begin():
+            await store.append_many(
+                session,
+                [
+                    Append(fresh, 0, envelopes_for(fresh, 1, BIG)),
+                    Append(stale, 3, envelopes_for(stale, 4, BIG)),  # another writer took 4 and 5
+                ],
+            )
+    assert raised.value.stream == stale
+    assert await counts(engine) == (5, 5)
+
+
+async def test_a_bulk_writer_ahead_of_its_stream_writes_nothing(engine: AsyncEngine) -> None:
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
+    (stream,) = streams(1)
+    async with sessions() as session, session.begin():
+        await store.append(session, stream, 0, envelopes_for(stream, 1, 5))
+    with pytest.raises(ConcurrencyError):
+        async with sessions() as session, session.begin():
+            await store.append(session, stream, 7, envelopes_for(stream, 8, BIG))
+    assert await counts(engine) == (5, 5)
+
+
+async def test_a_bulk_append_outside_a_transaction_is_stored_whole(engine: AsyncEngine) -> None:
+    """Through the group commit: one statement, no BEGIN/COMMIT around it."""
+    store = EventStore(topic_of=lambda _: "t")
+    (stream,) = streams(1)
+    positions = await store.commit_appends(engine, [Append(stream, 0, envelopes_for(stream, 1, BIG))])
+    assert len(positions) == BIG
+    assert await counts(engine) == (BIG, BIG)
