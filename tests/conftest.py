@@ -23,6 +23,8 @@ from deploy.infra import Infrastructure, database_url, provide_infrastructure
 
 # One template per test session: parallel sessions on one server must not drop each other's.
 TEMPLATE_DB = f"craftsman_template_{os.getpid()}"
+# The databases this session cloned: dropped at its end, so a long-lived local server keeps none.
+_CREATED_DATABASES: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +46,7 @@ def _plain_dsn(sqlalchemy_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_template(infra: Infrastructure) -> str:
+def postgres_template(infra: Infrastructure) -> Iterator[str]:
     """A migrated database that every test database is cloned from (fast CREATE … TEMPLATE).
 
     Synchronous (on its own loop, in a thread) so that parametrised async fixtures can
@@ -52,7 +54,18 @@ def postgres_template(infra: Infrastructure) -> str:
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, _create_template(infra)).result()
-    return TEMPLATE_DB
+    yield TEMPLATE_DB
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _drop_databases(infra, [*_CREATED_DATABASES, TEMPLATE_DB])).result()
+
+
+async def _drop_databases(infra: Infrastructure, names: list[str]) -> None:
+    admin = await asyncpg.connect(_plain_dsn(database_url(infra.postgres_url_base, "postgres")))
+    try:
+        for name in names:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 async def _create_template(infra: Infrastructure) -> None:
@@ -74,6 +87,7 @@ async def fresh_postgres_url(infra: Infrastructure, template: str) -> str:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
         await admin.close()
+    _CREATED_DATABASES.append(name)
     return database_url(infra.postgres_url_base, name)
 
 

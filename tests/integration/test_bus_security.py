@@ -171,12 +171,14 @@ class RunningService:
 
 
 @asynccontextmanager
-async def running(spec: ServiceSpec, infra: Infrastructure, prefix: str) -> AsyncIterator[RunningService]:
+async def running(
+    spec: ServiceSpec, infra: Infrastructure, template: str, prefix: str
+) -> AsyncIterator[RunningService]:
     """The service as `serve` runs it (create_app's lifespan), as its own principal, on the run's topics."""
     credentials = service_credentials(spec.name)
     settings = ServiceSettings(
         service_name=spec.name,
-        database_url=await fresh_postgres_url(infra, "craftsman_template"),
+        database_url=await fresh_postgres_url(infra, template),
         kafka_bootstrap_servers=infra.kafka_bootstrap,
         kafka_security_protocol=credentials.security_protocol,
         kafka_sasl_mechanism=credentials.sasl_mechanism,
@@ -228,7 +230,7 @@ async def test_forged_producer_and_foreign_tenant_are_dead_lettered_and_good_rec
 ) -> None:
     bootstrap = infra.kafka_bootstrap
     inbound = run_prefix + inbound_topic(SENDER)
-    async with running(REGISTRY, infra, run_prefix) as registry:
+    async with running(REGISTRY, infra, postgres_template, run_prefix) as registry:
         await register_enterprise(registry, SENDER)
         await register_enterprise(registry, OTHER)
 
@@ -304,8 +306,10 @@ async def test_an_in_house_contest_result_is_adopted_once_by_competitions(
 ) -> None:
     bootstrap = infra.kafka_bootstrap
     async with AsyncExitStack() as stack:
-        registry = await stack.enter_async_context(running(REGISTRY, infra, run_prefix))
-        competitions = await stack.enter_async_context(running(COMPETITIONS, infra, run_prefix))
+        registry = await stack.enter_async_context(running(REGISTRY, infra, postgres_template, run_prefix))
+        competitions = await stack.enter_async_context(
+            running(COMPETITIONS, infra, postgres_template, run_prefix)
+        )
         await register_enterprise(registry, SENDER)
         await produce_as(
             enterprise_principal(SENDER),
@@ -370,7 +374,7 @@ async def test_the_integrator_example_sends_reads_and_sees_its_refusals(
     example = integrator_example()
     mine = service_credentials(enterprise_principal(SENDER))
     config = example.client_config(infra.kafka_bootstrap, mine.username, mine.password)
-    async with running(REGISTRY, infra, run_prefix) as registry:
+    async with running(REGISTRY, infra, postgres_template, run_prefix) as registry:
         await register_enterprise(registry, SENDER)
         good = example.hire_envelope(SENDER, "w-int", "fitter", SkillLevel.SENIOR)
         speaks_for_other = example.hire_envelope(OTHER, "w-other", "welder", SkillLevel.SENIOR)

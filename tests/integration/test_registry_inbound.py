@@ -56,7 +56,7 @@ async def test_leavers_and_in_house_nominations_apply_once_and_bad_ones_are_dead
 ) -> None:
     bootstrap = infra.kafka_bootstrap
     inbound = run_prefix + inbound_topic(SENDER)
-    async with running(REGISTRY, infra, run_prefix) as registry:
+    async with running(REGISTRY, infra, postgres_template, run_prefix) as registry:
         await register_enterprise(registry, SENDER)
         await register_enterprise(registry, OTHER)
         theirs = await registry.client.post(
