@@ -167,6 +167,11 @@ async def run(settings: dict[str, Any], *, out: Path, save: bool) -> bool:
                 failures[name] = f"{type(error).__name__}: {error}"
                 console.print(f"[red]failed[/] ({failures[name][:500]})")
                 return
+            taken = {m.key for m in figures} & {m.key for m in measured}
+            if taken:  # found here, not when the results are written at the end of a long run
+                failures[name] = f"figure keys measured twice in the run: {sorted(taken)}"
+                console.print(f"[red]failed[/] ({failures[name]})")
+                return
             figures.extend(measured)
             console.print(
                 f"{time.perf_counter() - started:.1f}s: "

@@ -83,6 +83,9 @@ def marks_of(entrant: str, seed: int) -> list[dict[str, Any]]:
     return items
 
 
+WORKER_PREFIX = "cw-"
+
+
 async def _post(
     client: httpx.AsyncClient, path: str, body: dict[str, Any], expected: int = 201
 ) -> dict[str, Any]:
@@ -94,8 +97,11 @@ async def _post(
 
 
 async def _count(url: str, table: str, filled: str | None = None) -> int:
-    """Rows of a service's read model (the bench may read the services' databases)."""
-    where = "" if filled is None else f" WHERE {filled} IS NOT NULL"
+    """The contest's workers' rows in a service's read model (the bench may read the services'
+    databases). Only theirs: other figures of the run publish other workers on the same topics."""
+    where = f" WHERE worker_id LIKE '{WORKER_PREFIX}%'" + (
+        "" if filled is None else f" AND {filled} IS NOT NULL"
+    )
     engine = create_engine(url, pool_size=1)
     try:
         async with engine.connect() as connection:
@@ -164,7 +170,7 @@ async def contest_at_scale(res: Resources, *, entrants_count: int, log_dir: Path
     registry_url = await res.database("contest_registry", migrated=False)
     competitions_url = await res.database("contest_competitions", migrated=False)
     contest_id = "bench-contest"
-    workers = [f"cw-{n:05}" for n in range(entrants_count)]
+    workers = [f"{WORKER_PREFIX}{n:05}" for n in range(entrants_count)]
     headers = bearer_headers()
     async with (
         service(

@@ -192,8 +192,17 @@ async def produce_topic(res: Resources, records: Iterable[Record], purpose: str 
     return topic
 
 
-async def raw_consume(res: Resources, topic: str, expected: int) -> Measurement:
-    """A plain aiokafka consumer (no group) reading the topic from its start to its end offsets."""
+async def raw_consume(
+    res: Resources,
+    topic: str,
+    expected: int,
+    *,
+    key: str = "raw_consume",
+    label: str = "raw consume (aiokafka)",
+) -> Measurement:
+    """A plain aiokafka consumer (no group) reading the topic from its start to its end offsets.
+
+    A figure that measures its own baseline gives it a key of its own (keys are unique in a run)."""
     partitions = await partitions_of(res.kafka, [topic])
     beginning, end = await offsets(res.kafka, partitions)
     total = sum(end[tp] - beginning[tp] for tp in partitions)
@@ -224,8 +233,8 @@ async def raw_consume(res: Resources, topic: str, expected: int) -> Measurement:
     if count != total or total < expected:
         raise RuntimeError(f"read {count} records of {total} (expected {expected})")
     return Measurement(
-        key="raw_consume",
-        label="raw consume (aiokafka)",
+        key=key,
+        label=label,
         value=rate(count, elapsed),
         unit="events/s",
         method=(

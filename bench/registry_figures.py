@@ -244,7 +244,13 @@ async def promotions(res: Resources, workers: int = WORKERS) -> list[Measurement
     try:
         await _registered(engine, workers)
         await _produce(res, topic, records)
-        baseline = await raw_consume(res, topic, len(records))
+        baseline = await raw_consume(
+            res,
+            topic,
+            len(records),
+            key="registry_raw_consume",
+            label="raw consume of the workers' facts (aiokafka)",
+        )
         consuming = _Consuming(  # as the service runs it: the whole batch at once
             res, engine, topic, "registry-ladder", {}, ladder_policy_batch_handlers(_unit_of_work(engine))
         )

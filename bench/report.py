@@ -200,7 +200,8 @@ def build_results(
     """The results document: machine, every raw figure, then the headline numbers."""
     by_key = {m.key: m for m in figures}
     if len(by_key) != len(figures):
-        raise ValueError("two measurements share a key")
+        shared = sorted({m.key for m in figures if sum(other.key == m.key for other in figures) > 1})
+        raise ValueError(f"two measurements share a key: {shared}")
     values = headlines(by_key)
     return {
         "machine": dict(machine),

@@ -251,13 +251,10 @@ async def points_replay(res: Resources, events: int) -> list[Measurement]:
     records = [record_of(envelope) for envelope in city_year(points_share(events))]
     built_s = time.perf_counter() - started
     topic = await produce_topic(res, records, "rewards-city-year")
-    baseline = await raw_consume(res, topic, len(records))
-    baseline = dataclasses.replace(
-        baseline,
-        key="rewards_raw_consume",
-        label="raw consume of a city's year (aiokafka)",
-        params={**baseline.params, "facts_built_s": round(built_s, 1)},
+    baseline = await raw_consume(
+        res, topic, len(records), key="rewards_raw_consume", label="raw consume of a city's year (aiokafka)"
     )
+    baseline = dataclasses.replace(baseline, params={**baseline.params, "facts_built_s": round(built_s, 1)})
     return [baseline, await _decide_points(res, topic, records)]
 
 
