@@ -49,7 +49,7 @@ from services.registry.imports import register_workers
 from services.registry.projections import ladder_policy_batch_handlers
 from services.registry.read_models import enterprises, tenures
 from services.registry.service import SPEC
-from services.registry.talent import TALENT_HANDLERS, TalentQueries
+from services.registry.talent import TALENT_BATCH_HANDLERS, TALENT_HANDLERS, TalentQueries
 
 WORKERS = 10_000
 AS_OF_WORKERS = 12_000
@@ -329,7 +329,8 @@ async def pyramid_freshness(res: Resources, workers: int = WORKERS) -> list[Meas
             )
         raw_lag = await _raw_lag(res, records)
         topic = await res.topic("registry-promotions")
-        consuming = _Consuming(res, engine, topic, "registry-talent", TALENT_HANDLERS)
+        # As the service subscribes it: tier and title facts a batch at a time, the rest one by one.
+        consuming = _Consuming(res, engine, topic, "registry-talent", TALENT_HANDLERS, TALENT_BATCH_HANDLERS)
         await consuming.start()
         try:
             await _joined(res, consuming, topic, promotion_records(1, "not-counted")[0])
