@@ -8,12 +8,12 @@ consumer declares none and cannot be rebuilt: replaying it would decide again.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Table
 
-from chassis.inbox import Handler
+from chassis.inbox import BatchHandler, Handler
 from chassis.service import ServiceSpec, Subscription, consumer_group, declared
 from chassis.settings import ServiceSettings
 from contracts.events.base import Event
@@ -38,6 +38,9 @@ class ReadModel:
     tables: tuple[Table, ...]
     migrations: Sequence[Path]
     topic_prefix: str = ""
+    # Where the live consumer applies a type a batch at a time, so does the rebuild: the new
+    # version is built by the code that built the live one, and as fast.
+    batch_handlers: Mapping[type[Event], BatchHandler] = field(default_factory=dict)
 
 
 def read_model_of(spec: ServiceSpec, settings: ServiceSettings, subscription: Subscription) -> ReadModel:
@@ -52,6 +55,7 @@ def read_model_of(spec: ServiceSpec, settings: ServiceSettings, subscription: Su
         group=consumer_group(settings, subscription),
         topics=tuple(settings.topic_prefix + topic for topic in subscription.topics),
         handlers=subscription.handlers,
+        batch_handlers=subscription.batch_handlers,
         tables=subscription.tables,
         migrations=spec.migrations,
         topic_prefix=settings.topic_prefix,

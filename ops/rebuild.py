@@ -151,6 +151,7 @@ class Rebuild:
             name=model.group,
             sessions=session_factory(self.shadow),
             handlers=model.handlers,
+            batch_handlers=model.batch_handlers,
             dead_letters=self._set_aside,
             max_attempts=1,
             record_check=topic_ownership(model.topic_prefix),

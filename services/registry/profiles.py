@@ -259,7 +259,7 @@ PROFILE_HANDLERS: Mapping[type[Event], Handler] = {
     EnterpriseRegistered: on_enterprise_registered,
     **dict.fromkeys(CHANGES, project_one),
 }
-"""One fact at a time (what `craftsman rebuild` replays with)."""
+"""One fact at a time: what applies the types no batch handler takes."""
 
 PROFILE_BATCH_HANDLERS: Mapping[type[Event], BatchHandler] = dict.fromkeys(CHANGES, project_batch)
-"""The live consumer's: every fact about a profile of a batch together, in the batch's order."""
+"""The live consumer's and `craftsman rebuild`'s: every fact about a profile of a batch together, in order."""

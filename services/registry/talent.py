@@ -179,10 +179,10 @@ TALENT_HANDLERS: Mapping[type[Event], Handler] = {
     **dict.fromkeys(TENURE_FACTS, on_tenure_fact),
     RegionRegistered: on_region_registered,
 }
-"""One fact at a time (what `craftsman rebuild` replays with)."""
+"""One fact at a time: what applies the types no batch handler takes."""
 
 TALENT_BATCH_HANDLERS: Mapping[type[Event], BatchHandler] = dict.fromkeys(TENURE_FACTS, on_tenure_facts)
-"""The live consumer's: a batch's tier and title facts together, in the batch's order."""
+"""The live consumer's and `craftsman rebuild`'s: a batch's tier and title facts together, in order."""
 
 
 @dataclass(frozen=True, slots=True)
