@@ -19,6 +19,7 @@ from chassis.errors import (
     NotFound,
 )
 from chassis.eventstore.schema import idempotency as idempotency_table
+from chassis.eventstore.store import ConcurrencyError
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 
@@ -30,6 +31,7 @@ T = TypeVar("T")
 CommandHandler = Callable[[UnitOfWork, C, UUID | None], Awaitable[list[Envelope]]]
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+COMMAND_ATTEMPTS = 5  # runs of a command whose streams another writer changed meanwhile
 
 
 class Command(BaseModel):
@@ -114,6 +116,19 @@ class CommandCall:
         return _runtime(self.request)
 
     async def execute(self, handler: CommandHandler[C], command: C) -> CommandAccepted:
+        """Run the command; when another writer (a policy, another replica) appended to one of
+        its streams between its read and its append, run it again on the fresh facts. No client
+        names a version it expects, so the conflict is never the caller's: answering it 409
+        would only make every client retry by hand what the boundary can retry here."""
+        for attempt in range(1, COMMAND_ATTEMPTS + 1):
+            try:
+                return await self._execute_once(handler, command)
+            except ConcurrencyError:
+                if attempt == COMMAND_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _execute_once(self, handler: CommandHandler[C], command: C) -> CommandAccepted:
         runtime = self.runtime
         if self.key is None:
             return accepted(await handler(runtime.unit_of_work(), command, None))

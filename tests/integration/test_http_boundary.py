@@ -19,13 +19,18 @@ from chassis.auth_http import PUBLIC
 from chassis.eventstore.schema import events, idempotency
 from chassis.service import ServiceSpec, http_app
 from chassis.settings import ServiceSettings
-from contracts.vocabulary import ContestLevel, SkillLevel
+from chassis.unit_of_work import UnitOfWork
+from contracts.envelope import Envelope
+from contracts.vocabulary import CertificateIssuerKind, ContestLevel, SkillLevel
 from services.competitions.commands import OpenContest
 from services.competitions.domain import Competitor, Contest
 from services.competitions.handlers import open_contest
 from services.competitions.service import SPEC as COMPETITIONS
-from services.registry.commands import RegisterEnterprise, RegisterWorker
-from services.registry.handlers import register_enterprise, register_worker
+from services.registry import handlers as registry_handlers
+from services.registry.commands import NominateWorker, RegisterEnterprise, RegisterWorker
+from services.registry.handlers import nominate_worker, register_enterprise, register_worker
+from services.registry.selection_commands import CertifySkill
+from services.registry.selection_handlers import certify_skill
 from services.registry.service import SPEC
 from tests.competitions_support import small_scheme
 from tests.service_support import http_client, http_service, migrated, unit_of_work
@@ -291,3 +296,75 @@ async def test_an_unexpected_failure_keeps_the_shape_and_says_nothing_inside() -
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         answer = await client.get("/boom")
     assert "secret" not in is_error_shape(answer, 500, "internal_error")["message"]
+
+
+@pytest.mark.parametrize("keyed", [False, True], ids=["no-key", "idempotency-key"])
+async def test_a_command_that_loses_a_race_to_a_policy_runs_again_on_the_winners_facts(
+    pg_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, keyed: bool
+) -> None:
+    """Between the nomination's read of the worker and its append, another writer (here a
+    certificate, as the ladder policy or another replica would write it) appends to the same
+    stream. No client named a version, so the conflict is not the caller's: the boundary runs
+    the command again on the new facts and answers 201 (it answered 409). Postgres only: SQLite holds its one writer's lock from read to append,
+    so no rival can come between."""
+    db = await migrated(pg_engine, SPEC)
+    await register_enterprise(unit_of_work(db, SPEC), RegisterEnterprise(**ENTERPRISE))
+    hire = RegisterWorker(
+        worker_id="w-1",
+        enterprise_id="weichai",
+        full_name="Li Na",
+        trade="fitter",
+        skill_level=SkillLevel.SENIOR,
+    )
+    await register_worker(unit_of_work(db, SPEC), hire)
+    runs = 0
+
+    async def racing(
+        uow: UnitOfWork, command: NominateWorker, command_id: uuid.UUID | None
+    ) -> list[Envelope]:
+        nonlocal runs
+        runs += 1
+        if runs == 1:
+            commit = uow.commit
+
+            async def rival_first(**ids: Any) -> list[Envelope]:
+                rival = CertifySkill(
+                    worker_id="w-1",
+                    certificate_id="cert-1",
+                    skill_level=SkillLevel.TECHNICIAN,
+                    occupation="fitter",
+                    issuer_id="hr-bureau",
+                    issuer_kind=CertificateIssuerKind.HR_BUREAU,
+                    certified_on=date(2026, 3, 1),
+                )
+                await certify_skill(unit_of_work(db, SPEC), rival)
+                return await commit(**ids)
+
+            uow.commit = rival_first  # type: ignore[method-assign]
+        return await nominate_worker(uow, command, command_id)
+
+    monkeypatch.setattr(registry_handlers, "nominate_worker", racing)
+    headers = {"Idempotency-Key": str(uuid.uuid4())} if keyed else {}
+    async with http_client(db, SPEC) as client:
+        answer = await client.post(
+            "/workers/w-1/nominations",
+            json={"nomination_id": "n-1", "nominated_by": "hr", "reason": "skilled"},
+            headers=headers,
+        )
+    assert answer.status_code == 201, answer.text
+    assert runs == 2
+    async with db.connect() as connection:
+        stream = (
+            (
+                await connection.execute(
+                    select(events.c.event_type)
+                    .where(events.c.stream_type == "Worker", events.c.stream_id == "w-1")
+                    .order_by(events.c.stream_version)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        recorded = await connection.scalar(select(func.count()).select_from(idempotency))
+    assert stream == ["WorkerRegistered", "SkillLevelCertified", "WorkerNominated"]
+    assert recorded == (1 if keyed else 0)
