@@ -107,7 +107,9 @@ class Relay:
                 # The read after a full batch starts now: the database works while this task sends.
                 # (A batch that was not full emptied the outbox: the next read comes fresh.)
                 if len(rows) >= self._batch_size:
-                    self._prefetch = asyncio.ensure_future(self._read([row[0] for row in rows]))
+                    self._prefetch = asyncio.ensure_future(
+                        self._read([*self._unsent(), *(row[0] for row in rows)])
+                    )
                 try:
                     self._flights.append(await self._send(rows))
                 except BaseException:
@@ -142,7 +144,7 @@ class Relay:
             rows = await prefetched
             if rows:
                 return rows
-        return await self._read()
+        return await self._read(self._unsent())
 
     def _drop_prefetch(self) -> None:
         if self._prefetch is not None:
@@ -150,11 +152,19 @@ class Relay:
             self._prefetch.add_done_callback(_retrieved)  # a failed read ahead is read again anyway
             self._prefetch = None
 
-    async def _read(self, sending: Sequence[int] = ()) -> Sequence[OutboxRecord]:
-        """The lowest rows not in flight, not being sent (`sending`) and not being deleted."""
+    def _unsent(self) -> list[int]:
+        """Positions handed to the producer and not yet deleted: in flight, or being deleted.
+
+        A read must skip them as they are when it is *started*: a read ahead may run only after
+        the next step popped the oldest batch to await its acks (then the batch is in no list,
+        yet still in the outbox), and would send it twice."""
         in_flight = [position for flight in self._flights for position in flight.positions]
+        return [*in_flight, *self._deleting]
+
+    async def _read(self, skipped: Sequence[int]) -> Sequence[OutboxRecord]:
+        """The lowest rows not in `skipped`."""
         async with self._bare.connect() as connection:
-            rows = await read_outbox(connection, [*in_flight, *sending, *self._deleting], self._batch_size)
+            rows = await read_outbox(connection, skipped, self._batch_size)
             await connection.commit()
         return rows
 
