@@ -60,6 +60,9 @@ class AnyReplica(httpx.AsyncBaseTransport):
                 return await self._inner.handle_async_request(request)
             except httpx.ConnectError:
                 continue
+            except httpx.TransportError as error:  # sent, maybe handled: never resent blindly
+                error.add_note(f"{request.method} {request.url.path} went to the replica on port {port}")
+                raise
         raise httpx.ConnectError("no replica accepts connections", request=request)
 
     async def aclose(self) -> None:
@@ -146,3 +149,27 @@ async def until(check: Any, *, timeout: float, pause: float = 0.5) -> Any:
         while not (found := await check()):
             await asyncio.sleep(pause)
     return found
+
+
+def replica_report(processes: Sequence[ServiceProcess], *, lines: int = 12) -> str:
+    """Each replica's state and its last warnings, errors and tracebacks: printed at teardown, so a
+    failed run says which replica died or complained, and why."""
+    parts = []
+    for process in processes:
+        pid = process.pid()
+        state = f"alive (pid {pid})" if pid is not None else "gone"  # a reaped kill's status is lost
+        notable = [line for line in process.log_tail(100_000).splitlines() if _notable(line)]
+        parts.append("\n".join([f"== {process.instance} on port {process.port}: {state}", *notable[-lines:]]))
+    return "\n".join(parts)
+
+
+def _notable(line: str) -> bool:
+    try:
+        found = json.loads(line)
+    except ValueError:
+        return any(mark in line for mark in _TROUBLE)  # the broker's and uvicorn's own lines
+
+    return isinstance(found, dict) and found.get("level") in {"warning", "error", "critical"}
+
+
+_TROUBLE = ("ERROR", "CRITICAL", "Traceback", "Error:", "Exception")

@@ -43,6 +43,7 @@ from tests.replica_support import (
     groups_named,
     kafka_admin,
     relay_holder,
+    replica_report,
     table_rows,
     until,
 )
@@ -111,9 +112,10 @@ async def deployment(infra: Infrastructure, tmp_path: Path) -> AsyncIterator[Dep
             process.wait_ready(timeout=150)
         yield deployed
     finally:
-        for processes in deployed.replicas.values():
-            for process in processes:
-                process.stop()
+        everyone = [process for processes in deployed.replicas.values() for process in processes]
+        print(replica_report(everyone))
+        for process in everyone:
+            process.stop()
         for database in names:
             await drop_database(infra, database)
 
