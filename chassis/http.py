@@ -19,8 +19,7 @@ from chassis.errors import (
     NotFound,
 )
 from chassis.eventstore.schema import idempotency as idempotency_table
-from chassis.eventstore.store import ConcurrencyError
-from chassis.unit_of_work import UnitOfWork
+from chassis.unit_of_work import UnitOfWork, retrying_conflicts
 from contracts.envelope import Envelope
 
 if TYPE_CHECKING:
@@ -120,13 +119,9 @@ class CommandCall:
         its streams between its read and its append, run it again on the fresh facts. No client
         names a version it expects, so the conflict is never the caller's: answering it 409
         would only make every client retry by hand what the boundary can retry here."""
-        for attempt in range(1, COMMAND_ATTEMPTS + 1):
-            try:
-                return await self._execute_once(handler, command)
-            except ConcurrencyError:
-                if attempt == COMMAND_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
+        return await retrying_conflicts(
+            lambda: self._execute_once(handler, command), attempts=COMMAND_ATTEMPTS
+        )
 
     async def _execute_once(self, handler: CommandHandler[C], command: C) -> CommandAccepted:
         runtime = self.runtime

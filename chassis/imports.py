@@ -3,8 +3,10 @@
 An HR system sends its hires, a contest its marks, a course provider its completions.
 Every item is validated on its own; a service's batch decision turns the valid ones into
 aggregate changes or refusals (with the reason); everything accepted is appended with
-ONE `append_many` in one transaction. A concurrent writer that collides with the batch
-fails the whole request (409): nothing is half-applied, and the integrator sends it again.
+ONE `append_many` in one transaction. When a concurrent writer (a policy, another replica)
+appended to one of the batch's streams meanwhile, nothing of the batch is stored and it is
+decided again on the winner's facts, as a single command is (chassis.http); only a batch that
+keeps colliding is answered 409, with nothing half-applied.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from chassis.aggregate import Aggregate
-from chassis.http import COMMAND_RESPONSES
-from chassis.unit_of_work import UnitOfWork
+from chassis.http import COMMAND_ATTEMPTS, COMMAND_RESPONSES
+from chassis.unit_of_work import UnitOfWork, retrying_conflicts
 from contracts.envelope import Envelope
 
 MAX_ITEMS = 10_000
@@ -69,8 +71,10 @@ def _refusal(error: ValidationError) -> str:
 
 
 async def import_batch(
-    uow: UnitOfWork, command: type[C], items: Sequence[dict[str, Any]], decide: BatchDecide[C]
+    units: Callable[[], UnitOfWork], command: type[C], items: Sequence[dict[str, Any]], decide: BatchDecide[C]
 ) -> ImportAnswer:
+    """Validate every item once, then decide and store the valid ones in a fresh unit of work
+    (`units` makes one per run: a run that lost a race to another writer stored nothing)."""
     answers: dict[int, ItemAnswer] = {}
     valid: list[tuple[int, C]] = []
     for index, item in enumerate(items):
@@ -78,8 +82,22 @@ async def import_batch(
             valid.append((index, command.model_validate(item)))
         except ValidationError as error:
             answers[index] = ItemAnswer(index=index, status="refused", reason=_refusal(error))
+    if valid:
+        answers |= await retrying_conflicts(
+            lambda: _decide_and_store(units(), valid, decide), attempts=COMMAND_ATTEMPTS
+        )
+    ordered = [answers[index] for index in range(len(items))]
+    taken = sum(1 for answer in ordered if answer.status == "accepted")
+    return ImportAnswer(accepted=taken, refused=len(ordered) - taken, items=ordered)
+
+
+async def _decide_and_store(
+    uow: UnitOfWork, valid: Sequence[tuple[int, C]], decide: BatchDecide[C]
+) -> dict[int, ItemAnswer]:
+    """One run of the batch in one transaction: each valid item's answer."""
+    answers: dict[int, ItemAnswer] = {}
     async with uow:
-        decisions = await decide(uow, [checked for _, checked in valid]) if valid else []
+        decisions = await decide(uow, [checked for _, checked in valid])
         recorded: dict[tuple[str, str], int] = defaultdict(int)
         accepted: list[tuple[int, tuple[str, str], int]] = []  # item, stream, how many of its events
         for (index, _), decision in zip(valid, decisions, strict=True):
@@ -106,9 +124,7 @@ async def import_batch(
             status="accepted",
             events=[{"event_id": str(e.event_id), "event_type": e.event_type} for e in mine],
         )
-    ordered = [answers[index] for index in range(len(items))]
-    taken = sum(1 for answer in ordered if answer.status == "accepted")
-    return ImportAnswer(accepted=taken, refused=len(ordered) - taken, items=ordered)
+    return answers
 
 
 def item_values(items: Sequence[dict[str, Any]], field: str) -> list[str]:

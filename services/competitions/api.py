@@ -103,7 +103,7 @@ async def import_contest_marks(
     guard: Annotated[Guard, ORGANISERS],
 ) -> ImportAnswer:
     """Many marks of one contest at once (items as for /marks), one transaction, an answer each."""
-    return await import_marks(runtime.unit_of_work(), contest_id, request, guard.check)
+    return await import_marks(runtime.unit_of_work, contest_id, request, guard.check)
 
 
 @router.post("/contests/{contest_id}/entrants/import", responses=IMPORT_RESPONSES)
@@ -114,7 +114,7 @@ async def import_contest_entrants(
     guard: Annotated[Guard, ORGANISERS],
 ) -> ImportAnswer:
     """Many entrants of one contest at once (items as for /entrants), one transaction, an answer each."""
-    return await import_entrants(runtime.unit_of_work(), contest_id, request, guard.check)
+    return await import_entrants(runtime.unit_of_work, contest_id, request, guard.check)
 
 
 async def _check_organiser(runtime: RuntimeDep, guard: Guard, contest_id: str) -> None:

@@ -4,12 +4,12 @@ answer each.
 The contest is read once per batch (and for marks every entrant's entry, together); each item
 is decided by the same rules as its single command (handlers.enter, ContestEntry.record_mark),
 and everything accepted is appended in one `append_many` (a concurrent writer on the contest or
-one of the entries fails the whole batch: 409, nothing applied).
+one of the entries makes the batch decide again on its facts: chassis.imports).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
@@ -23,7 +23,7 @@ from services.competitions.queries import find_known_workers
 
 
 async def import_marks(
-    uow: UnitOfWork, contest_id: str, request: ImportRequest, allowed: Allowed
+    units: Callable[[], UnitOfWork], contest_id: str, request: ImportRequest, allowed: Allowed
 ) -> ImportAnswer:
     """Every item is a mark of this contest (the path names it: an item cannot name another)."""
 
@@ -48,11 +48,11 @@ async def import_marks(
             decisions.append(Changed(entry, len(entry.pending) - before))  # an entry takes many items
         return decisions
 
-    return await import_batch(uow, RecordMark, request.items, decide)
+    return await import_batch(units, RecordMark, request.items, decide)
 
 
 async def import_entrants(
-    uow: UnitOfWork, contest_id: str, request: ImportRequest, allowed: Allowed
+    units: Callable[[], UnitOfWork], contest_id: str, request: ImportRequest, allowed: Allowed
 ) -> ImportAnswer:
     """Every item is an entrant of this contest (as for /entrants); their workers read in one query."""
 
@@ -72,4 +72,4 @@ async def import_entrants(
             decisions.append(Changed(contest, len(contest.pending) - before))  # all on one stream
         return decisions
 
-    return await import_batch(uow, RegisterEntrant, request.items, decide)
+    return await import_batch(units, RegisterEntrant, request.items, decide)

@@ -189,7 +189,7 @@ async def import_careers_endpoint(
     keeps the city's records). One transaction; each item is accepted or refused with its reason."""
     today = date.today()
     return await import_batch(
-        runtime.unit_of_work(),
+        runtime.unit_of_work,
         ImportCareer,
         request.items,
         lambda uow, items: import_careers(uow, items, today),

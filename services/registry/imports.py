@@ -49,7 +49,7 @@ async def import_workers(
     for enterprise_id in item_values(request.items, "enterprise_id"):
         known = await read(runtime, partial(_enterprise_tenant, enterprise_id))
         guard.check(known or Tenant(enterprise_id=enterprise_id))
-    return await import_batch(runtime.unit_of_work(), RegisterWorker, request.items, register_workers)
+    return await import_batch(runtime.unit_of_work, RegisterWorker, request.items, register_workers)
 
 
 async def _enterprise_tenant(enterprise_id: str, session: AsyncSession) -> Tenant | None:
@@ -106,7 +106,7 @@ async def import_skill_certificates(
     citywide = decide(guard.principal, guard.rule, Tenant()) is Access.ALLOW
     unseen = set() if citywide else set(worker_ids) - tenants.keys()
     return await import_batch(
-        runtime.unit_of_work(),
+        runtime.unit_of_work,
         CertifySkill,
         request.items,
         lambda uow, commands: certify_skills(uow, commands, unseen),
@@ -155,7 +155,7 @@ async def import_enterprises(
         enterprise_id, region_id = item.get("enterprise_id"), item.get("region_id")
         if isinstance(enterprise_id, str) and isinstance(region_id, str):
             guard.check(Tenant(enterprise_id=enterprise_id, region_id=region_id))
-    return await import_batch(runtime.unit_of_work(), RegisterEnterprise, request.items, register_enterprises)
+    return await import_batch(runtime.unit_of_work, RegisterEnterprise, request.items, register_enterprises)
 
 
 async def register_enterprises(uow: UnitOfWork, commands: Sequence[RegisterEnterprise]) -> list[Decision]:

@@ -81,7 +81,7 @@ async def import_adjustments(
     for enterprise_id in item_values(request.items, "enterprise_id"):
         guard.check(Tenant(enterprise_id=enterprise_id))
     return await import_batch(
-        runtime.unit_of_work(), AdjustPoints, request.items, points_handlers.adjustments_batch
+        runtime.unit_of_work, AdjustPoints, request.items, points_handlers.adjustments_batch
     )
 
 

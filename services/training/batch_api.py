@@ -39,7 +39,7 @@ async def import_courses(
 ) -> ImportAnswer:
     """Open many courses at once. The caller must be in scope of every course's school."""
     decide = partial(batches.courses, check=guard.check)
-    return await import_batch(runtime.unit_of_work(), OpenCourse, request.items, decide)
+    return await import_batch(runtime.unit_of_work, OpenCourse, request.items, decide)
 
 
 @router.post("/classes/import", responses=IMPORT_RESPONSES)
@@ -48,7 +48,7 @@ async def import_classes(
 ) -> ImportAnswer:
     """Schedule many classes at once. The caller must be in scope of every class's school."""
     decide = partial(batches.classes, check=guard.check)
-    return await import_batch(runtime.unit_of_work(), ScheduleClass, request.items, decide)
+    return await import_batch(runtime.unit_of_work, ScheduleClass, request.items, decide)
 
 
 @router.post("/attendances/import", responses=IMPORT_RESPONSES)
@@ -58,7 +58,7 @@ async def import_attendances(
     """Record a register: attendances of any classes and sessions, each session once per
     enrolment. The caller must be in scope of every class's school."""
     decide = partial(class_handlers.attendances, check=guard.check)
-    return await import_batch(runtime.unit_of_work(), RecordAttendance, request.items, decide)
+    return await import_batch(runtime.unit_of_work, RecordAttendance, request.items, decide)
 
 
 @router.post("/certificates/import", responses=IMPORT_RESPONSES)
@@ -71,7 +71,7 @@ async def import_certificates(
     """Award many certificates at once. The caller must be in scope of every known worker's
     enterprise."""
     decide = partial(batches.certificates, check=guard.check, rules=rules)
-    return await import_batch(runtime.unit_of_work(), AwardCertificate, request.items, decide)
+    return await import_batch(runtime.unit_of_work, AwardCertificate, request.items, decide)
 
 
 @router.post("/achievements/import", responses=IMPORT_RESPONSES)
@@ -81,7 +81,7 @@ async def import_achievements(
     """Record many innovation achievements at once. The caller must be in scope of every known
     worker's enterprise (or of the item's region)."""
     decide = partial(batches.achievements, check=guard.check)
-    return await import_batch(runtime.unit_of_work(), RecordAchievement, request.items, decide)
+    return await import_batch(runtime.unit_of_work, RecordAchievement, request.items, decide)
 
 
 @router.post("/visits/import", responses=IMPORT_RESPONSES)
@@ -91,7 +91,7 @@ async def import_visits(
     """Record many skills-into-enterprises visits at once. The caller must be in scope of every
     host enterprise."""
     decide = partial(batches.visits, check=guard.check)
-    return await import_batch(runtime.unit_of_work(), RecordVisit, request.items, decide)
+    return await import_batch(runtime.unit_of_work, RecordVisit, request.items, decide)
 
 
 @router.post("/mentorships/import", responses=IMPORT_RESPONSES)
@@ -101,4 +101,4 @@ async def import_mentorships(
     """Propose many pairings at once, each started on its `started_on` when it names one. The
     caller must be in scope of every master's enterprise."""
     decide = partial(batches.mentorships, check=guard.check)
-    return await import_batch(runtime.unit_of_work(), PairMentorship, request.items, decide)
+    return await import_batch(runtime.unit_of_work, PairMentorship, request.items, decide)

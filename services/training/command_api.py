@@ -93,7 +93,7 @@ async def import_enrolments(
     """Enrol many workers at once, in one transaction; each item is accepted or refused with
     its rule. The caller must be in scope of every known worker's enterprise (403 otherwise)."""
     decide = partial(class_handlers.enrolments, check=guard.check)
-    return await import_batch(runtime.unit_of_work(), EnrolWorker, request.items, decide)
+    return await import_batch(runtime.unit_of_work, EnrolWorker, request.items, decide)
 
 
 @router.post("/assessments/import", responses=IMPORT_RESPONSES)
@@ -103,4 +103,4 @@ async def import_assessments(
     """Record many completions with their assessment at once, in one transaction; each item is
     accepted or refused with its rule. The caller must be in scope of every class's school."""
     decide = partial(class_handlers.assessments, check=guard.check)
-    return await import_batch(runtime.unit_of_work(), AssessCompletion, request.items, decide)
+    return await import_batch(runtime.unit_of_work, AssessCompletion, request.items, decide)

@@ -36,7 +36,7 @@ async def import_completions(
     workers = await read(runtime, partial(_known, item_values(request.items, "worker_id")))
     for enterprise_id in sorted({worker.enterprise_id for worker in workers.values()}):
         guard.check(Tenant(enterprise_id=enterprise_id))
-    return await import_batch(runtime.unit_of_work(), RecordCompletion, request.items, record_completions)
+    return await import_batch(runtime.unit_of_work, RecordCompletion, request.items, record_completions)
 
 
 async def _known(worker_ids: list[str], session: AsyncSession) -> dict[str, KnownWorker]:

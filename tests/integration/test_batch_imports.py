@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from chassis.db import session_factory
 from chassis.eventstore import ConcurrencyError, EventStore
 from chassis.eventstore.schema import events, outbox
+from chassis.http import COMMAND_ATTEMPTS
 from chassis.imports import Decision, import_batch
 from chassis.inbox import Handler
 from chassis.unit_of_work import UnitOfWork
@@ -78,7 +79,9 @@ async def test_an_empty_or_oversized_request_is_refused_whole(engine: AsyncEngin
     assert huge.json()["error"]["code"] == "payload_too_large"
 
 
-async def test_a_collision_with_a_concurrent_writer_fails_the_whole_batch(pg_engine: AsyncEngine) -> None:
+async def test_a_batch_that_lost_a_race_is_decided_again_on_the_winners_facts(pg_engine: AsyncEngine) -> None:
+    """Another writer registers one of the batch's workers after the batch decided: the run that
+    lost stores nothing, and the next run refuses that worker and accepts the rest."""
     await migrated(pg_engine, SPEC)
     sessions, store = session_factory(pg_engine), EventStore()
 
@@ -88,16 +91,46 @@ async def test_a_collision_with_a_concurrent_writer_fails_the_whole_batch(pg_eng
     from services.registry.commands import RegisterEnterprise
 
     await handlers.register_enterprise(uow(), RegisterEnterprise.model_validate(ENTERPRISE))
+    runs = [0]
+
+    async def racing_once(work: UnitOfWork, commands: Sequence[RegisterWorker]) -> list[Decision]:
+        runs[0] += 1
+        decided = await register_workers(work, commands)
+        if runs[0] == 1:  # after the batch's existence check, someone else registers one of its workers
+            await handlers.register_worker(uow(), RegisterWorker.model_validate(worker("w-0500")))
+        return decided
+
+    answer = await import_batch(uow, RegisterWorker, [worker(f"w-{n:04d}") for n in range(1000)], racing_once)
+
+    assert runs[0] == 2
+    assert (answer.accepted, answer.refused) == (999, 1)
+    assert answer.items[500].reason == "worker w-0500 is registered already"
+    assert await count(pg_engine, events) == 2 + 999, "the enterprise, the racing worker and the rest once"
+
+
+async def test_a_batch_that_keeps_colliding_fails_whole(pg_engine: AsyncEngine) -> None:
+    await migrated(pg_engine, SPEC)
+    sessions, store = session_factory(pg_engine), EventStore()
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(sessions, store, producer="registry")
+
+    from services.registry.commands import RegisterEnterprise
+
+    await handlers.register_enterprise(uow(), RegisterEnterprise.model_validate(ENTERPRISE))
+    rivals = iter(range(1000))
 
     async def racing(work: UnitOfWork, commands: Sequence[RegisterWorker]) -> list[Decision]:
         decided = await register_workers(work, commands)
-        # after the batch's existence check, someone else registers one of its workers
-        await handlers.register_worker(uow(), RegisterWorker.model_validate(worker("w-0500")))
+        # after each run's existence check, someone else registers one of its workers
+        await handlers.register_worker(uow(), RegisterWorker.model_validate(worker(f"w-{next(rivals):04d}")))
         return decided
 
     with pytest.raises(ConcurrencyError):
-        await import_batch(uow(), RegisterWorker, [worker(f"w-{n:04d}") for n in range(1000)], racing)
-    assert await count(pg_engine, events) == 2, "the enterprise and the racing worker, none of the batch"
+        await import_batch(uow, RegisterWorker, [worker(f"w-{n:04d}") for n in range(1000)], racing)
+    attempts = next(rivals)
+    assert attempts == COMMAND_ATTEMPTS
+    assert await count(pg_engine, events) == 1 + attempts, "the enterprise and the rivals, none of the batch"
 
 
 async def known(engine: AsyncEngine, handler: Handler, *worker_ids: str) -> None:

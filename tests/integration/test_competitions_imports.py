@@ -205,7 +205,7 @@ async def statements_of_an_import(db: AsyncEngine, contest_id: str, entrants: in
     uow = UnitOfWork(session_factory(db), EventStore(), producer=SPEC.name, snapshot_every=2)
     event.listen(db.sync_engine, "before_cursor_execute", count_statement)
     try:
-        answer = await import_marks(uow, contest_id, ImportRequest(items=items), allow_all)
+        answer = await import_marks(lambda: uow, contest_id, ImportRequest(items=items), allow_all)
     finally:
         event.remove(db.sync_engine, "before_cursor_execute", count_statement)
     assert answer.refused == 0, answer.items[:2]

@@ -21,7 +21,7 @@ from chassis.errors import DomainRuleViolated
 from chassis.eventstore import EventStore
 from chassis.eventstore.schema import events
 from chassis.eventstore.store import ConcurrencyError
-from chassis.imports import ImportRequest
+from chassis.imports import ImportAnswer, ImportRequest
 from chassis.unit_of_work import UnitOfWork, retrying_conflicts
 from contracts.envelope import Envelope
 from services.competitions import handlers
@@ -118,17 +118,26 @@ async def test_a_mark_decided_before_the_lock_cannot_commit_after_it(pg_engine: 
 
 
 async def test_a_marks_import_decided_before_the_lock_cannot_commit_after_it(pg_engine: AsyncEngine) -> None:
+    """The import's first run decided before the lock and commits after it: it stores nothing,
+    and its second run, on the lock's facts, refuses every mark."""
     engine = pg_engine
     await a_contest_in_marking(engine)
     items = [mark(entrant, "M1", "judge-a", 1).model_dump(mode="json") for entrant in ("w-1", "w-2", "w-3")]
+    answers: list[ImportAnswer] = []
 
-    async def import_them(unit: UnitOfWork) -> list[Envelope]:
-        await import_marks(unit, CONTEST, ImportRequest(items=items), handlers.allow_all)
+    async def import_them(held: UnitOfWork) -> list[Envelope]:
+        units = iter([held])
+        answer = await import_marks(
+            lambda: next(units, None) or uow(engine), CONTEST, ImportRequest(items=items), handlers.allow_all
+        )
+        answers.append(answer)
         return []
 
-    refused = await held_against(engine, import_them, lock)
+    assert await held_against(engine, import_them, lock) is None, "decided again, not refused whole"
 
-    assert isinstance(refused, ConcurrencyError)  # the whole batch: 409, nothing of it stored
+    (answer,) = answers
+    assert (answer.accepted, answer.refused) == (0, 3), answer
+    assert all("locked" in (item.reason or "") for item in answer.items), answer
     log = await the_log(engine)
     assert "MarksLocked" in log and "MarkRecorded" not in log, log
 

@@ -133,7 +133,7 @@ async def test_an_enterprise_certifies_its_own_workers_and_only_them(engine: Asy
 
 
 @pytest.mark.postgres
-async def test_a_collision_with_a_concurrent_writer_fails_the_whole_batch(pg_engine: AsyncEngine) -> None:
+async def test_a_batch_that_keeps_colliding_fails_whole(pg_engine: AsyncEngine) -> None:
     await migrated(pg_engine, SPEC)
     await city_with_workers(pg_engine, *((f"w-{n}", "e-1") for n in range(50)))
     sessions, store = session_factory(pg_engine), EventStore()
@@ -141,12 +141,18 @@ async def test_a_collision_with_a_concurrent_writer_fails_the_whole_batch(pg_eng
     def uow() -> UnitOfWork:
         return UnitOfWork(sessions, store, producer="registry")
 
+    rivals = iter(range(50))
+
     async def racing(work: UnitOfWork, commands: Sequence[CertifySkill]) -> list[Decision]:
         decided = await certify_skills(work, commands)
-        # after the batch loaded its workers, someone else certifies one of them
-        await certify_skill(uow(), CertifySkill.model_validate(certificate("w-25", "c-other")))
+        # after each run loaded its workers, someone else certifies one of them
+        rival = next(rivals)
+        await certify_skill(uow(), CertifySkill.model_validate(certificate(f"w-{rival}", f"c-other-{rival}")))
         return decided
 
     with pytest.raises(ConcurrencyError):
-        await import_batch(uow(), CertifySkill, [certificate(f"w-{n}", f"c-{n}") for n in range(50)], racing)
-    assert await count(pg_engine, events, "SkillLevelCertified") == 1, "the racing one, none of the batch"
+        await import_batch(uow, CertifySkill, [certificate(f"w-{n}", f"c-{n}") for n in range(50)], racing)
+    rivals_run = next(rivals)
+    assert await count(pg_engine, events, "SkillLevelCertified") == rivals_run, (
+        "the rivals, none of the batch"
+    )
