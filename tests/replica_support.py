@@ -80,12 +80,18 @@ def relay_holder(replicas: Sequence[ServiceProcess]) -> ServiceProcess | None:
     return holders[-1] if len(holders) == 1 else None
 
 
-def _event(line: str) -> str | None:
+def _logged(line: str) -> dict[str, Any] | None:
+    """A structured log line's fields; None for any other line (the broker's, uvicorn's, a traceback)."""
     try:
         found = json.loads(line)
     except ValueError:
         return None
-    return found.get("event") if isinstance(found, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _event(line: str) -> str | None:
+    logged = _logged(line)
+    return None if logged is None else logged.get("event")
 
 
 def kafka_admin(bootstrap: str) -> AdminClient:
@@ -164,12 +170,10 @@ def replica_report(processes: Sequence[ServiceProcess], *, lines: int = 12) -> s
 
 
 def _notable(line: str) -> bool:
-    try:
-        found = json.loads(line)
-    except ValueError:
-        return any(mark in line for mark in _TROUBLE)  # the broker's and uvicorn's own lines
-
-    return isinstance(found, dict) and found.get("level") in {"warning", "error", "critical"}
+    logged = _logged(line)
+    if logged is None:
+        return any(mark in line for mark in _TROUBLE)
+    return logged.get("level") in {"warning", "error", "critical"}
 
 
 _TROUBLE = ("ERROR", "CRITICAL", "Traceback", "Error:", "Exception")
