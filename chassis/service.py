@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chassis import migrate
+from chassis.aggregate_cache import AggregateCache
 from chassis.asyncapi import asyncapi_document
 from chassis.auth_http import PUBLIC, document_public_endpoints
 from chassis.auth_tokens import Authenticator
@@ -120,6 +121,7 @@ class Runtime:
     metrics: ServiceMetrics | None = None
     # facts that never change once known (chassis.http.read_settled), bounded
     settled: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    aggregates: AggregateCache = field(default_factory=AggregateCache, repr=False)
 
     _readers: async_sessionmaker[AsyncSession] | None = field(default=None, init=False, repr=False)
     _one_query_readers: async_sessionmaker[AsyncSession] | None = field(default=None, init=False, repr=False)
@@ -151,6 +153,7 @@ class Runtime:
             producer=self.settings.service_name,
             session=session,
             after_commit=self.relay.wake,
+            cache=self.aggregates,
         )
 
 
@@ -180,7 +183,9 @@ def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
     )
     prefix = settings.topic_prefix
     store = EventStore(topic_of=lambda envelope: prefix + topic_of_producer(envelope))
-    return Runtime(settings, engine, session_factory(engine), store, producer, broker, relay)
+    runtime = Runtime(settings, engine, session_factory(engine), store, producer, broker, relay)
+    runtime.aggregates.max_entries = settings.aggregate_cache_size
+    return runtime
 
 
 def consumer_group(settings: ServiceSettings, subscription: Subscription) -> str:

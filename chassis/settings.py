@@ -61,6 +61,11 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_batch_timeout_ms: int = Field(default=100, ge=1)
     handler_max_attempts: int = Field(default=3, ge=1)
+    aggregate_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        description="Aggregates kept in memory between commands (chassis/aggregate_cache.py); 0: none",
+    )
     max_event_bytes: int = Field(default=512 * 1024, ge=1024)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024, description="Larger bodies get 413")
 

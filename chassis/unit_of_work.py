@@ -18,11 +18,13 @@ from typing import Any, Protocol, Self, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Table
+from sqlalchemy import event as orm_events
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from chassis.aggregate import Aggregate
+from chassis.aggregate_cache import AggregateCache
 from chassis.correlation import current_correlation
 from chassis.db import outside_transactions
 from chassis.dberrors import violates
@@ -62,8 +64,10 @@ class UnitOfWork:
         snapshot_every: int = 50,
         session: AsyncSession | None = None,
         after_commit: Callable[[], None] | None = None,
+        cache: AggregateCache | None = None,
     ) -> None:
         self._sessions = sessions
+        self._cache = cache
         self._after_commit = after_commit
         self._borrowed = session
         self._store = store
@@ -107,7 +111,30 @@ class UnitOfWork:
                 await self.session.rollback()
             await self.session.close()
         self._done_reading()
+        self._give_back()
         self.session = None
+
+    def _give_back(self) -> None:
+        """Keep in the cache what is exactly as stored: loaded and left unchanged, or committed
+        (on a borrowed session, once the caller's transaction commits: until then the database
+        may yet roll it back). What was recorded and not committed is dropped."""
+        if self._cache is None or not self._seen:
+            return
+        stored = [
+            aggregate
+            for key, aggregate in self._seen.items()
+            if key not in self._staged and not aggregate.pending
+        ]
+        self._seen = {}
+        if not stored:
+            return
+        if self._borrowed is None:
+            self._cache.keep(stored)
+            return
+        cache = self._cache
+        orm_events.listen(
+            self._borrowed.sync_session, "after_commit", lambda _: cache.keep(stored), once=True
+        )
 
     def _done_reading(self) -> None:
         if self._reading is not None:
@@ -122,8 +149,10 @@ class UnitOfWork:
 
     async def get(self, kind: type[A], aggregate_id: str) -> A | None:
         stream = kind(aggregate_id).stream
-        snapshot = await self._store.load_snapshot(self.active, stream) if kind.snapshots() else None
-        aggregate = _restored(kind, aggregate_id, snapshot)
+        aggregate = self._kept(kind, [aggregate_id]).get(aggregate_id)
+        if aggregate is None:
+            snapshot = await self._store.load_snapshot(self.active, stream) if kind.snapshots() else None
+            aggregate = _restored(kind, aggregate_id, snapshot)
         history = await self._store.load(self.active, stream, after_version=aggregate.version)
         return self._folded(aggregate, history, restored=aggregate.version > 0)
 
@@ -132,10 +161,14 @@ class UnitOfWork:
         snapshots, then every stream's later events) instead of two per aggregate: for a batch
         policy, which then decides event by event on them and records each decision (`decided`)."""
         ids = sorted(set(aggregate_ids))
+        kept = self._kept(kind, ids)
+        cold = [key for key in ids if key not in kept]
         taken = (
-            await self._store.load_snapshots(self.active, kind.stream_type, ids) if kind.snapshots() else {}
+            await self._store.load_snapshots(self.active, kind.stream_type, cold)
+            if kind.snapshots() and cold
+            else {}
         )
-        restored = {key: _restored(kind, key, taken.get(key)) for key in ids}
+        restored = {key: kept[key] if key in kept else _restored(kind, key, taken.get(key)) for key in ids}
         histories = await self._store.load_many(
             self.active, kind.stream_type, {key: aggregate.version for key, aggregate in restored.items()}
         )
@@ -144,6 +177,14 @@ class UnitOfWork:
             for key, aggregate in restored.items()
         }
         return {key: aggregate for key, aggregate in found.items() if aggregate is not None}
+
+    def _kept(self, kind: type[A], aggregate_ids: Sequence[str]) -> dict[str, A]:
+        """The cache's copies, not yet tracked elsewhere in this unit of work (a second load of
+        one stream in a unit of work reads the store, as it always did)."""
+        if self._cache is None:
+            return {}
+        wanted = [key for key in aggregate_ids if (kind.stream_type, key) not in self._seen]
+        return self._cache.take(kind, wanted)
 
     def _folded(self, aggregate: A, history: Sequence[StoredEvent], *, restored: bool) -> A | None:
         if not restored and not history:

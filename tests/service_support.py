@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,7 +23,7 @@ from chassis.auth_tokens import CITY_UNION, bearer_headers
 from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore import EventStore
-from chassis.inbox import Handler, InboxConsumer
+from chassis.inbox import BatchHandler, Handler, InboxConsumer
 from chassis.kafka import create_producer, ensure_topics
 from chassis.kafka_security import faststream_security
 from chassis.relay import Relay
@@ -217,11 +217,17 @@ class FakeSender:
         return done
 
 
-def inbox_consumer(engine: AsyncEngine, name: str, handlers: dict[type[Event], Handler]) -> InboxConsumer:
+def inbox_consumer(
+    engine: AsyncEngine,
+    name: str,
+    handlers: dict[type[Event], Handler],
+    batch_handlers: Mapping[type[Event], BatchHandler] | None = None,
+) -> InboxConsumer:
     return InboxConsumer(
         name=name,
         sessions=session_factory(engine),
         handlers=handlers,
+        batch_handlers=batch_handlers,
         dead_letters=DeadLetterPublisher(FakeSender(), consumer=name),
         max_attempts=1,
     )

@@ -295,6 +295,4 @@ def rewards_subscriptions(uow_on: UnitOfWorkOn) -> list[Subscription]:
 
 
 def subscriptions(runtime: Runtime) -> list[Subscription]:
-    return rewards_subscriptions(
-        units_on(runtime.sessions, runtime.store, producer=runtime.settings.service_name)
-    )
+    return rewards_subscriptions(runtime.unit_of_work)  # with the process's aggregate cache

@@ -29,6 +29,7 @@ from contracts.events.registry import (
 from contracts.events.training import TrainingCompleted
 from contracts.topics import REGISTRY_EVENTS, TRAINING_EVENTS
 from contracts.vocabulary import TierRank
+from services.training.activity_projections import BATCH_HANDLERS as ACTIVITY_BATCH_HANDLERS
 from services.training.activity_projections import HANDLERS as ACTIVITY_HANDLERS
 from services.training.read_models import (
     ACTIVITY_TABLES,
@@ -145,6 +146,7 @@ def subscriptions(_: Runtime) -> list[Subscription]:
             name="learning-records",
             topics=(TRAINING_EVENTS,),
             handlers={TrainingCompleted: on_training_completed, **ACTIVITY_HANDLERS},
+            batch_handlers=ACTIVITY_BATCH_HANDLERS,
             tables=ACTIVITY_TABLES,
         ),
     ]

@@ -10,19 +10,20 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.auth import Principal, Role
 from chassis.db import session_factory
 from chassis.errors import DomainRuleViolated
 from chassis.eventstore.schema import events
+from chassis.inbox import InboxConsumer
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.base import Event
 from contracts.events.registry import SkillLevelCertified, TierExpired, TierPromoted, TitleConferred
 from contracts.events.training import TrainingCompleted
 from contracts.vocabulary import CertificateIssuerKind, SkillLevel, TierRank, TitleLevel
-from services.training.activity_projections import HANDLERS
+from services.training.activity_projections import BATCH_HANDLERS, HANDLERS
 from services.training.commands import AwardCertificate
 from services.training.handlers import award_certificate
 from services.training.projections import (
@@ -32,7 +33,7 @@ from services.training.projections import (
     on_tier_promoted,
     on_training_completed,
 )
-from services.training.read_models import known_workers, rosters
+from services.training.read_models import attendances, known_workers, rosters
 from services.training.rules import TrainingRules
 from services.training.service import SPEC
 from tests.service_support import (
@@ -456,6 +457,16 @@ async def test_what_the_rules_need_of_a_worker_is_projected_from_the_registry(db
         )
 
 
+def learning_records(db: AsyncEngine) -> InboxConsumer:
+    """The learning-records consumer's handlers, as the service subscribes them."""
+    return inbox_consumer(
+        db,
+        "training.learning-records",
+        {TrainingCompleted: on_training_completed, **HANDLERS},
+        BATCH_HANDLERS,
+    )
+
+
 async def test_rosters_follow_the_class_events(db: AsyncEngine, client: httpx.AsyncClient) -> None:
     await a_class(client)
     await accepted(client, "/enrolments", enrolment("w-senior"))
@@ -475,9 +486,7 @@ async def test_rosters_follow_the_class_events(db: AsyncEngine, client: httpx.As
             "assessed_on": DAY,
         },
     )
-    consumer = inbox_consumer(
-        db, "training.learning-records", {TrainingCompleted: on_training_completed, **HANDLERS}
-    )
+    consumer = learning_records(db)
     envelopes = [
         e
         for kind, id_ in (("School", "academy"), ("Course", "plc"), ("Class", "class-1"))
@@ -496,11 +505,40 @@ async def test_rosters_follow_the_class_events(db: AsyncEngine, client: httpx.As
     )
 
 
+async def test_a_batch_of_registers_counts_each_attendance_once(
+    db: AsyncEngine, client: httpx.AsyncClient
+) -> None:
+    """Attendances are applied a batch at a time (one insert, one count per roster): several
+    sessions of one enrolment, in the same batch as its enrolment, each count once, and the
+    batch redelivered, in one piece or in two, changes nothing."""
+    await a_class(client)
+    for worker in ("w-senior", "w-senior2"):
+        await accepted(client, "/enrolments", enrolment(worker))
+    for worker, sessions in (("w-senior", 3), ("w-senior2", 1)):
+        for session_no in range(1, sessions + 1):
+            body = {"enrolment_id": f"enr-{worker}-0", "session_no": session_no, "attended_on": DAY}
+            await accepted(client, "/attendances", {"class_id": "class-1", **body})
+    envelopes = [
+        e
+        for kind, id_ in (("School", "academy"), ("Course", "plc"), ("Class", "class-1"))
+        for e in await stored_envelopes(db, kind, id_)
+    ]
+    records = [record_of(envelope, offset=n) for n, envelope in enumerate(envelopes)]
+    consumer = learning_records(db)
+    await consumer.process(records)
+    await consumer.process(records)
+    await consumer.process(records[: len(records) // 2])
+    await consumer.process(records[len(records) // 2 :])
+    async with db.connect() as connection:
+        counted = (await connection.execute(select(rosters.c.worker_id, rosters.c.sessions_attended))).all()
+        attended = await connection.scalar(select(func.count()).select_from(attendances))
+    assert sorted(counted) == [("w-senior", 3), ("w-senior2", 1)]
+    assert attended == 4
+
+
 async def project_everything(db: AsyncEngine) -> None:
     """Every stored training event through the inbox, as the learning-records consumer takes it."""
-    consumer = inbox_consumer(
-        db, "training.learning-records", {TrainingCompleted: on_training_completed, **HANDLERS}
-    )
+    consumer = learning_records(db)
     async with db.connect() as connection:
         streams = (
             await connection.execute(select(events.c.stream_type, events.c.stream_id).distinct())
