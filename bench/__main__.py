@@ -25,6 +25,7 @@ from bench import (
     dashboard_figures,
     demo_figures,
     e2e,
+    grant_policy_figures,
     kafka_figures,
     machine,
     registry_figures,
@@ -267,6 +268,11 @@ async def _all(
     if "rewards" in chosen:
         events: int = settings["events"]
         await step("rewards points replay", lambda: rewards_figures.points_replay(res, events))
+        grants = max(2_000, events // 20)
+        await step(
+            "grant policy with and without the aggregate cache",
+            lambda: grant_policy_figures.grants_with_and_without_cache(res, grants),
+        )
         await step(
             "rewards parallel grants",
             lambda: _one(

@@ -85,6 +85,12 @@ RATIOS: tuple[Ratio, ...] = (
         "projection_per_event",
         "raw_consume",
     ),
+    Ratio(
+        "grant_policy_cached_vs_uncached",
+        "grant policy with / without the aggregate cache",
+        "grant_policy_cached",
+        "grant_policy_uncached",
+    ),
 )
 
 # Headline keys that copy one figure's value as it is.

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
 from bench.kafka_figures import CONSUMER_BATCH, produce_topic, raw_consume
@@ -258,6 +258,40 @@ async def points_replay(res: Resources, events: int) -> list[Measurement]:
     return [baseline, await _decide_points(res, topic, records)]
 
 
+async def feed(
+    res: Resources, topic: str, policy: InboxConsumer, *, client: str, max_records: int = CONSUMER_BATCH
+) -> tuple[int, int, float, list[TopicPartition]]:
+    """Every record of `topic` through `policy`, one getmany batch at a time: the records, the
+    dead letters, the seconds it took and the topic's partitions."""
+    partitions = await partitions_of(res.kafka, [topic])
+    beginning, end = await offsets(res.kafka, partitions)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=res.kafka,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        client_id=f"{client}-{res.run_id}",
+        **aiokafka_kwargs(),
+    )
+    count = dead = 0
+    started = time.perf_counter()
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        remaining = {tp for tp in partitions if end[tp] > beginning[tp]}
+        while remaining:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=max_records)
+            for tp, got in batch.items():
+                outcome = await policy.process(got)
+                count += len(got)
+                dead += len(outcome.dead_letters)
+                if got and got[-1].offset + 1 >= end[tp]:
+                    remaining.discard(tp)
+        return count, dead, time.perf_counter() - started, partitions
+    finally:
+        await consumer.stop()
+
+
 async def _decide_points(res: Resources, topic: str, records: Sequence[Record]) -> Measurement:
     url = await res.database("rewards_points", extra=SPEC.migrations)
     engine = create_engine(url, pool_size=4)
@@ -271,32 +305,9 @@ async def _decide_points(res: Resources, topic: str, records: Sequence[Record]) 
         batch_handlers=points_policy_batch_handlers(units_on(sessions, EventStore(), producer="rewards")),
         dead_letters=DeadLetterPublisher(producer, consumer=name),
     )
-    partitions = await partitions_of(res.kafka, [topic])
-    beginning, end = await offsets(res.kafka, partitions)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=res.kafka,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        client_id=f"bench-rewards-points-{res.run_id}",
-        **aiokafka_kwargs(),
-    )
-    count = dead = 0
     await producer.start()
-    started = time.perf_counter()
-    await consumer.start()
     try:
-        consumer.assign(partitions)
-        remaining = {tp for tp in partitions if end[tp] > beginning[tp]}
-        while remaining:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=CONSUMER_BATCH)
-            for tp, got in batch.items():
-                outcome = await policy.process(got)
-                count += len(got)
-                dead += len(outcome.dead_letters)
-                if got and got[-1].offset + 1 >= end[tp]:
-                    remaining.discard(tp)
-        elapsed = time.perf_counter() - started
+        count, dead, elapsed, partitions = await feed(res, topic, policy, client="bench-rewards-points")
         async with engine.connect() as connection:
             by_type: dict[str, int] = dict(
                 (
@@ -307,7 +318,6 @@ async def _decide_points(res: Resources, topic: str, records: Sequence[Record]) 
             )
             accounts = await connection.scalar(select(func.count(func.distinct(events.c.stream_id))))
     finally:
-        await consumer.stop()
         await producer.stop()
         await engine.dispose()
     if count != len(records) or dead:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chassis.aggregate import Aggregate
 from chassis.aggregate_cache import AggregateCache
+from chassis.unit_of_work import snapshot_interval
 from contracts.events.base import Event
 
 
@@ -60,3 +61,10 @@ def test_size_zero_keeps_nothing() -> None:
     cache = AggregateCache(max_entries=0)
     cache.keep([thing("t-1", 1)])
     assert len(cache) == 0
+
+
+def test_a_long_stream_is_snapshotted_at_a_share_of_its_length_not_every_50_events() -> None:
+    assert [snapshot_interval(version, 50) for version in (1, 49, 50, 1_023)] == [50] * 4
+    assert [snapshot_interval(version, 50) for version in (1_024, 10_000, 40_000)] == [64, 512, 2_048]
+    assert all(snapshot_interval(version, 50) <= max(50, version // 16) for version in range(1, 100_000, 97))
+    assert snapshot_interval(3, 2) == 2  # a small `every` (tests) stays as it is
