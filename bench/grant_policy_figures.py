@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench.kafka_figures import produce_topic
 from bench.report import Measurement, rate
 from bench.resources import Resources
-from bench.rewards_figures import feed
+from bench.rewards_figures import feed, published, seed_promotion
 from bench.workload import record_of
 from chassis.aggregate_cache import AggregateCache
 from chassis.db import create_engine, session_factory
@@ -27,9 +27,7 @@ from chassis.eventstore.store import EventStore
 from chassis.inbox import InboxConsumer
 from chassis.kafka import create_producer
 from chassis.unit_of_work import UnitOfWork
-from contracts.envelope import Envelope, StreamRef
-from contracts.events.registry import TierPromoted
-from contracts.vocabulary import TierRank
+from contracts.envelope import Envelope
 from services.rewards import handlers
 from services.rewards.commands import OpenProgramme
 from services.rewards.policy import grant_policy_batch_handlers
@@ -40,24 +38,7 @@ PROMOTIONS_PER_BATCH = 50
 
 
 def promotions(count: int) -> list[Envelope]:
-    return [
-        Envelope.wrap(
-            TierPromoted(
-                worker_id=f"w-{n}",
-                enterprise_id=f"ent-{n % 300}",
-                from_rank=TierRank.NONE,
-                to_rank=TierRank.SEED,
-                tier_label="种子工匠",
-                effective_on=date(2026, 3, 1),
-                reason="bench",
-            ),
-            producer="registry",
-            stream=StreamRef(type="Worker", id=f"w-{n}"),
-            stream_version=2,
-            tenant=f"ent-{n % 300}",
-        )
-        for n in range(count)
-    ]
+    return [published(seed_promotion(f"w-{n}", f"ent-{n % 300}", date(2026, 3, 1))) for n in range(count)]
 
 
 async def grants_with_and_without_cache(res: Resources, grants: int) -> list[Measurement]:

@@ -202,15 +202,7 @@ def _facts(events: int, *, workers: int, enterprises: int, seed: int) -> Iterato
             )
             yield wrap(visit, "training", "Visit", f"v-{made}", enterprise)
         elif kind < 0.99:
-            promoted = TierPromoted(
-                worker_id=worker,
-                enterprise_id=enterprise,
-                from_rank=TierRank.NONE,
-                to_rank=TierRank.SEED,
-                tier_label="种子工匠",
-                effective_on=day,
-                reason="nominated, trained and placed",
-            )
+            promoted = seed_promotion(worker, enterprise, day, "nominated, trained and placed")
             yield wrap(promoted, "registry", "Worker", worker, enterprise)
         elif kind < 0.995:
             conferred = TitleConferred(
@@ -343,6 +335,30 @@ async def _decide_points(res: Resources, topic: str, records: Sequence[Record]) 
 
 # --- figure 2: parallel grants against one budget ------------------------------------------
 
+
+def seed_promotion(
+    worker_id: str, enterprise_id: str, effective_on: date, reason: str = "bench"
+) -> TierPromoted:
+    """A worker promoted to the seed tier: what a programme rewards."""
+    return TierPromoted(
+        worker_id=worker_id,
+        enterprise_id=enterprise_id,
+        from_rank=TierRank.NONE,
+        to_rank=TierRank.SEED,
+        tier_label="种子工匠",
+        effective_on=effective_on,
+        reason=reason,
+    )
+
+
+def published(promoted: TierPromoted) -> Envelope:
+    """The promotion as the registry publishes it."""
+    stream = StreamRef(type="Worker", id=promoted.worker_id)
+    return Envelope.wrap(
+        promoted, producer="registry", stream=stream, stream_version=1, tenant=promoted.enterprise_id
+    )
+
+
 GRANT = Decimal(100)
 
 
@@ -368,22 +384,8 @@ async def parallel_grants(
     retries = [0]
 
     async def grant(n: str) -> Granted:
-        promoted = TierPromoted(
-            worker_id=f"w-{n}",
-            enterprise_id="bench-ent",
-            from_rank=TierRank.NONE,
-            to_rank=TierRank.SEED,
-            tier_label="种子工匠",
-            effective_on=date(2026, 6, 1),
-            reason="bench",
-        )
-        causing = Envelope.wrap(
-            promoted,
-            producer="registry",
-            stream=StreamRef(type="Worker", id=f"w-{n}"),
-            stream_version=1,
-            tenant="bench-ent",
-        )
+        promoted = seed_promotion(f"w-{n}", "bench-ent", date(2026, 6, 1))
+        causing = published(promoted)
         cause = Cause("tier:seed", promoted.worker_id, promoted.enterprise_id, promoted.effective_on)
         attempts = [0]
 
