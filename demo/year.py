@@ -47,7 +47,7 @@ from ops.lag import consumer_lag
 console = Console(width=max(Console().width, 130))
 SERVICES = ("registry", "training", "competitions", "rewards", "dashboard")
 SETTLED_AFTER = 5.0  # seconds without a new event: the policies have done their work
-SETTLE_AT_MOST = 900.0
+SETTLE_STALL = 300.0  # seconds in which no consumer applied anything and nothing was published
 
 
 @dataclass
@@ -133,22 +133,31 @@ async def run_phase(phase: Phase, meter: EventMeter, timings: Timings) -> None:
 
 async def settle(meter: EventMeter) -> None:
     """Until every consumer group of the run has read everything, and nothing new was published
-    for a few seconds (promotions, points and grants follow other services' facts)."""
+    for a few seconds (promotions, points and grants follow other services' facts). It gives up
+    only when the consumers stop making progress, not after a fixed time: a province's consumers
+    can be a million events behind the phases when the last one ends, and catch up steadily."""
     bus = Bus.from_environment()  # the run's topic and group prefixes (set in main)
     last, quiet_since = await meter.published(), time.monotonic()
-    gives_up = time.monotonic() + SETTLE_AT_MOST
-    with console.status("the services' consumers and policies at work (read models, promotions, grants)…"):
-        while time.monotonic() < gives_up:
+    least_lag, progressed = None, time.monotonic()
+    with console.status(
+        "the services' consumers and policies at work (read models, promotions, grants)…"
+    ) as status:
+        while time.monotonic() - progressed < SETTLE_STALL:
             await asyncio.sleep(0.5)
             now = await meter.published()
             if now != last:
-                last, quiet_since = now, time.monotonic()
+                last, quiet_since, progressed = now, time.monotonic(), time.monotonic()
                 continue
             lag = sum(row.lag for row in await consumer_lag(bus, SERVICES))
+            if least_lag is None or lag < least_lag:
+                least_lag, progressed = lag, time.monotonic()
+                status.update(f"the services' consumers and policies at work: {lag:,} events still to apply…")
             if lag == 0 and time.monotonic() - quiet_since >= SETTLED_AFTER:
                 return
+    unapplied = "?" if least_lag is None else f"{least_lag:,}"
     console.print(
-        f"[yellow]not settled after {SETTLE_AT_MOST:.0f} s: the report may be short of the last facts"
+        f"[yellow]not settled: no consumer progressed for {SETTLE_STALL:.0f} s ({unapplied} events unapplied); "
+        "the report may be short of the last facts"
     )
 
 
