@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -71,6 +71,29 @@ class _Published(Collector):
         )
         family.add_metric([self._service], self.published())
         yield family
+
+
+class _AggregateCache(Collector):
+    """The aggregate cache's hits, misses and size (chassis/aggregate_cache.py), read at scrape time."""
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+        self.read: Callable[[], tuple[int, int, int]] = lambda: (0, 0, 0)  # until a cache is watched
+
+    def collect(self) -> Iterable[Metric]:
+        hits, misses, size = self.read()
+        for name, value, text in (
+            ("hits", hits, "Loads that found the aggregate kept in memory"),
+            ("misses", misses, "Loads that rebuilt the aggregate from its snapshot and events"),
+        ):
+            family = CounterMetricFamily(f"craftsman_aggregate_cache_{name}", text, labels=["service"])
+            family.add_metric([self._service], value)
+            yield family
+        kept = GaugeMetricFamily(
+            "craftsman_aggregate_cache_size", "Aggregates kept in memory", labels=["service"]
+        )
+        kept.add_metric([self._service], size)
+        yield kept
 
 
 class ServiceMetrics:
@@ -131,6 +154,8 @@ class ServiceMetrics:
         self._http_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._relay = _Published(service)
         registry.register(self._relay)
+        self._aggregates = _AggregateCache(service)
+        registry.register(self._aggregates)
 
     def consumer(self, subscriber: str) -> ConsumerMetrics:
         labels = (self.service, subscriber)
@@ -143,6 +168,10 @@ class ServiceMetrics:
 
     def watch_relay(self, published: Callable[[], int]) -> None:
         self._relay.published = published
+
+    def watch_aggregate_cache(self, read: Callable[[], tuple[int, int, int]]) -> None:
+        """`read` gives the cache's hits, misses and size."""
+        self._aggregates.read = read
 
     def request_answered(self, method: str, route: str, status: int, seconds: float) -> None:
         key = (method, route, status)

@@ -277,6 +277,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         runtime = build_runtime(spec, settings)
         runtime.metrics = app.state.metrics
         runtime.metrics.watch_relay(lambda: runtime.relay.published)
+        cache = runtime.aggregates
+        runtime.metrics.watch_aggregate_cache(lambda: (cache.hits, cache.misses, len(cache)))
         runtime.store.on_appended = runtime.metrics.events_appended.inc
         app.state.runtime = runtime
         await migrate.upgrade(runtime.engine, spec.migrations)

@@ -78,6 +78,8 @@ async def test_every_documented_metric_is_served_on_metrics(engine: AsyncEngine)
     app = http_service(engine, REGISTRY)
     app.state.runtime.metrics = app.state.metrics  # as the lifespan connects them
     app.state.runtime.store.on_appended = app.state.metrics.events_appended.inc
+    cache = app.state.runtime.aggregates
+    app.state.metrics.watch_aggregate_cache(lambda: (cache.hits, cache.misses, len(cache)))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://t", headers=bearer_headers()
@@ -100,6 +102,9 @@ async def test_every_documented_metric_is_served_on_metrics(engine: AsyncEngine)
         "craftsman_consumer_processing_seconds",
         "craftsman_duplicates_absorbed_total",
         "craftsman_dead_letters_total",
+        "craftsman_aggregate_cache_hits_total",
+        "craftsman_aggregate_cache_misses_total",
+        "craftsman_aggregate_cache_size",
     ):
         assert f"# TYPE {name} " in text, name
     seen = samples(text)
@@ -109,6 +114,7 @@ async def test_every_documented_metric_is_served_on_metrics(engine: AsyncEngine)
         or seen.get(("craftsman_http_requests_total", (*posted[:3], ("status", "200")))) == 1
     )
     assert seen[("craftsman_events_appended_total", (("service", "registry"),))] == 1
+    assert seen[("craftsman_aggregate_cache_size", (("service", "registry"),))] == 1  # the new enterprise
     assert seen[("craftsman_relay_lag_events", (("service", "registry"),))] == 1  # nothing relays here
     routes = set(re.findall(r'route="([^"]+)"', text))
     assert "/enterprises/{enterprise_id}/roster" in routes and "unmatched" in routes
