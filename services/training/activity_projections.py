@@ -4,14 +4,12 @@ the event id, so an increment is applied once); none commits."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chassis.inbox import BatchHandler, Delivery
 from chassis.sqlutil import insert_ignoring_duplicates
 from contracts.envelope import Envelope
 from contracts.events.base import Event
@@ -27,21 +25,15 @@ from contracts.events.training import (
     MentorshipStarted,
     MentorshipTerminated,
     SchoolRegistered,
-    SessionAttended,
     SkillServiceDelivered,
-    TrainingEnrolled,
-    TrainingFailed,
 )
 from services.training.read_models import (
     achievements,
     apprentice_outcomes,
-    attendances,
     certificates,
     classes,
     courses,
-    failures,
     mentorships,
-    rosters,
     schools,
     visits,
 )
@@ -71,53 +63,6 @@ def _facts(event: Event, *names: str) -> dict[str, Any]:
     return {name: getattr(event, name) for name in names}
 
 
-async def on_failed(session: AsyncSession, envelope: Envelope, event: TrainingFailed) -> None:
-    await session.execute(
-        insert_ignoring_duplicates(session, failures).values(
-            event_id=str(envelope.event_id),
-            **_facts(event, "enrolment_id", "worker_id", "course_id", "class_id", "assessed_on", "score"),
-        )
-    )
-    await session.execute(
-        update(rosters)
-        .where(rosters.c.enrolment_id == event.enrolment_id)
-        .values(status="failed", score=event.score)
-    )
-
-
-def _attendance(envelope: Envelope, event: SessionAttended) -> dict[str, Any]:
-    return {
-        "event_id": str(envelope.event_id),
-        **_facts(event, "enrolment_id", "class_id", "worker_id", "session_no", "attended_on"),
-    }
-
-
-_COUNT_ATTENDED = (
-    update(rosters)
-    .where(rosters.c.enrolment_id == bindparam("enrolment"))
-    .values(sessions_attended=rosters.c.sessions_attended + bindparam("attended"))
-)
-
-
-async def on_attended(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
-    """A batch's attendances in one insert, and each roster's count raised once by its number
-    of them (one executemany): a class's register is thousands of these, not two statements
-    each. Applied after the batch's per-event handlers, so the enrolment's roster row is there;
-    no other handler reads or writes the count."""
-    attended = [(d.envelope, d.event) for d in deliveries if isinstance(d.event, SessionAttended)]
-    await session.execute(
-        insert_ignoring_duplicates(session, attendances),
-        [_attendance(envelope, event) for envelope, event in attended],
-    )
-    counted = Counter(event.enrolment_id for _, event in attended)
-    await session.execute(
-        _COUNT_ATTENDED, [{"enrolment": enrolment, "attended": n} for enrolment, n in counted.items()]
-    )
-
-
-BATCH_HANDLERS: dict[type[Event], BatchHandler] = {SessionAttended: on_attended}
-
-
 HANDLERS: dict[type[Event], Handler] = {
     SchoolRegistered: inserting(
         schools,
@@ -133,16 +78,6 @@ HANDLERS: dict[type[Event], Handler] = {
     ClassScheduled: inserting(
         classes, lambda _, e: _facts(e, "class_id", "course_id", "school_id", "starts_on", "session_count")
     ),
-    TrainingEnrolled: inserting(
-        rosters,
-        lambda envelope, e: {
-            **_facts(e, "enrolment_id", "class_id", "course_id", "worker_id", "enrolled_on"),
-            "sessions_attended": 0,
-            "status": "enrolled",
-            "event_id": str(envelope.event_id),
-        },
-    ),
-    TrainingFailed: on_failed,
     CertificateAwarded: inserting(
         certificates,
         lambda envelope, e: {

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.inbox import Handler
 from chassis.keyed_rows import update_from, upsert_from
 from chassis.service import Runtime, Subscription
-from chassis.sqlutil import insert_ignoring_duplicates
 from chassis.tenancy import enterprise_regions
 from contracts.envelope import Envelope
 from contracts.events.registry import (
@@ -26,18 +25,15 @@ from contracts.events.registry import (
     WorkerForgotten,
     WorkerRegistered,
 )
-from contracts.events.training import TrainingCompleted
 from contracts.topics import REGISTRY_EVENTS, TRAINING_EVENTS
 from contracts.vocabulary import TierRank
-from services.training.activity_projections import BATCH_HANDLERS as ACTIVITY_BATCH_HANDLERS
 from services.training.activity_projections import HANDLERS as ACTIVITY_HANDLERS
 from services.training.read_models import (
     ACTIVITY_TABLES,
     enterprises,
     known_workers,
-    learning_records,
-    rosters,
 )
+from services.training.registers import BATCH_HANDLERS as REGISTER_HANDLERS
 from services.training.rules import CITY_TITLES
 
 
@@ -100,29 +96,6 @@ def counting_city_titles(step: int) -> Handler:
     return count
 
 
-async def on_training_completed(session: AsyncSession, envelope: Envelope, event: TrainingCompleted) -> None:
-    await session.execute(
-        insert_ignoring_duplicates(session, learning_records).values(
-            enrolment_id=event.enrolment_id,
-            event_id=str(envelope.event_id),
-            worker_id=event.worker_id,
-            course_id=event.course_id,
-            course_title=event.course_title,
-            hours=event.hours,
-            completed_on=event.completed_on,
-            provider=event.provider,
-            class_id=event.class_id,
-            score=event.score,
-        )
-    )
-    if event.class_id is not None:
-        await session.execute(
-            update(rosters)
-            .where(rosters.c.enrolment_id == event.enrolment_id)
-            .values(status="completed", score=event.score)
-        )
-
-
 def subscriptions(_: Runtime) -> list[Subscription]:
     return [
         Subscription(
@@ -145,8 +118,8 @@ def subscriptions(_: Runtime) -> list[Subscription]:
         Subscription(
             name="learning-records",
             topics=(TRAINING_EVENTS,),
-            handlers={TrainingCompleted: on_training_completed, **ACTIVITY_HANDLERS},
-            batch_handlers=ACTIVITY_BATCH_HANDLERS,
+            handlers=ACTIVITY_HANDLERS,
+            batch_handlers=REGISTER_HANDLERS,
             tables=ACTIVITY_TABLES,
         ),
     ]

@@ -21,9 +21,8 @@ from chassis.inbox import InboxConsumer
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.base import Event
 from contracts.events.registry import SkillLevelCertified, TierExpired, TierPromoted, TitleConferred
-from contracts.events.training import TrainingCompleted
 from contracts.vocabulary import CertificateIssuerKind, SkillLevel, TierRank, TitleLevel
-from services.training.activity_projections import BATCH_HANDLERS, HANDLERS
+from services.training.activity_projections import HANDLERS
 from services.training.commands import AwardCertificate
 from services.training.handlers import award_certificate
 from services.training.projections import (
@@ -31,9 +30,9 @@ from services.training.projections import (
     on_level_certified,
     on_tier_ended,
     on_tier_promoted,
-    on_training_completed,
 )
-from services.training.read_models import attendances, known_workers, rosters
+from services.training.read_models import attendances, failures, known_workers, learning_records, rosters
+from services.training.registers import BATCH_HANDLERS as REGISTER_HANDLERS
 from services.training.rules import TrainingRules
 from services.training.service import SPEC
 from tests.service_support import (
@@ -457,14 +456,9 @@ async def test_what_the_rules_need_of_a_worker_is_projected_from_the_registry(db
         )
 
 
-def learning_records(db: AsyncEngine) -> InboxConsumer:
+def learning_records_consumer(db: AsyncEngine) -> InboxConsumer:
     """The learning-records consumer's handlers, as the service subscribes them."""
-    return inbox_consumer(
-        db,
-        "training.learning-records",
-        {TrainingCompleted: on_training_completed, **HANDLERS},
-        BATCH_HANDLERS,
-    )
+    return inbox_consumer(db, "training.learning-records", HANDLERS, REGISTER_HANDLERS)
 
 
 async def test_rosters_follow_the_class_events(db: AsyncEngine, client: httpx.AsyncClient) -> None:
@@ -486,7 +480,7 @@ async def test_rosters_follow_the_class_events(db: AsyncEngine, client: httpx.As
             "assessed_on": DAY,
         },
     )
-    consumer = learning_records(db)
+    consumer = learning_records_consumer(db)
     envelopes = [
         e
         for kind, id_ in (("School", "academy"), ("Course", "plc"), ("Class", "class-1"))
@@ -505,12 +499,13 @@ async def test_rosters_follow_the_class_events(db: AsyncEngine, client: httpx.As
     )
 
 
-async def test_a_batch_of_registers_counts_each_attendance_once(
+async def test_a_batch_of_registers_keeps_each_enrolments_order(
     db: AsyncEngine, client: httpx.AsyncClient
 ) -> None:
-    """Attendances are applied a batch at a time (one insert, one count per roster): several
-    sessions of one enrolment, in the same batch as its enrolment, each count once, and the
-    batch redelivered, in one piece or in two, changes nothing."""
+    """Registers are applied a batch at a time (a statement per kind of row): an enrolment, its
+    sessions and its assessment in one batch end as they would one by one (each attendance
+    counted once, the outcome on the roster), and the batch redelivered, in one piece or in
+    two, changes nothing."""
     await a_class(client)
     for worker in ("w-senior", "w-senior2"):
         await accepted(client, "/enrolments", enrolment(worker))
@@ -518,27 +513,35 @@ async def test_a_batch_of_registers_counts_each_attendance_once(
         for session_no in range(1, sessions + 1):
             body = {"enrolment_id": f"enr-{worker}-0", "session_no": session_no, "attended_on": DAY}
             await accepted(client, "/attendances", {"class_id": "class-1", **body})
+    for worker, result, score in (("w-senior", "pass", 81.0), ("w-senior2", "fail", 40.0)):
+        assessment = {"enrolment_id": f"enr-{worker}-0", "result": result, "score": score, "assessed_on": DAY}
+        await accepted(client, "/assessments", {"class_id": "class-1", **assessment})
     envelopes = [
         e
         for kind, id_ in (("School", "academy"), ("Course", "plc"), ("Class", "class-1"))
         for e in await stored_envelopes(db, kind, id_)
     ]
     records = [record_of(envelope, offset=n) for n, envelope in enumerate(envelopes)]
-    consumer = learning_records(db)
+    consumer = learning_records_consumer(db)
     await consumer.process(records)
     await consumer.process(records)
     await consumer.process(records[: len(records) // 2])
     await consumer.process(records[len(records) // 2 :])
     async with db.connect() as connection:
-        counted = (await connection.execute(select(rosters.c.worker_id, rosters.c.sessions_attended))).all()
+        roster = (
+            await connection.execute(
+                select(rosters.c.worker_id, rosters.c.sessions_attended, rosters.c.status, rosters.c.score)
+            )
+        ).all()
         attended = await connection.scalar(select(func.count()).select_from(attendances))
-    assert sorted(counted) == [("w-senior", 3), ("w-senior2", 1)]
+    assert sorted(roster) == [("w-senior", 3, "completed", 81.0), ("w-senior2", 1, "failed", 40.0)]
     assert attended == 4
+    assert (await count_rows(db, learning_records), await count_rows(db, failures)) == (1, 1)
 
 
 async def project_everything(db: AsyncEngine) -> None:
     """Every stored training event through the inbox, as the learning-records consumer takes it."""
-    consumer = learning_records(db)
+    consumer = learning_records_consumer(db)
     async with db.connect() as connection:
         streams = (
             await connection.execute(select(events.c.stream_type, events.c.stream_id).distinct())
