@@ -162,23 +162,30 @@ def consuming(record: Any, *, consumer: str, event_type: str, event_id: str) -> 
 
 @contextmanager
 def consuming_together(records: Sequence[Any], *, consumer: str, event_type: str) -> Iterator[Span]:
-    """The span of a batch handler applying many events at once: linked to each event's trace."""
+    """The span of a batch handler applying many events at once: linked to each event's trace.
+    A batch of one (a live trickle) is a child of its event's trace, as `consuming` makes it,
+    so one trace still runs from the command to the read model."""
     links = _batch_links()
     fields = propagate.get_global_textmap().fields
-    for record in records:
-        context = record_context(getattr(record, "headers", None), fields)
-        if context is not None:
-            links.append(Link(trace.get_current_span(context).get_span_context()))
+    contexts = [record_context(getattr(record, "headers", None), fields) for record in records]
+    parent = contexts[0] if len(contexts) == 1 else None
+    if parent is None:
+        links.extend(Link(trace.get_current_span(c).get_span_context()) for c in contexts if c is not None)
+    topics = {getattr(record, "topic", None) for record in records}
+    attributes: dict[str, Any] = {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "process",
+        "messaging.consumer.group.name": consumer,
+        "messaging.batch.message_count": len(records),
+        "craftsman.event_type": event_type,
+    }
+    if len(topics) == 1 and (topic := topics.pop()) is not None:
+        attributes["messaging.destination.name"] = topic
     with tracer().start_as_current_span(
         f"{consumer} process {event_type}",
+        context=parent,
         kind=SpanKind.CONSUMER,
         links=links,
-        attributes={
-            "messaging.system": "kafka",
-            "messaging.operation.type": "process",
-            "messaging.consumer.group.name": consumer,
-            "messaging.batch.message_count": len(records),
-            "craftsman.event_type": event_type,
-        },
+        attributes=attributes,
     ) as span:
         yield span
