@@ -70,6 +70,7 @@ _CALLER_ERRORS: dict[int | str, dict[str, Any]] = {
 READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     **_CALLER_ERRORS,
     404: _error("Nothing of that id (or not visible to the principal)"),
+    503: _error("The database is busy or unreachable: send it again (Retry-After says when)"),
 }
 """The statuses a read answers besides 200."""
 

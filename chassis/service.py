@@ -48,7 +48,7 @@ from chassis.errors import (
 )
 from chassis.eventstore.schema import outbox
 from chassis.eventstore.store import ConcurrencyError, EventStore, topic_of_producer
-from chassis.inbox import BatchHandler, BatchOutcome, Handler, InboxConsumer
+from chassis.inbox import BatchHandler, BatchOutcome, Handler, InboxConsumer, is_transient
 from chassis.kafka import (
     PRODUCER_OPTIONS,
     DeadLetterTopics,
@@ -462,6 +462,12 @@ async def _kafka_ok(runtime: Runtime) -> bool:
         return False
 
 
+UNAVAILABLE = (
+    "the database is busy or unreachable; send the request again (a command with the same "
+    "Idempotency-Key is applied once)"
+)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error the boundary answers, in the one shape (chassis.errors.ErrorAnswer)."""
 
@@ -509,6 +515,13 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
 
     def unexpected(_: Request, error: Exception) -> JSONResponse:
+        if is_transient(error):
+            # The database was busy (SQLite's one writer past its lock wait) or unreachable: the
+            # caller's request was fine, and the same request later will do (a province's year
+            # met this 304 times, then answered 500 as if the service had failed).
+            log.warning("http.database_unavailable", error_type=type(error).__name__, error=str(error)[:300])
+            body = error_body("unavailable", UNAVAILABLE)
+            return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
         # The shape holds even here; the details go to the log, not to the caller.
         log.error("http.unexpected_error", error_type=type(error).__name__, exc_info=error)
         return JSONResponse(error_body("internal_error", "the service failed; it is logged"), status_code=500)

@@ -5,6 +5,7 @@ characters, and the caller's correlation id on the stored events."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 from datetime import date
 from typing import Any
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from fastapi import APIRouter
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.auth_http import PUBLIC
@@ -368,3 +370,20 @@ async def test_a_command_that_loses_a_race_to_a_policy_runs_again_on_the_winners
         recorded = await connection.scalar(select(func.count()).select_from(idempotency))
     assert stream == ["WorkerRegistered", "SkillLevelCertified", "WorkerNominated"]
     assert recorded == (1 if keyed else 0)
+
+
+async def test_a_busy_database_is_a_503_to_send_again_not_a_failure() -> None:
+    """SQLite's one writer past its lock wait (a province's contests met it 304 times): the request
+    was fine and the same one later will do, so 503 with Retry-After, in the one shape."""
+    routes = APIRouter()
+
+    @routes.post("/busy", dependencies=[PUBLIC])
+    async def busy() -> None:
+        locked = sqlite3.OperationalError("database is locked")
+        raise OperationalError("BEGIN IMMEDIATE", None, locked)
+
+    transport = httpx.ASGITransport(app=http_app(ServiceSpec("test", routes)), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        answer = await client.post("/busy")
+    assert "send the request again" in is_error_shape(answer, 503, "unavailable")["message"]
+    assert answer.headers["Retry-After"] == "1"
