@@ -65,6 +65,13 @@ class AnyReplica(httpx.AsyncBaseTransport):
                 raise
         raise httpx.ConnectError("no replica accepts connections", request=request)
 
+    def forget(self, port: int) -> None:
+        """Take a killed replica out of the rotation, as a load balancer takes out a dead
+        backend. Its port is free for any socket once it died, so a connection to it is not
+        sure to be refused: a CI run's nomination, sent there after the kill, failed half-sent
+        (ReadError on the killed registry replica's port)."""
+        self.ports.remove(port)
+
     async def aclose(self) -> None:
         await self._inner.aclose()
 

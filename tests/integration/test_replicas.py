@@ -125,16 +125,20 @@ async def test_three_replicas_per_service_survive_a_relay_and_a_consumer_kill(
 ) -> None:
     run = uuid.uuid4().hex[:6]
     async with AsyncExitStack() as stack:
+        transports = {
+            name: AnyReplica([process.port for process in processes])
+            for name, processes in deployment.replicas.items()
+        }
         clients = {
             name: await stack.enter_async_context(
                 httpx.AsyncClient(
-                    transport=AnyReplica([process.port for process in processes]),
+                    transport=transports[name],
                     base_url="http://127.0.0.1",
                     timeout=15,
                     headers=bearer_headers(),
                 )
             )
-            for name, processes in deployment.replicas.items()
+            for name in transports
         }
         city = City(clients, Silent(), run)
         programme_id = await city.open_programme(PROGRAMME)
@@ -148,6 +152,7 @@ async def test_three_replicas_per_service_survive_a_relay_and_a_consumer_kill(
         registry = deployment.replicas["registry"]
         holder = await until(lambda: _found(relay_holder(registry)), timeout=30)
         holder.stop(kill=True)
+        transports["registry"].forget(holder.port)
         for worker in WORKERS:
             if worker.nominated:
                 await city.nominate(worker)
@@ -167,6 +172,7 @@ async def test_three_replicas_per_service_survive_a_relay_and_a_consumer_kill(
         states = await until(lambda: _rebalancing(admin, groups), timeout=120, pause=0.02)
         victim = rewards[1]
         victim.stop(kill=True)
+        transports["rewards"].forget(victim.port)
         print(f"rewards groups when {victim.instance} was killed: {states}")
 
         # 3. The rest of the story, as the demo plays it.
