@@ -31,6 +31,9 @@ HR_CONNECTED = frozenset({"ent-0001", "ent-0101", "ent-0201"})
 class Phase:
     name: str
     jobs: Callable[[], Sequence[Awaitable[Any]]]
+    # Consumer groups (<service>.<subscription>) whose read models this phase's rules read: the
+    # phase starts once they have applied every fact published before it.
+    after: tuple[str, ...] = ()
 
 
 def hr_connected(enterprise: Enterprise) -> bool:
@@ -77,7 +80,8 @@ class Year:
             Phase("workers (HR topics + import)", self.workers),
             Phase("careers before the platform (import)", self.careers),
             Phase("schools, issuers, courses and classes (import)", self.schools),
-            Phase("enrolments (import)", self.enrolments),
+            # a course's level rule reads training's copy of each worker's certified level
+            Phase("enrolments (import)", self.enrolments, after=("training.workers",)),
             Phase("attendance (import)", self.attendance),
             Phase("assessments (import)", self.assessments),
             Phase("certificates (import)", self.certificates),

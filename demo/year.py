@@ -100,6 +100,8 @@ async def play(
 
 
 async def run_phase(phase: Phase, meter: EventMeter, timings: Timings) -> None:
+    if phase.after:
+        await caught_up(meter, phase.after)
     before, started = await meter.published(), time.monotonic()
     jobs = phase.jobs()
     with Progress(
@@ -129,6 +131,29 @@ async def run_phase(phase: Phase, meter: EventMeter, timings: Timings) -> None:
         elapsed = time.monotonic() - started
         progress.update(task, events=published, rate=published / max(elapsed, 1e-3))
     timings.phases[phase.name], timings.events[phase.name] = elapsed, published
+
+
+async def caught_up(meter: EventMeter, groups: tuple[str, ...], quiet: float = 1.0) -> None:
+    """Until nothing new was published for `quiet` seconds and these consumer groups have applied
+    all of it: the next phase's rules read what they project (a quarter city once enrolled 108
+    workers against training's copy of their level from before their certificates arrived)."""
+    bus = Bus.from_environment()
+    wanted = {bus.group_prefix + group for group in groups}
+    last, quiet_since = await meter.published(), time.monotonic()
+    least, progressed = None, time.monotonic()
+    with console.status(f"waiting for {', '.join(groups)} to apply what was published…"):
+        while time.monotonic() - progressed < SETTLE_STALL:
+            await asyncio.sleep(0.2)
+            now = await meter.published()
+            if now != last:
+                last, quiet_since = now, time.monotonic()
+                continue
+            lag = sum(row.lag for row in await consumer_lag(bus, SERVICES) if row.group in wanted)
+            if least is None or lag < least:
+                least, progressed = lag, time.monotonic()
+            if time.monotonic() - quiet_since >= quiet and lag == 0:
+                return
+    console.print(f"[yellow]{', '.join(groups)} made no progress for {SETTLE_STALL:.0f} s; going on")
 
 
 async def settle(meter: EventMeter) -> None:
