@@ -133,57 +133,40 @@ async def run_phase(phase: Phase, meter: EventMeter, timings: Timings) -> None:
     timings.phases[phase.name], timings.events[phase.name] = elapsed, published
 
 
-async def caught_up(meter: EventMeter, groups: tuple[str, ...], quiet: float = 1.0) -> None:
-    """Until nothing new was published for `quiet` seconds and these consumer groups have applied
-    all of it: the next phase's rules read what they project (a quarter city once enrolled 108
-    workers against training's copy of their level from before their certificates arrived)."""
-    bus = Bus.from_environment()
+async def caught_up(meter: EventMeter, groups: tuple[str, ...] = (), quiet: float = 1.0) -> bool:
+    """Until nothing new was published for `quiet` seconds and these consumer groups (every group
+    of the run without any) have applied all of it. Gives up (False) only when nothing was
+    published and no group progressed for SETTLE_STALL seconds, not after a fixed time: a
+    province's consumers can be a million events behind when a phase ends, and catch up steadily."""
+    bus = Bus.from_environment()  # the run's topic and group prefixes (set in main)
     wanted = {bus.group_prefix + group for group in groups}
+    what = ", ".join(groups) or "the services' consumers and policies"
     last, quiet_since = await meter.published(), time.monotonic()
     least, progressed = None, time.monotonic()
-    with console.status(f"waiting for {', '.join(groups)} to apply what was published…"):
+    with console.status(f"{what} at work…") as status:
         while time.monotonic() - progressed < SETTLE_STALL:
             await asyncio.sleep(0.2)
             now = await meter.published()
             if now != last:
-                last, quiet_since = now, time.monotonic()
+                last, quiet_since, progressed = now, time.monotonic(), time.monotonic()
                 continue
-            lag = sum(row.lag for row in await consumer_lag(bus, SERVICES) if row.group in wanted)
+            rows = await consumer_lag(bus, SERVICES)
+            lag = sum(row.lag for row in rows if not wanted or row.group in wanted)
             if least is None or lag < least:
                 least, progressed = lag, time.monotonic()
-            if time.monotonic() - quiet_since >= quiet and lag == 0:
-                return
-    console.print(f"[yellow]{', '.join(groups)} made no progress for {SETTLE_STALL:.0f} s; going on")
+                status.update(f"{what} at work: {lag:,} events still to apply…")
+            if lag == 0 and time.monotonic() - quiet_since >= quiet:
+                return True
+    unapplied = "?" if least is None else f"{least:,}"
+    console.print(f"[yellow]{what}: no progress for {SETTLE_STALL:.0f} s ({unapplied} events unapplied)")
+    return False
 
 
 async def settle(meter: EventMeter) -> None:
-    """Until every consumer group of the run has read everything, and nothing new was published
-    for a few seconds (promotions, points and grants follow other services' facts). It gives up
-    only when the consumers stop making progress, not after a fixed time: a province's consumers
-    can be a million events behind the phases when the last one ends, and catch up steadily."""
-    bus = Bus.from_environment()  # the run's topic and group prefixes (set in main)
-    last, quiet_since = await meter.published(), time.monotonic()
-    least_lag, progressed = None, time.monotonic()
-    with console.status(
-        "the services' consumers and policies at work (read models, promotions, grants)…"
-    ) as status:
-        while time.monotonic() - progressed < SETTLE_STALL:
-            await asyncio.sleep(0.5)
-            now = await meter.published()
-            if now != last:
-                last, quiet_since, progressed = now, time.monotonic(), time.monotonic()
-                continue
-            lag = sum(row.lag for row in await consumer_lag(bus, SERVICES))
-            if least_lag is None or lag < least_lag:
-                least_lag, progressed = lag, time.monotonic()
-                status.update(f"the services' consumers and policies at work: {lag:,} events still to apply…")
-            if lag == 0 and time.monotonic() - quiet_since >= SETTLED_AFTER:
-                return
-    unapplied = "?" if least_lag is None else f"{least_lag:,}"
-    console.print(
-        f"[yellow]not settled: no consumer progressed for {SETTLE_STALL:.0f} s ({unapplied} events unapplied); "
-        "the report may be short of the last facts"
-    )
+    """Until every consumer group has applied everything and nothing new was published for a few
+    seconds (promotions, points and grants follow other services' facts)."""
+    if not await caught_up(meter, quiet=SETTLED_AFTER):
+        console.print("[yellow]not settled: the report may be short of the last facts")
 
 
 async def _postgres(sql: str) -> None:
