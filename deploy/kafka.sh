@@ -385,8 +385,12 @@ wait_node() {
     local n=$1 i=$2 dir deadline pid
     dir=$(node_dir "$n" "$i")
     deadline=$((SECONDS + START_TIMEOUT))
+    # The launched pid, not node_pid: until the forked shell has exec'd java, its cmdline
+    # does not name the config yet, and node_pid's recycled-pid guard would call a
+    # starting broker dead (a CI run failed so, its broker alive at the cleanup).
+    pid=$(<"$dir/kafka.pid")
     while :; do
-        if ! pid=$(node_pid "$n" "$i"); then
+        if ! pid_alive "$pid"; then
             tail -n 60 "$dir/server.log" >&2 2>/dev/null || true
             die "node $i exited during startup (log: $dir/server.log)"
         fi
