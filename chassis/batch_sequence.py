@@ -10,7 +10,9 @@ own. One batch applies while at most one more is fetched and decoded.
 What keeps the guarantees:
 - one batch applies at a time, in fetch order, so each partition's events apply in order;
 - a batch commits its own offsets (after each partition's last record), never the consumer's
-  position, which already covers the next batch fetched (`commit_batch`);
+  position, which already covers the next batch fetched (`OffsetCommits`);
+- the next batch waits for the batch before's transaction, not for its offset commit: the commits
+  follow behind, one at a time, each the highest offsets settled so far (`OffsetCommits`);
 - a batch that gives its records back (seeks each partition to its first record, so they come
   again) makes the next batch, already fetched, give its records back too, for the partitions the
   first did not rewind, before anything is fetched again (`give_back`).
@@ -19,7 +21,7 @@ What keeps the guarantees:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -64,13 +66,54 @@ def fetches_ahead(message: Any) -> bool:
     return _kafka_consumer(message) is not None
 
 
-async def commit_batch(message: Any, records: Sequence[KafkaRecord]) -> None:
-    """Commit the offsets after this batch's records, and no further."""
-    consumer = _kafka_consumer(message)
-    if consumer is None:
-        await message.ack()  # the in-memory broker's consumer has no offsets to commit
-        return
-    await consumer.commit(next_offsets(records))
+class OffsetCommits:
+    """Commits the offsets of applied batches behind the applies, one commit at a time.
+
+    A batch's offset commit is a round trip to the group coordinator, which appends it to
+    __consumer_offsets: 7 ms per batch of 500 on the 2-core bench machine, as long as the batch's
+    own transaction. Awaited before the next batch could apply, it halved the projection's rate.
+    So a batch is settled once its transaction committed; its offsets join the pending ones and
+    a background commit sends the highest offset of each partition, while the next batches apply.
+
+    Committing later loses nothing: a record whose offset is not committed yet comes again after a
+    crash or a rebalance, and the inbox absorbs it. Commits never go backwards: one is in flight at
+    a time, pending offsets only grow, and a batch given back seeks instead of adding offsets. The
+    commit task runs under `InFlight`, so shutdown waits for the last commit.
+    """
+
+    def __init__(self, name: str, start: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]]) -> None:
+        self.name = name
+        self._start = start
+        self._pending: dict[AIOKafkaConsumer, dict[TopicPartition, int]] = {}
+        self._committing: asyncio.Task[None] | None = None
+
+    async def settle(self, message: Any, records: Sequence[KafkaRecord]) -> None:
+        """Commit the offsets after this batch's records, and no further (the consumer's position
+        already covers the batch fetched next); in the background on Kafka."""
+        consumer = _kafka_consumer(message)
+        if consumer is None:
+            await message.ack()  # the in-memory broker: no offsets, and a publish waits for this
+            return
+        pending = self._pending.setdefault(consumer, {})
+        for tp, offset in next_offsets(records).items():
+            pending[tp] = max(pending.get(tp, 0), offset)
+        if self._committing is None or self._committing.done():
+            self._committing = self._start(self._commit_pending())
+
+    async def _commit_pending(self) -> None:
+        while self._pending:
+            consumer, offsets = self._pending.popitem()
+            # A partition revoked since its batch applied is its new owner's to commit.
+            assigned = consumer.assignment()
+            offsets = {tp: offset for tp, offset in offsets.items() if tp in assigned}
+            if not offsets:
+                continue
+            try:
+                await consumer.commit(offsets)
+            except Exception as error:
+                # The transactions are committed: records whose offsets stay uncommitted come
+                # again (to this member or the partition's new owner) and change nothing (the inbox).
+                log.warning("inbox.offset_commit_failed", consumer=self.name, error=repr(error))
 
 
 async def give_back(

@@ -31,7 +31,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
-from chassis.batch_sequence import BatchSequence, Rewound, commit_batch, fetches_ahead, give_back
+from chassis.batch_sequence import BatchSequence, OffsetCommits, Rewound, fetches_ahead, give_back
 from chassis.deadletter import KafkaRecord
 from chassis.inbox import DecodedBatch, InboxConsumer, InfrastructureUnavailable
 from chassis.kafka_security import KafkaCredentials, aiokafka_kwargs
@@ -131,7 +131,7 @@ class InFlight:
 
     async def drain(self) -> None:
         self.draining = True
-        if self._tasks:
+        while self._tasks:  # a batch that finishes starts its offset commit, which is waited for too
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
@@ -321,6 +321,7 @@ def bind_inbox_consumer(
     While a batch applies, the next one is fetched and decoded (chassis/batch_sequence.py).
     """
     sequence = BatchSequence()
+    commits = OffsetCommits(consumer.name, in_flight.start)
 
     async def decode(message: KafkaMessage) -> MessageBatch:
         """FastStream's decoder hook: each record decoded once, bad ones set aside as dead letters."""
@@ -338,7 +339,7 @@ def bind_inbox_consumer(
             await give_back(message, batch.records, rewound=rewound or frozenset())
             message.clear_cache()
             return
-        applying = in_flight.start(_apply_and_commit(consumer, batch, message))
+        applying = in_flight.start(_apply_and_commit(consumer, batch, message, commits))
         if fetches_ahead(message):
             sequence.started(applying)  # FastStream fetches and decodes the next batch meanwhile
         else:
@@ -364,9 +365,11 @@ def bind_inbox_consumer(
     )(apply_batch)
 
 
-async def _apply_and_commit(consumer: InboxConsumer, batch: DecodedBatch, message: Any) -> Rewound:
-    """Apply the batch, then commit its offsets; or give its records back when it could not be
-    applied. Returns the partitions given back (none once committed)."""
+async def _apply_and_commit(
+    consumer: InboxConsumer, batch: DecodedBatch, message: Any, commits: OffsetCommits
+) -> Rewound:
+    """Apply the batch, then hand its offsets to the committer; or give its records back when it
+    could not be applied. Returns the partitions given back (none once applied)."""
     try:
         outcome = await consumer.apply(batch)
     except Exception as error:
@@ -384,7 +387,7 @@ async def _apply_and_commit(consumer: InboxConsumer, batch: DecodedBatch, messag
         # keep scanning them.
         message.clear_cache()
     try:
-        await commit_batch(message, batch.records)
+        await commits.settle(message, batch.records)
     except Exception as error:
         # The transaction is committed: records whose offsets stay uncommitted come again (to
         # this member or the partition's new owner) and change nothing (the inbox).
