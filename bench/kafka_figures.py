@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,6 +30,7 @@ from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore.schema import inbox
 from chassis.eventstore.store import EventStore
+from chassis.heap import service_heap
 from chassis.inbox import BatchOutcome, Delivery, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
 from chassis.kafka_security import aiokafka_kwargs, faststream_security
@@ -48,18 +48,13 @@ QUIET = logging.getLogger("bench.faststream")
 QUIET.setLevel(logging.WARNING)
 
 
-@contextlib.contextmanager
-def workload_frozen() -> Iterator[None]:
+def workload_frozen() -> contextlib.AbstractContextManager[None]:
     """The bench process holds the whole workload (hundreds of thousands of envelopes and records):
     a service's producer or consumer has none of it in its heap, so it must not pay the garbage
     collector's passes over it either (a full pass over it took 1.2 to 1.8 s, several times per
-    figure). Frozen objects are left out of every collection until unfrozen."""
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+    figure). Frozen, as `serve` freezes a service's imports, and with a service's collector
+    thresholds (chassis/heap.py), on both sides of each comparison; restored afterwards."""
+    return service_heap()
 
 
 def _mean_size(records: Sequence[Record]) -> float:
@@ -321,26 +316,21 @@ async def projection(
     await admin.start()
     await producer.start()
     memory = RssSampler()
-    # The bench process holds the whole workload (hundreds of thousands of envelopes and records):
-    # a service's consumer has none of it in its heap, so it must not pay the garbage collector's
-    # passes over it either. Frozen objects are left out of every collection until unfrozen.
-    gc.collect()
-    gc.freeze()
-    try:
-        started = time.perf_counter()
-        sampling = asyncio.create_task(memory.run())
-        await broker.start()
-        # Nothing polls the broker while the consumer works: the bench shares its event loop.
-        await asyncio.wait_for(everything_applied.wait(), timeout=1800)
-        await _until_committed(admin, group, end, timeout=900)
-        committed_at = time.perf_counter()
-        sampling.cancel()
-    finally:
-        gc.unfreeze()
-        await in_flight.drain()
-        await broker.stop()
-        await producer.stop()
-        await admin.close()
+    with workload_frozen():
+        try:
+            started = time.perf_counter()
+            sampling = asyncio.create_task(memory.run())
+            await broker.start()
+            # Nothing polls the broker while the consumer works: the bench shares its event loop.
+            await asyncio.wait_for(everything_applied.wait(), timeout=1800)
+            await _until_committed(admin, group, end, timeout=900)
+            committed_at = time.perf_counter()
+            sampling.cancel()
+        finally:
+            await in_flight.drain()
+            await broker.stop()
+            await producer.stop()
+            await admin.close()
     try:
         total = await read_counts_total(engine)
         async with engine.connect() as connection:
@@ -365,7 +355,7 @@ async def projection(
             )
             + " into Postgres, an inbox row per event, offsets committed after each batch's transaction; "
             "timed from broker.start() until the group's committed offsets reach the end offsets; the bench's "
-            "own heap (the workload it built) frozen out of the garbage collector first, as `serve` freezes a "
+            "own heap (the workload it built) frozen out of the garbage collector first and a service's collector thresholds set, as `serve` does for a "
             "service's imports"
         ),
         params={
