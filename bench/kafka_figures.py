@@ -35,14 +35,15 @@ from chassis.inbox import BatchOutcome, Delivery, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
 from chassis.kafka_security import aiokafka_kwargs, faststream_security
 from chassis.relay import Relay
-from chassis.settings import ServiceSettings
+from chassis.settings import ServiceSettings, default_consumer_batch_size
 from contracts.envelope import Envelope
 from contracts.events.training import TrainingCompleted
 from tests.support import count_event, count_events_in_bulk, create_projection_tables, read_counts_total
 
 DEFAULTS = ServiceSettings()
 RELAY_BATCH = DEFAULTS.relay_batch_size
-CONSUMER_BATCH = DEFAULTS.consumer_batch_size
+# The bench's consumers all write to Postgres: its default batch, unless one is configured.
+CONSUMER_BATCH = DEFAULTS.consumer_batch_size or default_consumer_batch_size("postgresql+asyncpg://")
 CONSUMER_BATCH_TIMEOUT_MS = DEFAULTS.consumer_batch_timeout_ms
 QUIET = logging.getLogger("bench.faststream")
 QUIET.setLevel(logging.WARNING)

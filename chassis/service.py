@@ -222,7 +222,7 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
             topics=topics_of_run,
             pattern=re.escape(settings.topic_prefix) + subscription.pattern if subscription.pattern else None,
             group_id=group,
-            batch_size=settings.consumer_batch_size,
+            batch_size=settings.resolved_consumer_batch_size(),
             batch_timeout_ms=settings.consumer_batch_timeout_ms,
             in_flight=runtime.in_flight,
         )

@@ -58,7 +58,12 @@ class ServiceSettings(BaseSettings):
     # a 100k backlog about twice as fast as 500); a trickle of commands still goes out at once.
     relay_batch_size: int = Field(default=2000, ge=1)
     relay_idle_poll_seconds: float = Field(default=0.05, gt=0)
-    consumer_batch_size: int = Field(default=500, ge=1)
+    consumer_batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        description="Records per consumer batch (one transaction each); by default by database, "
+        "see default_consumer_batch_size",
+    )
     consumer_batch_timeout_ms: int = Field(default=100, ge=1)
     handler_max_attempts: int = Field(default=3, ge=1)
     aggregate_cache_size: int = Field(
@@ -80,3 +85,19 @@ class ServiceSettings(BaseSettings):
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_sqlite_url(self.service_name)
+
+    def resolved_consumer_batch_size(self) -> int:
+        return self.consumer_batch_size or default_consumer_batch_size(self.resolved_database_url())
+
+
+def default_consumer_batch_size(database_url: str) -> int:
+    """Records per consumer batch when none is configured.
+
+    A batch costs a transaction, an inbox claim and an offset commit whatever its size, so a
+    backlog (a replay, a rebuild, a service catching up) goes faster in big batches: on Postgres
+    2,000 rebuilt a 200k-event read model 15-25% faster than 500 (23-25k against 18-21.5k
+    events/s, 7.5 s of CPU against 9 s, the bench's projection on the 2-core machine). A trickle
+    is not held back: a fetch returns whatever has arrived. SQLite keeps 500: it has one writer,
+    and a consumer's batch holds it for its whole transaction, while the API's commands wait.
+    """
+    return 500 if database_url.startswith("sqlite") else 2000
