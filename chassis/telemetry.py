@@ -131,6 +131,13 @@ def record_context(
     return propagate.extract(carrier) if carrier else None
 
 
+def _exporting() -> bool:
+    """Whether spans go anywhere: an unknown provider (a deployment's own SDK) is taken to export.
+    A batch span's links (one header parse per record) cost 3% of a projection's CPU for nothing
+    while no processor takes the span."""
+    return getattr(trace.get_tracer_provider(), "exporting", True) is not False
+
+
 def _batch_links() -> list[Link]:
     batch = trace.get_current_span().get_span_context()
     return [Link(batch)] if batch.is_valid else []
@@ -167,9 +174,9 @@ def consuming_together(records: Sequence[Any], *, consumer: str, event_type: str
     so one trace still runs from the command to the read model."""
     links = _batch_links()
     fields = propagate.get_global_textmap().fields
-    contexts = [record_context(getattr(record, "headers", None), fields) for record in records]
-    parent = contexts[0] if len(contexts) == 1 else None
-    if parent is None:
+    parent = record_context(getattr(records[0], "headers", None), fields) if len(records) == 1 else None
+    if len(records) > 1 and _exporting():  # links only matter to a span that goes somewhere
+        contexts = (record_context(getattr(record, "headers", None), fields) for record in records)
         links.extend(Link(trace.get_current_span(c).get_span_context()) for c in contexts if c is not None)
     topics = {getattr(record, "topic", None) for record in records}
     attributes: dict[str, Any] = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from chassis.auth_tokens import CITY_UNION, bearer_headers
 from chassis.eventstore import Append, EventStore
 from chassis.eventstore.schema import outbox
 from chassis.service import http_app
+from chassis.telemetry import consuming_together
 from contracts.envelope import StreamRef
 from services.training.queries import TrainingQueries
 from services.training.service import SPEC
@@ -136,3 +138,23 @@ async def test_appends_grouped_into_one_statement_keep_each_their_own_trace(
         rows = (await connection.execute(select(outbox.c.partition_key, outbox.c.headers))).all()
     by_stream = {key: headers["traceparent"].split("-")[1] for key, headers in rows}
     assert by_stream == {f"enr-{n}": trace_id for n, trace_id in enumerate(traces)}
+
+
+def test_a_batch_span_links_each_records_trace_and_a_batch_of_one_continues_it(
+    spans: InMemorySpanExporter,
+) -> None:
+    """While spans are exported, a batch handler's span links every record's trace; a batch of
+    one is a child of its record's trace. (Unexported, the links are not even parsed.)"""
+    traces = [uuid.uuid4().hex for _ in range(3)]
+    records = [
+        SimpleNamespace(topic="t", headers=[("traceparent", f"00-{t}-{uuid.uuid4().hex[:16]}-01".encode())])
+        for t in traces
+    ]
+    with consuming_together(records, consumer="batch-links", event_type="E"):
+        pass
+    with consuming_together(records[:1], consumer="batch-of-one", event_type="E"):
+        pass
+    finished = {span.name: span for span in spans.get_finished_spans()}
+    linked = finished["batch-links process E"].links
+    assert sorted(f"{link.context.trace_id:032x}" for link in linked) == sorted(traces)
+    assert f"{finished['batch-of-one process E'].context.trace_id:032x}" == traces[0]
