@@ -354,7 +354,7 @@ async def projection(
                 if per_event
                 else "applying tests.support.count_events_in_bulk (a batch handler: one upsert per batch)"
             )
-            + " into Postgres, an inbox row per event, offsets committed after each batch's transaction; "
+            + " into Postgres, an inbox row per event, offsets committed behind the batches' transactions (chassis/batch_sequence.py OffsetCommits); "
             "timed from broker.start() until the group's committed offsets reach the end offsets; the bench's "
             "own heap (the workload it built) frozen out of the garbage collector first and a service's collector thresholds set, as `serve` does for a "
             "service's imports"
