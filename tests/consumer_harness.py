@@ -9,21 +9,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker, KafkaRouter
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
-from chassis.inbox import BatchOutcome, Handler, InboxConsumer
+from chassis.inbox import BatchHandler, BatchOutcome, Handler, InboxConsumer
 from chassis.kafka import PRODUCER_OPTIONS, DeadLetterTopics, InFlight, bind_inbox_consumer
 from chassis.kafka_security import aiokafka_kwargs, faststream_security
 from contracts.envelope import Envelope
+from contracts.events.base import Event
 from contracts.events.training import TrainingCompleted
 from tests.support import count_event, create_projection_tables
 
@@ -34,6 +36,46 @@ async def count_unless_poison(session: AsyncSession, envelope: Envelope, event: 
     if envelope.key == POISON_WORKER:
         raise RuntimeError("this handler cannot apply the poison worker")
     await count_event(session, envelope, event)
+
+
+def inbox_on_router(
+    router: KafkaRouter,
+    *,
+    name: str,
+    topic: str,
+    sessions: async_sessionmaker[AsyncSession],
+    handlers: Mapping[type[Event], Handler] | None = None,
+    batch_handlers: Mapping[type[Event], BatchHandler] | None = None,
+    after_commit: Callable[[BatchOutcome], Awaitable[None]] | None = None,
+    in_flight: InFlight | None = None,
+    batch_size: int = 50,
+    batch_timeout_ms: int = 50,
+    **options: Any,
+) -> InboxConsumer:
+    """A test's inbox consumer wired like a service's (chassis.service.wire_subscriptions): its
+    dead letters through the router's publishers, bound as the typed batch subscriber of `topic`
+    in consumer group `name`. `options`: more of InboxConsumer's keyword arguments."""
+    consumer = InboxConsumer(
+        name=name,
+        sessions=sessions,
+        handlers=handlers or {},
+        batch_handlers=batch_handlers,
+        dead_letters=DeadLetterPublisher(
+            DeadLetterTopics.declare(router, [topic], consumer=name), consumer=name
+        ),
+        after_commit=after_commit,
+        **options,
+    )
+    bind_inbox_consumer(
+        router,
+        consumer,
+        topics=[topic],
+        group_id=name,
+        batch_size=batch_size,
+        batch_timeout_ms=batch_timeout_ms,
+        in_flight=in_flight or InFlight(),
+    )
+    return consumer
 
 
 @dataclass
@@ -67,27 +109,18 @@ async def running_consumer(
     # and the dead-letter publishers, sent by the broker's producer.
     broker = KafkaBroker(bootstrap.split(","), security=faststream_security(), **PRODUCER_OPTIONS)
     router = KafkaRouter()
-    consumer = InboxConsumer(
+    in_flight = InFlight()
+    consumer = inbox_on_router(
+        router,
         name=group,
+        topic=topic,
         sessions=session_factory(engine),
         handlers={TrainingCompleted: handler},
-        dead_letters=DeadLetterPublisher(
-            DeadLetterTopics.declare(router, [topic], consumer=group), consumer=group
-        ),
+        after_commit=record,
+        in_flight=in_flight,
         max_attempts=2,
         max_event_bytes=max_event_bytes,
         retry_backoff_seconds=0.01,
-        after_commit=record,
-    )
-    in_flight = InFlight()
-    bind_inbox_consumer(
-        router,
-        consumer,
-        topics=[topic],
-        group_id=group,
-        batch_size=50,
-        batch_timeout_ms=50,
-        in_flight=in_flight,
     )
     broker.include_router(router)
     await broker.start()

@@ -16,10 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis import migrate
 from chassis.db import session_factory
-from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore import EventStore
-from chassis.inbox import BatchOutcome, InboxConsumer
-from chassis.kafka import DeadLetterTopics, InFlight, bind_inbox_consumer, ensure_topics
+from chassis.inbox import BatchOutcome
+from chassis.kafka import ensure_topics
 from chassis.kafka_security import faststream_security
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope, StreamRef
@@ -30,6 +29,7 @@ from services.registry import handlers
 from services.registry.commands import RegisterEnterprise, RegisterWorker
 from services.registry.projections import ladder_policy_batch_handlers, ladder_policy_handlers
 from services.registry.service import SPEC
+from tests.consumer_harness import inbox_on_router
 
 pytestmark = pytest.mark.postgres
 
@@ -56,24 +56,14 @@ async def policy_broker(
     async def record(outcome: BatchOutcome) -> None:
         outcomes.append(outcome)
 
-    consumer = InboxConsumer(
+    inbox_on_router(
+        router,
         name=name,
+        topic=topic,
         sessions=session_factory(engine),
         handlers={} if in_batches else ladder_policy_handlers(unit_of_work),
         batch_handlers=ladder_policy_batch_handlers(unit_of_work) if in_batches else None,
-        dead_letters=DeadLetterPublisher(
-            DeadLetterTopics.declare(router, [topic], consumer=name), consumer=name
-        ),
         after_commit=record,
-    )
-    bind_inbox_consumer(
-        router,
-        consumer,
-        topics=[topic],
-        group_id=consumer.name,
-        batch_size=50,
-        batch_timeout_ms=50,
-        in_flight=InFlight(),
     )
     broker.include_router(router)
     if mode == "memory":

@@ -19,11 +19,10 @@ from faststream.kafka import KafkaBroker, KafkaRouter, TestKafkaBroker
 
 from chassis import migrate
 from chassis.db import create_engine, session_factory
-from chassis.deadletter import DeadLetterPublisher
-from chassis.inbox import BatchOutcome, InboxConsumer
-from chassis.kafka import DeadLetterTopics, InFlight, bind_inbox_consumer
+from chassis.inbox import BatchOutcome
 from contracts.envelope import StreamRef
 from contracts.events.training import TrainingCompleted
+from tests.consumer_harness import inbox_on_router
 from tests.support import count_event, create_projection_tables, envelopes_for, read_counts
 
 
@@ -48,23 +47,15 @@ async def test_a_batch_is_applied_and_acked_without_a_worker_thread(
 
     topic, name = "test.subscriber-loop.events", "test.subscriber-loop"
     router = KafkaRouter()
-    consumer = InboxConsumer(
+    inbox_on_router(
+        router,
         name=name,
+        topic=topic,
         sessions=session_factory(engine),
         handlers={TrainingCompleted: count_event},
-        dead_letters=DeadLetterPublisher(
-            DeadLetterTopics.declare(router, [topic], consumer=name), consumer=name
-        ),
         after_commit=record,
-    )
-    bind_inbox_consumer(
-        router,
-        consumer,
-        topics=[topic],
-        group_id=name,
         batch_size=10,
         batch_timeout_ms=10,
-        in_flight=InFlight(),
     )
     broker = KafkaBroker("in-memory:9092")
     broker.include_router(router)
