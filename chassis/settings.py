@@ -95,8 +95,9 @@ def default_consumer_batch_size(database_url: str) -> int:
 
     A batch costs a transaction, an inbox claim and an offset commit whatever its size, so a
     backlog (a replay, a rebuild, a service catching up) goes faster in big batches: on Postgres
-    2,000 rebuilt a 200k-event read model 15-25% faster than 500 (23-25k against 18-21.5k
-    events/s, 7.5 s of CPU against 9 s, the bench's projection on the 2-core machine). A trickle
+    2,000 rebuilt a 200k-event read model about 12% faster than 500 (six runs each on the 2-core
+    bench machine, all noisy: a mean of 21.3k against 18.9k events/s, 15.8k to 24.8k against
+    16.8k to 21.5k). A trickle
     is not held back: a fetch returns whatever has arrived. The price is memory while a backlog
     lasts (a batch applying, the next decoded, more fetched): the bench's consumer services
     peaked about 55 MB higher. SQLite keeps 500: it has one writer, and a consumer's batch holds
