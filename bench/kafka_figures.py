@@ -350,7 +350,7 @@ async def projection(
         method=(
             "one FastStream consumer-group member, chassis.kafka.bind_inbox_consumer, InboxConsumer "
             + (
-                "applying tests.support.count_event (insert-if-missing + update: two statements per event)"
+                "applying tests.support.count_event (insert-if-missing + update: two statements per event, each built once and executed with the event's parameters)"
                 if per_event
                 else "applying tests.support.count_events_in_bulk (a batch handler: one upsert per batch)"
             )

@@ -1,8 +1,13 @@
-"""Dialect-specific statements that SQLAlchemy Core spells differently per backend."""
+"""Dialect-specific statements that SQLAlchemy Core spells differently per backend.
+
+The statements without values are built once per dialect and table, and shared: a statement is
+immutable (`.values()`, `.returning()` and the like return copies), and handlers run them per
+event, where building one cost more than executing it (py-spy on the per-event projection)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Integer, Table, Text, all_, any_, literal
@@ -19,14 +24,21 @@ def dialect_name(bind: AsyncSession | AsyncConnection) -> str:
 
 
 def _insert(bind: AsyncSession | AsyncConnection, table: Table) -> Any:
-    if dialect_name(bind) == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return _insert_for(dialect_name(bind), table)
+
+
+def _insert_for(dialect: str, table: Table) -> Any:
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def insert_ignoring_duplicates(bind: AsyncSession | AsyncConnection, table: Table) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING: the idempotency primitive of inboxes and ledgers."""
-    statement: Insert = _insert(bind, table).on_conflict_do_nothing()
+    return _inserts_ignoring_duplicates(dialect_name(bind), table)
+
+
+@cache
+def _inserts_ignoring_duplicates(dialect: str, table: Table) -> Insert:
+    statement: Insert = _insert_for(dialect, table).on_conflict_do_nothing()
     return statement
 
 
@@ -47,7 +59,12 @@ def upsert_rows(
     bind: AsyncSession | AsyncConnection, table: Table, columns: Sequence[str], *, keys: Sequence[str]
 ) -> Insert:
     """INSERT … ON CONFLICT (keys) DO UPDATE SET the other columns, for many rows in one executemany."""
-    statement = _insert(bind, table)
+    return _upserts_of_rows(dialect_name(bind), table, tuple(columns), tuple(keys))
+
+
+@cache
+def _upserts_of_rows(dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]) -> Insert:
+    statement = _insert_for(dialect, table)
     updates = {name: statement.excluded[name] for name in columns if name not in keys}
     upserted: Insert = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
     return upserted
@@ -56,7 +73,12 @@ def upsert_rows(
 def upsert_adding(bind: AsyncSession | AsyncConnection, table: Table, *, key: str, column: str) -> Insert:
     """INSERT … ON CONFLICT (key) DO UPDATE SET column = column + excluded.column: a counter
     bumped for many rows in one executemany."""
-    statement = _insert(bind, table)
+    return _upserts_adding(dialect_name(bind), table, key, column)
+
+
+@cache
+def _upserts_adding(dialect: str, table: Table, key: str, column: str) -> Insert:
+    statement = _insert_for(dialect, table)
     adding: Insert = statement.on_conflict_do_update(
         index_elements=[key], set_={column: table.c[column] + statement.excluded[column]}
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.inbox import Delivery
@@ -59,15 +59,19 @@ async def create_projection_tables(engine: AsyncEngine) -> None:
         await connection.run_sync(projection_metadata.create_all)
 
 
+# Built once and executed with parameters, as SQLAlchemy advises for a statement run per event.
+_BUMP_COUNT = (
+    update(worker_counts)
+    .where(worker_counts.c.worker_id == bindparam("counted_worker"))
+    .values(events=worker_counts.c.events + 1)
+)
+
+
 async def count_event(session: AsyncSession, envelope: Envelope, _event: object) -> None:
     await session.execute(
-        insert_ignoring_duplicates(session, worker_counts).values(worker_id=envelope.key, events=0)
+        insert_ignoring_duplicates(session, worker_counts), {"worker_id": envelope.key, "events": 0}
     )
-    await session.execute(
-        update(worker_counts)
-        .where(worker_counts.c.worker_id == envelope.key)
-        .values(events=worker_counts.c.events + 1)
-    )
+    await session.execute(_BUMP_COUNT, {"counted_worker": envelope.key})
 
 
 async def count_events_in_bulk(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
