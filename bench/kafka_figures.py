@@ -17,7 +17,6 @@ from uuid import UUID
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +35,7 @@ from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
 from chassis.kafka_security import aiokafka_kwargs, faststream_security
 from chassis.relay import Relay
 from chassis.settings import ServiceSettings, default_consumer_batch_size
+from chassis.telemetry import kafka_telemetry
 from contracts.envelope import Envelope
 from contracts.events.training import TrainingCompleted
 from tests.support import count_event, count_events_in_bulk, create_projection_tables, read_counts_total
@@ -298,7 +298,7 @@ async def projection(
         res.kafka,
         security=faststream_security(),
         client_id=f"bench-projection-{res.run_id}",
-        middlewares=(KafkaTelemetryMiddleware(),),
+        middlewares=kafka_telemetry(),
         logger=QUIET,
     )
     in_flight = InFlight()

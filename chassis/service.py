@@ -21,7 +21,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker, KafkaRouter
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -65,7 +64,7 @@ from chassis.provenance import topic_ownership
 from chassis.relay import Relay
 from chassis.roles import Roles
 from chassis.settings import LOCAL_JWT_SECRET, ServiceSettings
-from chassis.telemetry import configure_tracing, http_telemetry
+from chassis.telemetry import configure_tracing, http_telemetry, kafka_telemetry
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork
 from contracts.events.base import Event
 from contracts.schemas import channel_message, events_of_producer
@@ -170,7 +169,7 @@ def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
         security=faststream_security(credentials),
         allow_auto_create_topics=not credentials.uses_sasl,  # on a secured bus deploy/ creates them
         log_level=logging.DEBUG,  # a line per message is for debugging, not for INFO logs
-        middlewares=(KafkaTelemetryMiddleware(),),
+        middlewares=kafka_telemetry(),
         description=f"The {spec.name} service's consumers, dead letters and events",
         **PRODUCER_OPTIONS,  # its producer sends the dead letters
     )
