@@ -29,8 +29,8 @@ from functools import cache
 from typing import Any
 
 from fastapi.telemetry import TelemetryConfig
-from faststream._internal.types import BrokerMiddleware
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.types import BrokerMiddleware
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
