@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chassis.db import is_sqlite
+
 
 def default_sqlite_url(service: str) -> str:
     """SQLite is the embedded default when no DATABASE_URL is given."""
@@ -97,10 +99,9 @@ def default_consumer_batch_size(database_url: str) -> int:
     backlog (a replay, a rebuild, a service catching up) goes faster in big batches: on Postgres
     2,000 rebuilt a 200k-event read model about 12% faster than 500 (six runs each on the 2-core
     bench machine, all noisy: a mean of 21.3k against 18.9k events/s, 15.8k to 24.8k against
-    16.8k to 21.5k). A trickle
-    is not held back: a fetch returns whatever has arrived. The price is memory while a backlog
-    lasts (a batch applying, the next decoded, more fetched): the bench's consumer services
-    peaked about 55 MB higher. SQLite keeps 500: it has one writer, and a consumer's batch holds
-    it for its whole transaction, while the API's commands wait.
+    16.8k to 21.5k). A trickle is not held back: a fetch returns whatever has arrived. The price
+    is memory while a backlog lasts (a batch applying, the next decoded, more fetched): the
+    bench's consumer services peaked about 55 MB higher. SQLite keeps 500: it has one writer, and
+    a consumer's batch holds it for its whole transaction, while the API's commands wait.
     """
-    return 500 if database_url.startswith("sqlite") else 2000
+    return 500 if is_sqlite(database_url) else 2000
