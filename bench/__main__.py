@@ -29,6 +29,7 @@ from bench import (
     kafka_figures,
     machine,
     registry_figures,
+    relay_figures,
     replica_figures,
     rewards_figures,
     store_figures,
@@ -321,16 +322,14 @@ async def _kafka_and_store(res: Resources, settings: dict[str, Any], chosen: lis
     console.print(f"  built {shape.total:,} envelopes in {time.perf_counter() - started:.1f}s")
     source: list[str] = []  # the topic the consume figures read
 
-    if "produce" in chosen:
-        await step("raw produce", lambda: _one(kafka_figures.raw_produce(res, records, shape)))
-    if "relay" in chosen:
+    if "produce" in chosen or "relay" in chosen:
 
-        async def relay() -> list[Measurement]:
-            done = await kafka_figures.relay(res, txns, shape)
-            source.append(done.topic)
-            return [done.measurement]
+        async def produce_and_relay() -> list[Measurement]:
+            done = await relay_figures.produce_and_relay(res, records, txns, shape)
+            source.append(done.source_topic)
+            return done.measurements
 
-        await step("relay", relay)
+        await step("raw produce, chassis producer, relay", produce_and_relay)
     if "consume" in chosen:
         if not source:
             source.append(await kafka_figures.produce_topic(res, records))

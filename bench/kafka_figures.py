@@ -1,4 +1,4 @@
-"""Kafka figures: raw produce vs the relay, raw consume vs a projection (inbox consumer).
+"""Kafka figures: raw consume vs a projection (inbox consumer), and the replay (produce and relay: relay_figures).
 
 Each pair runs the same records against fresh topics of the same partition count,
 on the same broker, in the same run.
@@ -11,29 +11,25 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.report import Measurement, rate
-from bench.resources import PARTITIONS, Resources, offsets, partitions_of
+from bench.resources import Resources, offsets, partitions_of
 from bench.services import rss_mb
-from bench.store_figures import fill
-from bench.workload import BuiltTxn, Record, Shape
+from bench.workload import Record
 from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore.schema import inbox
-from chassis.eventstore.store import EventStore
 from chassis.heap import service_heap
 from chassis.inbox import BatchOutcome, Delivery, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
 from chassis.kafka_security import aiokafka_kwargs, faststream_security
-from chassis.relay import Relay
 from chassis.settings import ServiceSettings, default_consumer_batch_size
 from chassis.telemetry import kafka_telemetry
 from contracts.envelope import Envelope
@@ -41,7 +37,6 @@ from contracts.events.training import TrainingCompleted
 from tests.support import count_event, count_events_in_bulk, create_projection_tables, read_counts_total
 
 DEFAULTS = ServiceSettings()
-RELAY_BATCH = DEFAULTS.relay_batch_size
 # The bench's consumers all write to Postgres: its default batch, unless one is configured.
 CONSUMER_BATCH = DEFAULTS.consumer_batch_size or default_consumer_batch_size("postgresql+asyncpg://")
 CONSUMER_BATCH_TIMEOUT_MS = DEFAULTS.consumer_batch_timeout_ms
@@ -56,117 +51,6 @@ def workload_frozen() -> contextlib.AbstractContextManager[None]:
     figure). Frozen, as `serve` freezes a service's imports, and with a service's collector
     thresholds (chassis/heap.py), on both sides of each comparison; restored afterwards."""
     return service_heap()
-
-
-def _mean_size(records: Sequence[Record]) -> float:
-    return sum(len(r.value) for r in records) / len(records) if records else 0.0
-
-
-async def raw_produce(res: Resources, records: Sequence[Record], shape: Shape) -> Measurement:
-    """A plain aiokafka producer with create_producer's settings sending the relay's records."""
-    topic = await res.topic("raw-produce")
-    producer = create_producer(res.kafka, client_id=f"bench-raw-{res.run_id}")
-    await producer.start()
-    try:
-        await producer.partitions_for(topic)  # metadata before the clock starts, as for the relay
-        with workload_frozen():
-            started = time.perf_counter()
-            deliveries = [
-                await producer.send(topic, value=r.value, key=r.key, headers=r.headers) for r in records
-            ]
-            await asyncio.gather(*deliveries)
-            elapsed = time.perf_counter() - started
-    finally:
-        await producer.stop()
-    return Measurement(
-        key="raw_produce",
-        label="raw produce (aiokafka)",
-        value=rate(len(records), elapsed),
-        unit="events/s",
-        method=(
-            "chassis.kafka.create_producer (acks=all, idempotence, linger 5 ms): send() every record "
-            "(same key, value bytes and headers as the relay's), then await all acks; the bench's own heap "
-            "(the workload) frozen out of the garbage collector, as for the relay"
-        ),
-        params={
-            **shape.as_params(),
-            "partitions": PARTITIONS,
-            "mean_value_bytes": round(_mean_size(records)),
-        },
-        detail={"count": len(records), "elapsed_s": round(elapsed, 3)},
-    )
-
-
-@dataclass(frozen=True)
-class RelayRun:
-    measurement: Measurement
-    topic: str
-
-
-async def relay(res: Resources, txns: Sequence[BuiltTxn], shape: Shape) -> RelayRun:
-    """Relay.drain() of an outbox already holding every event (filled before the clock starts)."""
-    url = await res.database("relay")
-    topic = await res.topic("relay")
-    engine = create_engine(url)
-    producer = create_producer(res.kafka, client_id=f"bench-relay-{res.run_id}")
-    try:
-        await fill(engine, EventStore(topic_of=lambda _: topic), txns, writers=2)
-        async with engine.begin() as connection:
-            await connection.execute(text("ANALYZE events"))
-            await connection.execute(text("ANALYZE outbox"))
-        await producer.start()
-        await producer.partitions_for(topic)
-        publisher = Relay(engine, producer, name=f"bench-relay-{res.run_id}", batch_size=RELAY_BATCH)
-        progress: list[tuple[float, int]] = []
-
-        async def watch() -> None:  # is the backlog's tail as fast as its head?
-            while True:
-                progress.append((time.perf_counter(), publisher.published))
-                await asyncio.sleep(0.25)
-
-        with workload_frozen():
-            started = time.perf_counter()
-            watching = asyncio.create_task(watch())
-            sent = await publisher.drain()
-            elapsed = time.perf_counter() - started
-            watching.cancel()
-        progress.append((time.perf_counter(), publisher.published))
-    finally:
-        await producer.stop()
-        await engine.dispose()
-    if sent != shape.total:
-        raise RuntimeError(f"the relay published {sent} events, expected {shape.total}")
-    measurement = Measurement(
-        key="relay",
-        label="relay (outbox → Kafka)",
-        value=rate(sent, elapsed),
-        unit="events/s",
-        method=(
-            "chassis.relay.Relay.drain(): a pipeline of three batches: send a batch while the previous "
-            "batches await their acks and the database already reads the next one (its stored records; three "
-            "index ranges skip what is in flight); the oldest acknowledged batch's delete runs beside that "
-            "read and the sends; until empty; the bench's own heap (the workload) frozen out of the garbage "
-            "collector, as for raw produce"
-        ),
-        params={**shape.as_params(), "partitions": PARTITIONS, "relay_batch_size": RELAY_BATCH},
-        detail={
-            "count": sent,
-            "elapsed_s": round(elapsed, 3),
-            "events_per_s_by_quarter_of_the_backlog": by_quarter(progress, sent),
-        },
-    )
-    return RelayRun(measurement, topic)
-
-
-def by_quarter(progress: Sequence[tuple[float, int]], total: int) -> list[float]:
-    """Publishing rate over each quarter of the backlog (first quarter = the oldest rows)."""
-    rates: list[float] = []
-    for quarter in range(4):
-        low, high = total * quarter / 4, total * (quarter + 1) / 4
-        inside = [(t, n) for t, n in progress if low <= n <= high]
-        if len(inside) >= 2 and inside[-1][0] > inside[0][0]:
-            rates.append(round((inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0]), 1))
-    return rates
 
 
 async def produce_topic(res: Resources, records: Iterable[Record], purpose: str = "consume-source") -> str:

@@ -78,6 +78,7 @@ RATIOS: tuple[Ratio, ...] = (
         "eventsourcing_append",
     ),
     Ratio("relay_vs_raw_produce", "relay / raw produce", "relay", "raw_produce"),
+    Ratio("relay_vs_chassis_produce", "relay / its own producer alone", "relay", "chassis_produce"),
     Ratio("projection_vs_raw_consume", "projection / raw consume", "projection", "raw_consume"),
     Ratio(
         "projection_per_event_vs_raw_consume",

@@ -37,6 +37,7 @@ from chassis.inbox import DecodedBatch, InboxConsumer, InfrastructureUnavailable
 from chassis.kafka_security import KafkaCredentials, aiokafka_kwargs
 from chassis.logging import get_logger
 from chassis.metrics import ConsumerMetrics, last_offsets
+from chassis.partitioning import RememberingPartitioner
 from contracts.schemas import channel_message
 from contracts.topics import dead_letter_topic
 
@@ -70,6 +71,7 @@ PRODUCER_OPTIONS: Mapping[str, Any] = {
     "max_batch_size": 512 * 1024,
     "max_request_size": 1024 * 1024,
     "request_timeout_ms": 30000,
+    "partitioner": RememberingPartitioner(),  # DefaultPartitioner's choice, each key's hash remembered
 }
 
 

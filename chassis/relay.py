@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chassis.db import WRITE, outside_transactions
 from chassis.eventstore.pg_append import OUTBOX_CHANNEL
+from chassis.kafka_batches import BatchProducer, send_in_batches
 from chassis.logging import get_logger
 from chassis.outbox_reads import OutboxRecord, forget, kafka_headers, read_outbox
 
@@ -29,7 +30,8 @@ log = get_logger(__name__)
 
 
 class RecordSender(Protocol):
-    """What the relay needs of a producer (aiokafka's AIOKafkaProducer fits)."""
+    """What the relay needs of a sender; one that is also a `BatchProducer` (aiokafka's AIOKafkaProducer)
+    is handed whole record batches (chassis/kafka_batches.py)."""
 
     async def send(
         self,
@@ -175,13 +177,17 @@ class Relay:
             )
 
     async def _send(self, rows: Sequence[OutboxRecord]) -> _Flight:
-        # send() only enqueues. Sends are awaited one after the other, here and not in a
-        # task, so that batch n+1 is never enqueued before all of batch n: store order.
-        send = self._sender.send
-        deliveries = [
-            await send(topic, value=value, key=key, headers=kafka_headers(headers))
-            for _, topic, key, value, headers in rows
-        ]
+        # Sending only enqueues. It is awaited here and not in a task, so that batch n+1 is never
+        # enqueued before all of batch n: store order.
+        records = [(topic, key, value, kafka_headers(headers)) for _, topic, key, value, headers in rows]
+        if isinstance(self._sender, BatchProducer):  # Kafka's producer: a record batch per partition
+            deliveries = await send_in_batches(self._sender, records)
+        else:  # any other sender (the tests' stand-ins for a broker): record by record
+            send = self._sender.send
+            deliveries = [
+                await send(topic, value=value, key=key, headers=headers)
+                for topic, key, value, headers in records
+            ]
         return _Flight([row[0] for row in rows], asyncio.ensure_future(_all_acked(deliveries)))
 
     async def _acknowledged(self, flight: _Flight) -> None:
@@ -274,7 +280,7 @@ def _retrieved(future: asyncio.Future[Any]) -> None:
 
 async def _all_acked(deliveries: list[asyncio.Future[Any]]) -> list[Any]:
     # One by one rather than gather(): a partition's acks arrive in order, so most are
-    # done by the time they are looked at, and no callback per record is scheduled.
+    # done by the time they are looked at, and no callback per delivery is scheduled.
     return [await delivery for delivery in deliveries]
 
 
