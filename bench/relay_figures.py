@@ -63,7 +63,9 @@ class RelayRound:
 @dataclass(frozen=True)
 class ProduceFigures:
     measurements: list[Measurement]
-    source_topic: str  # holds every record once, as the relay sends it: the consume figures' source
+    # Every record once, with the keys, values and headers the relay sends (the chassis producer's
+    # last round): the consume figures' source.
+    source_topic: str
 
 
 async def produce_and_relay(
@@ -108,7 +110,8 @@ async def produce_and_relay(
                 "relay (outbox → Kafka)",
                 [r.events_per_s for r in relayed],
                 "chassis.relay.Relay.drain() of an outbox holding every event (a fresh copy of one filled "
-                "database each round): a pipeline of three batches: send a batch while the previous batches "
+                "database each round), handing Kafka a record batch per partition (send_batch): a pipeline "
+                "of three batches: send a batch while the previous batches "
                 "await their acks and the database already reads the next one; the oldest acknowledged "
                 "batch's delete runs beside that read and the sends; until empty; the workload frozen out of "
                 "the garbage collector, as for raw produce; median of the rounds",
