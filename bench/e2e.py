@@ -16,18 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from sqlalchemy import bindparam, func, select, text
 
 from bench.append_figures import enterprise_command, worker_command
 from bench.lean_http import HttpError, LeanClient
 from bench.report import Measurement, percentile
-from bench.resources import Resources, offsets, partitions_of
+from bench.resources import Resources, offsets, partitions_of, read_between
 from bench.services import RunningService, service, service_roles, wait_caught_up
 from chassis.auth_tokens import bearer_headers
 from chassis.db import create_engine
 from chassis.eventstore.schema import inbox
-from chassis.kafka_security import aiokafka_kwargs
 from contracts.topics import REGISTRY_EVENTS
 
 # Unanswered commands at most. Without a cap, an overloaded service gets thousands of
@@ -138,30 +137,16 @@ async def known_workers(database_url: str, worker_ids: Sequence[str]) -> int:
 async def record_times(kafka: str, start: dict[TopicPartition, int]) -> dict[str, float]:
     """event_id header → Kafka record timestamp (epoch seconds) for records after `start`."""
     _, end = await offsets(kafka, list(start))
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka, group_id=None, enable_auto_commit=False, **aiokafka_kwargs()
-    )
-    await consumer.start()
     times: dict[str, float] = {}
-    try:
-        consumer.assign(list(start))
-        remaining = set()
-        for tp, offset in start.items():
-            if end[tp] > offset:
-                consumer.seek(tp, offset)
-                remaining.add(tp)
-        async with asyncio.timeout(60):
-            while remaining:
-                batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-                for tp, records in batch.items():
-                    for record in records:
-                        event_id = dict(record.headers or ()).get("event_id")
-                        if event_id is not None:
-                            times[event_id.decode()] = record.timestamp / 1000
-                    if records and records[-1].offset + 1 >= end[tp]:
-                        remaining.discard(tp)
-    finally:
-        await consumer.stop()
+
+    async def note(records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        for record in records:
+            event_id = dict(record.headers or ()).get("event_id")
+            if event_id is not None:
+                times[event_id.decode()] = record.timestamp / 1000
+
+    async with asyncio.timeout(60):
+        await read_between(kafka, start, end, note, client_id="bench-e2e-times", max_records=5000)
     return times
 
 

@@ -13,14 +13,14 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from uuid import UUID
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.report import Measurement, rate
-from bench.resources import Resources, offsets, partitions_of
+from bench.resources import Resources, offsets, partitions_of, read_between
 from bench.services import rss_mb
 from bench.workload import Record
 from chassis.db import create_engine, session_factory
@@ -86,30 +86,18 @@ async def raw_consume(
     partitions = await partitions_of(res.kafka, [topic])
     beginning, end = await offsets(res.kafka, partitions)
     total = sum(end[tp] - beginning[tp] for tp in partitions)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=res.kafka,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        client_id=f"bench-consume-{res.run_id}",
-        **aiokafka_kwargs(),
-    )
     count = value_bytes = 0
+
+    async def tally(records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        nonlocal count, value_bytes
+        count += len(records)
+        value_bytes += sum(len(r.value or b"") for r in records)
+
     started = time.perf_counter()
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        remaining = {tp for tp in partitions if end[tp] > beginning[tp]}
-        while remaining:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=CONSUMER_BATCH)
-            for tp, records in batch.items():
-                count += len(records)
-                value_bytes += sum(len(r.value or b"") for r in records)
-                if records and records[-1].offset + 1 >= end[tp]:
-                    remaining.discard(tp)
-        elapsed = time.perf_counter() - started
-    finally:
-        await consumer.stop()
+    await read_between(
+        res.kafka, beginning, end, tally, client_id=f"bench-consume-{res.run_id}", max_records=CONSUMER_BATCH
+    )
+    elapsed = time.perf_counter() - started
     if count != total or total < expected:
         raise RuntimeError(f"read {count} records of {total} (expected {expected})")
     return Measurement(

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.protocol.admin import DeleteGroupsRequest
 from sqlalchemy import text
@@ -182,6 +182,43 @@ async def partitions_of(kafka: str, topics: Iterable[str]) -> list[TopicPartitio
         if not entry.get("error_code")
         for p in entry["partitions"]
     ]
+
+
+async def read_between(
+    kafka: str,
+    start: Mapping[TopicPartition, int],
+    end: Mapping[TopicPartition, int],
+    take: Callable[[list[ConsumerRecord[bytes, bytes]]], Awaitable[None]],
+    *,
+    client_id: str,
+    max_records: int,
+) -> None:
+    """Hands `take` every record of the partitions from `start` to `end` (exclusive), one getmany
+    batch of one partition at a time, read by a consumer outside any group."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        client_id=client_id,
+        **aiokafka_kwargs(),
+    )
+    await consumer.start()
+    try:
+        consumer.assign(list(start))
+        remaining = set()
+        for tp, offset in start.items():
+            if end[tp] > offset:
+                consumer.seek(tp, offset)
+                remaining.add(tp)
+        while remaining:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=max_records)
+            for tp, records in batch.items():
+                await take(records)
+                if records and records[-1].offset + 1 >= end[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
 
 
 async def offsets(

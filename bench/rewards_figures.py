@@ -17,12 +17,12 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from sqlalchemy import func, select
 
 from bench.kafka_figures import CONSUMER_BATCH, produce_topic, raw_consume
 from bench.report import Measurement, rate
-from bench.resources import Resources, offsets, partitions_of
+from bench.resources import Resources, offsets, partitions_of, read_between
 from bench.workload import Record, record_of
 from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
@@ -30,7 +30,6 @@ from chassis.eventstore.schema import events
 from chassis.eventstore.store import EventStore
 from chassis.inbox import InboxConsumer
 from chassis.kafka import create_producer
-from chassis.kafka_security import aiokafka_kwargs
 from chassis.unit_of_work import UnitOfWork, retrying_conflicts
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.base import Event
@@ -257,31 +256,19 @@ async def feed(
     dead letters, the seconds it took and the topic's partitions."""
     partitions = await partitions_of(res.kafka, [topic])
     beginning, end = await offsets(res.kafka, partitions)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=res.kafka,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        client_id=f"{client}-{res.run_id}",
-        **aiokafka_kwargs(),
-    )
     count = dead = 0
+
+    async def process(got: list[ConsumerRecord[bytes, bytes]]) -> None:
+        nonlocal count, dead
+        outcome = await policy.process(got)
+        count += len(got)
+        dead += len(outcome.dead_letters)
+
     started = time.perf_counter()
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        remaining = {tp for tp in partitions if end[tp] > beginning[tp]}
-        while remaining:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=max_records)
-            for tp, got in batch.items():
-                outcome = await policy.process(got)
-                count += len(got)
-                dead += len(outcome.dead_letters)
-                if got and got[-1].offset + 1 >= end[tp]:
-                    remaining.discard(tp)
-        return count, dead, time.perf_counter() - started, partitions
-    finally:
-        await consumer.stop()
+    await read_between(
+        res.kafka, beginning, end, process, client_id=f"{client}-{res.run_id}", max_records=max_records
+    )
+    return count, dead, time.perf_counter() - started, partitions
 
 
 async def _decide_points(res: Resources, topic: str, records: Sequence[Record]) -> Measurement:
