@@ -93,7 +93,7 @@ def service_grants(service: str, prefix: str = "", group_prefix: str | None = No
 def dashboard_grants(prefix: str = "", group_prefix: str | None = None) -> list[Grant]:
     groups = prefix if group_prefix is None else group_prefix
     grants = [Grant(DASHBOARD, "READ", "GROUP", f"{groups}{DASHBOARD}.", prefixed=True)]
-    for topic in ALL_EVENT_TOPICS:
+    for topic in CONSUMED_TOPICS[DASHBOARD]:
         grants.append(Grant(DASHBOARD, "READ", "TOPIC", prefix + topic))
         grants.append(Grant(DASHBOARD, "WRITE", "TOPIC", prefix + dead_letter_topic(topic)))
     grants += [

@@ -30,7 +30,7 @@ from rich.progress import Progress as RichProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from contracts.topics import TOPIC_OF_PRODUCER
+from contracts.topics import CONSUMED_TOPICS
 from ops.bus import Bus, service_settings
 from ops.dlq import (
     DLQ_SUFFIX,
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 # The services' code (FastAPI, every service's modules) is imported only by the commands that
 # need it (rebuild, schema export, demo): `craftsman dlq` and `craftsman lag` start faster.
-SERVICES = tuple(TOPIC_OF_PRODUCER)
+SERVICES = tuple(CONSUMED_TOPICS)  # every service with consumer groups: the four and the dashboard
 
 app = typer.Typer(help="The craftsman platform's operator tools.", no_args_is_help=True)
 dlq_app = typer.Typer(

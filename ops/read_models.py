@@ -17,9 +17,9 @@ from chassis.inbox import BatchHandler, Handler
 from chassis.service import ServiceSpec, Subscription, consumer_group, declared
 from chassis.settings import ServiceSettings
 from contracts.events.base import Event
-from deploy.asyncapi import SERVICES
+from deploy.asyncapi import DOCUMENTED
 
-SPECS: Mapping[str, ServiceSpec] = {spec.name: spec for spec in SERVICES}
+SPECS: Mapping[str, ServiceSpec] = {spec.name: spec for spec in DOCUMENTED}
 
 
 class UnknownReadModel(LookupError):

@@ -35,8 +35,10 @@ CONSUMED_TOPICS: Final[dict[str, tuple[str, ...]]] = {
     "competitions": (REGISTRY_EVENTS, COMPETITIONS_EVENTS),
     "training": (REGISTRY_EVENTS, TRAINING_EVENTS),
     "rewards": (REGISTRY_EVENTS, COMPETITIONS_EVENTS, TRAINING_EVENTS, REWARDS_EVENTS),
+    "dashboard": ALL_EVENT_TOPICS,
 }
-"""The public topics each service's consumer groups read (and dead-letter into)."""
+"""The public topics each service's consumer groups read (and dead-letter into). Its keys are
+every service that runs consumer groups: the four, and the dashboard, which publishes nothing."""
 
 INBOUND_CONSUMERS: Final[tuple[str, ...]] = ("registry", "competitions")
 """The services that read every enterprise's inbound topic."""

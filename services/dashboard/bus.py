@@ -20,10 +20,10 @@ from pydantic import BaseModel
 from chassis.kafka_security import KafkaCredentials, aiokafka_kwargs
 from chassis.logging import get_logger
 from chassis.settings import ServiceSettings
-from contracts.topics import ALL_EVENT_TOPICS, TOPIC_OF_PRODUCER
+from contracts.topics import ALL_EVENT_TOPICS, CONSUMED_TOPICS, TOPIC_OF_PRODUCER
 
 log = get_logger(__name__)
-CONSUMING_SERVICES: tuple[str, ...] = (*TOPIC_OF_PRODUCER, "dashboard")
+CONSUMING_SERVICES: tuple[str, ...] = tuple(CONSUMED_TOPICS)
 
 
 class ServiceLive(BaseModel):

@@ -396,11 +396,14 @@ def batch_handlers(
 
 
 def subscriptions(_: Runtime) -> list[Subscription]:
+    """One projection of every public topic into every table of the read model: `craftsman
+    rebuild dashboard read-model` builds it anew beside the live one."""
     return [
         Subscription(
             name="read-model",
             topics=ALL_EVENT_TOPICS,
             handlers={},
             batch_handlers={**batch_handlers(), **in_order()},
+            tables=tuple(m.metadata.sorted_tables),
         )
     ]

@@ -40,14 +40,18 @@ async def test_lag_per_service_group_and_topic(kafka_bootstrap: str, topic: str)
     await commit(bus, f"{prefix}training.workers", TopicPartition(topic, 0), 4)  # 1 of 5 behind
     await commit(bus, f"{prefix}training.workers", TopicPartition(topic, 1), 2)  # 3 of 5 behind
     await commit(bus, f"{prefix}nobody.workers", TopicPartition(topic, 0), 0)  # not a service's group
+    # The dashboard only reads, and its group is a service's like the others'.
+    await commit(bus, f"{prefix}dashboard.read-model", TopicPartition(topic, 0), 5)  # caught up
 
     rows = await consumer_lag(bus, SPECS)
     shown = await craftsman("lag", "--group-prefix", prefix)
 
     assert [(row.service, row.group, row.topic, row.committed, row.end, row.lag) for row in rows] == [
-        ("training", f"{prefix}training.workers", topic, 6, 10, 4)
+        ("dashboard", f"{prefix}dashboard.read-model", topic, 5, 5, 0),
+        ("training", f"{prefix}training.workers", topic, 6, 10, 4),
     ]
     assert shown.code == 0, shown.output
-    (line,) = [line for line in shown.output.splitlines() if topic in line]
-    assert f"{prefix}training.workers" in line and line.split("│")[-2].strip() == "4"
+    dashboard, training = [line for line in shown.output.splitlines() if topic in line]
+    assert f"{prefix}dashboard.read-model" in dashboard and dashboard.split("│")[-2].strip() == "0"
+    assert f"{prefix}training.workers" in training and training.split("│")[-2].strip() == "4"
     assert "nobody" not in shown.output

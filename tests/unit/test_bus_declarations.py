@@ -24,12 +24,15 @@ from contracts.topics import (
 )
 from deploy.kafka_access import enterprise_grants, plan, service_grants
 from services.competitions.service import SPEC as COMPETITIONS
+from services.dashboard.service import SPEC as DASHBOARD
 from services.registry.service import SPEC as REGISTRY
 from services.rewards.service import SPEC as REWARDS
 from services.training.service import SPEC as TRAINING
 from tests.service_support import FakeRecord, event_of, registered
 
-SPECS: dict[str, ServiceSpec] = {spec.name: spec for spec in (REGISTRY, COMPETITIONS, TRAINING, REWARDS)}
+SPECS: dict[str, ServiceSpec] = {
+    spec.name: spec for spec in (REGISTRY, COMPETITIONS, TRAINING, REWARDS, DASHBOARD)
+}
 
 
 @pytest.mark.parametrize("service", sorted(SPECS))
