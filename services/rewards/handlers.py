@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID
 
+from chassis.logging import get_logger
 from chassis.unit_of_work import DuplicateCommand, UnitOfWork, retrying_conflicts
 from contracts.envelope import Envelope
 from contracts.ids import derived_uuid
@@ -23,6 +24,30 @@ from services.rewards.domain import AlreadyGranted, BudgetExhausted, Granted, Pr
 from services.rewards.terms import Cause
 
 __all__ = ["Granted"]
+
+log = get_logger(__name__)
+
+
+def _warn_exhausted(programme: Programme, refused_worker_id: str | None = None) -> None:
+    """The one warning of a programme's budget running out: logged where BudgetExhausted is
+    recorded, not for each refusal after it (a province's year refused tens of thousands of
+    promotions once its seed programme had spent its budget, each a warning)."""
+    log.warning(
+        "rewards.budget_exhausted",
+        programme_id=programme.id,
+        budget=str(programme.budget),
+        granted_total=str(programme.granted_total),
+        refused_worker_id=refused_worker_id,
+    )
+
+
+def decide_reward(programme: Programme, cause: Cause, *, caused_by: UUID, reason: str) -> Granted:
+    """`Programme.reward`, warning when this refusal is the one that exhausts the budget."""
+    exhausted_before = programme.exhausted
+    outcome = programme.reward(cause, caused_by=caused_by, reason=reason)
+    if programme.exhausted and not exhausted_before:
+        _warn_exhausted(programme, cause.worker_id)
+    return outcome
 
 
 def _today() -> datetime:
@@ -141,6 +166,7 @@ async def note_exhausted(uow_of: Callable[[], UnitOfWork], refused: BudgetExhaus
             programme.note_exhausted(refused.amount, refused.cause)
             if programme.pending:
                 await uow.commit()
+                _warn_exhausted(programme)
 
     await retrying_conflicts(note)
 
@@ -182,8 +208,8 @@ async def grant_reward(uow: UnitOfWork, command: GrantReward, causing: Envelope)
             return Granted.ALREADY_GRANTED
         except BudgetExhausted as refused:
             programme.note_exhausted(refused.amount, refused.cause)
-            if programme.pending:
-                await _commit_policy(uow, command.programme_id, causing)
+            if programme.pending and await _commit_policy(uow, command.programme_id, causing):
+                _warn_exhausted(programme, command.worker_id)
             return Granted.BUDGET_EXHAUSTED
         return (
             Granted.GRANTED
@@ -201,7 +227,7 @@ async def reward_cause(
         programme = await uow.get(Programme, programme_id)
         if programme is None:
             return Granted.NO_PROGRAMME
-        outcome = programme.reward(cause, caused_by=causing.event_id, reason=reason)
+        outcome = decide_reward(programme, cause, caused_by=causing.event_id, reason=reason)
         if programme.pending and not await _commit_policy(uow, programme_id, causing):
             return Granted.ALREADY_GRANTED
         return outcome

@@ -34,7 +34,7 @@ from contracts.events.training import StudioNamed, StudioRevoked
 from services.rewards import prizes
 from services.rewards.catalogue import programmes_opened
 from services.rewards.domain import Granted, Programme
-from services.rewards.handlers import one_writer, reward_cause, stop_allowance
+from services.rewards.handlers import decide_reward, one_writer, reward_cause, stop_allowance
 from services.rewards.terms import Cause
 
 log = get_logger(__name__)
@@ -160,8 +160,8 @@ def grant_policy_handlers(uow_on: UnitOfWorkOn) -> Mapping[type[Event], Handler]
 
 
 def _report(programme_id: str, cause: Cause, outcome: Granted) -> None:
-    report = log.warning if outcome is Granted.BUDGET_EXHAUSTED else log.info
-    report(
+    """Each decision at info: the budget's running out is the one warning (handlers.decide_reward)."""
+    log.info(
         "rewards.grant_policy",
         programme_id=programme_id,
         worker_id=cause.worker_id,
@@ -220,7 +220,7 @@ def _decide(uow: UnitOfWork, listed: ProgrammeOpened, programme: Programme, deli
         cause, reason = CAUSES[kind](event, causing)
         if listed.trigger != cause.trigger:
             return False
-        outcome = programme.reward(cause, caused_by=causing.event_id, reason=reason)
+        outcome = decide_reward(programme, cause, caused_by=causing.event_id, reason=reason)
         _report(programme.id, cause, outcome)
     else:
         worker_id, held, reason = STOPS[kind](event)
