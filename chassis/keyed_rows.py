@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Insert
 
 from chassis.errors import DomainRuleViolated
 from chassis.inbox import Handler
-from chassis.sqlutil import dialect_name, one_of, upsert_rows
-from contracts.envelope import Envelope
+from chassis.row_writes import Change, Upsert, Writer, one_at_a_time
+from chassis.sqlutil import dialect_name, one_of
 from contracts.events.base import Event
 
 E = TypeVar("E", bound=Event)
@@ -30,45 +29,25 @@ def _key_column(table: Table) -> str:
     return key.name
 
 
-# The row's key in an UPDATE's WHERE clause: a bind name no column has, so the other values
-# fill the SET clause by their column names.
-_ROW_KEY = "keyed_row_key"
+def upserting(table: Table, facts: Callable[[E], Mapping[str, Any]]) -> Writer:
+    """The writer that keeps `table`'s row of each event's key at the event's facts (facts for
+    columns the table does not have are left out, so a table may keep fewer than the event)."""
+    return lambda _envelope, event: [Upsert(table, facts(event))]
+
+
+def changing(table: Table, facts: Callable[[E], Mapping[str, Any]]) -> Writer:
+    """The writer that changes the row of each event's key, if there is one."""
+    return lambda _envelope, event: [Change(table, facts(event))]
 
 
 def upsert_from(table: Table, facts: Callable[[E], Mapping[str, Any]]) -> Handler:
-    """The inbox handler that keeps `table`'s row of each event's key at the event's facts.
-
-    Facts for columns the table does not have are left out, so a service's table may
-    keep fewer columns than the event carries.
-    """
-    key = _key_column(table)
-    # One statement per dialect and set of columns, its values passed as parameters: built
-    # per event (values inlined, a fresh `excluded` alias and cache key each time) it cost a
-    # training consumer more CPU than executing it (py-spy under end-to-end load).
-    statements: dict[tuple[str, tuple[str, ...]], Insert] = {}
-
-    async def keep_row(session: AsyncSession, envelope: Envelope, event: E) -> None:
-        values = {name: value for name, value in facts(event).items() if name in table.c}
-        shape = (dialect_name(session), tuple(values))
-        statement = statements.get(shape)
-        if statement is None:
-            statement = statements[shape] = upsert_rows(session, table, shape[1], keys=(key,))
-        await session.execute(statement, values)
-
-    return keep_row
+    """`upserting` as a per-event handler."""
+    return one_at_a_time(upserting(table, facts))
 
 
 def update_from(table: Table, facts: Callable[[E], Mapping[str, Any]]) -> Handler:
-    """The inbox handler that changes the row of each event's key, if there is one."""
-    key = _key_column(table)
-    statement = update(table).where(table.c[key] == bindparam(_ROW_KEY))
-
-    async def change_row(session: AsyncSession, envelope: Envelope, event: E) -> None:
-        values = dict(facts(event))
-        values[_ROW_KEY] = values.pop(key)
-        await session.execute(statement, values)
-
-    return change_row
+    """`changing` as a per-event handler."""
+    return one_at_a_time(changing(table, facts))
 
 
 async def find_row(session: AsyncSession, table: Table, key: str) -> RowMapping | None:

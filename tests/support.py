@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.inbox import Delivery
-from chassis.sqlutil import insert_ignoring_duplicates, upsert_adding
+from chassis.row_writes import Add, InsertMissing, Write, in_rounds, one_at_a_time
+from chassis.sqlutil import upsert_adding
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.training import TrainingCompleted
 
@@ -59,19 +60,16 @@ async def create_projection_tables(engine: AsyncEngine) -> None:
         await connection.run_sync(projection_metadata.create_all)
 
 
-# Built once and executed with parameters, as SQLAlchemy advises for a statement run per event.
-_BUMP_COUNT = (
-    update(worker_counts)
-    .where(worker_counts.c.worker_id == bindparam("counted_worker"))
-    .values(events=worker_counts.c.events + 1)
-)
+def count_writes(envelope: Envelope, _event: object) -> list[Write]:
+    """The counting read model as row writes: insert the worker's row if missing, add one."""
+    worker = {"worker_id": envelope.key}
+    return [InsertMissing(worker_counts, {**worker, "events": 0}), Add(worker_counts, worker, "events", 1)]
 
 
-async def count_event(session: AsyncSession, envelope: Envelope, _event: object) -> None:
-    await session.execute(
-        insert_ignoring_duplicates(session, worker_counts), {"worker_id": envelope.key, "events": 0}
-    )
-    await session.execute(_BUMP_COUNT, {"counted_worker": envelope.key})
+# Two statements per event, each a round trip.
+count_event = one_at_a_time(count_writes)
+# The same writes a batch at a time, in rounds (a few executemany statements per batch).
+COUNT_IN_ROUNDS = in_rounds({TrainingCompleted: count_writes})
 
 
 async def count_events_in_bulk(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:

@@ -3,7 +3,7 @@ in ONE transaction with the failing deliveries each in a savepoint (SQLite and P
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from chassis.db import session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore.schema import inbox
-from chassis.inbox import InboxConsumer
+from chassis.inbox import BatchHandler, InboxConsumer
 from contracts.envelope import Envelope, StreamRef
+from contracts.events.base import Event
 from contracts.events.registry import WorkerRegistered
 from contracts.events.training import TrainingCompleted
 from tests.service_support import FakeSender, record_of, registered
 from tests.support import (
+    COUNT_IN_ROUNDS,
     count_event,
     count_events_in_bulk,
     create_projection_tables,
@@ -34,15 +36,23 @@ async def refuse_registration(session: AsyncSession, envelope: Envelope, event: 
     raise RuntimeError("this consumer cannot take registrations")
 
 
-def consumer(engine: AsyncEngine, sender: FakeSender, *, bulk: bool, max_attempts: int = 2) -> InboxConsumer:
+# How the consumer counts: per event, with a batch handler, or the per-event writes in rounds.
+BATCH_HANDLERS: dict[str, Mapping[type[Event], BatchHandler]] = {
+    "per-event": {},
+    "batch-handler": {TrainingCompleted: count_events_in_bulk},
+    "rounds": COUNT_IN_ROUNDS,
+}
+
+
+def consumer(engine: AsyncEngine, sender: FakeSender, *, how: str, max_attempts: int = 2) -> InboxConsumer:
     return InboxConsumer(
         name="savepoint-counter",
         sessions=session_factory(engine),
         handlers={
             WorkerRegistered: refuse_registration,
-            **({} if bulk else {TrainingCompleted: count_event}),
+            **({TrainingCompleted: count_event} if how == "per-event" else {}),
         },
-        batch_handlers={TrainingCompleted: count_events_in_bulk} if bulk else {},
+        batch_handlers=BATCH_HANDLERS[how],
         dead_letters=DeadLetterPublisher(sender, consumer="savepoint-counter"),
         max_attempts=max_attempts,
         retry_backoff_seconds=0,
@@ -69,13 +79,13 @@ async def inbox_rows(engine: AsyncEngine) -> int:
         return int(await connection.scalar(select(func.count()).select_from(inbox)) or 0)
 
 
-@pytest.mark.parametrize("bulk", [False, True], ids=["per-event", "batch-handler"])
+@pytest.mark.parametrize("how", list(BATCH_HANDLERS))
 async def test_one_poison_event_is_a_dead_letter_and_the_batch_commits_once(
-    engine: AsyncEngine, bulk: bool
+    engine: AsyncEngine, how: str
 ) -> None:
     await create_projection_tables(engine)
     sender = FakeSender()
-    counter = consumer(engine, sender, bulk=bulk)
+    counter = consumer(engine, sender, how=how)
     trained = envelopes_for(StreamRef(type="Worker", id="w-7"), 1, 12)
     poison = registered("w-7")
     records = [
@@ -103,7 +113,7 @@ async def test_one_poison_event_is_a_dead_letter_and_the_batch_commits_once(
 async def test_many_poison_events_cost_a_few_passes_and_one_commit(engine: AsyncEngine) -> None:
     await create_projection_tables(engine)
     sender = FakeSender()
-    counter = consumer(engine, sender, bulk=False, max_attempts=1)
+    counter = consumer(engine, sender, how="per-event", max_attempts=1)
     trained = envelopes_for(StreamRef(type="Worker", id="w-8"), 1, 20)
     mixed: list[Envelope] = []
     for index, envelope in enumerate(trained):
