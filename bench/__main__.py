@@ -342,7 +342,11 @@ async def _kafka_and_store(res: Resources, settings: dict[str, Any], chosen: lis
             small = await kafka_figures.produce_topic(res, few, "per-event-source")
             await step(
                 "projection, per-event handler",
-                lambda: _one(kafka_figures.projection(res, small, len(few), per_event=True)),
+                lambda: _one(kafka_figures.projection(res, small, len(few), handler="per-event")),
+            )
+            await step(
+                "projection, per-event writes in rounds",
+                lambda: _one(kafka_figures.projection(res, topic, shape.total, handler="rounds")),
             )
     if "replicas" in chosen:
         await step("replicas", lambda: replica_figures.replica_throughput(res, records, shape.total))

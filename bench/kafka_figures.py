@@ -10,7 +10,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Literal
 from uuid import UUID
 
 from aiokafka import ConsumerRecord, TopicPartition
@@ -27,14 +28,21 @@ from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore.schema import inbox
 from chassis.heap import service_heap
-from chassis.inbox import BatchOutcome, Delivery, InboxConsumer
+from chassis.inbox import BatchHandler, BatchOutcome, Delivery, InboxConsumer
 from chassis.kafka import InFlight, bind_inbox_consumer, create_producer
 from chassis.kafka_security import aiokafka_kwargs, faststream_security
 from chassis.settings import ServiceSettings, default_consumer_batch_size
 from chassis.telemetry import kafka_telemetry
 from contracts.envelope import Envelope
+from contracts.events.base import Event
 from contracts.events.training import TrainingCompleted
-from tests.support import count_event, count_events_in_bulk, create_projection_tables, read_counts_total
+from tests.support import (
+    COUNT_IN_ROUNDS,
+    count_event,
+    count_events_in_bulk,
+    create_projection_tables,
+    read_counts_total,
+)
 
 DEFAULTS = ServiceSettings()
 # The bench's consumers all write to Postgres: its default batch, unless one is configured.
@@ -118,15 +126,40 @@ async def raw_consume(
     )
 
 
+Handler = Literal["batch", "per-event", "rounds"]
+PURPOSES: Mapping[Handler, str] = {
+    "batch": "projection",
+    "per-event": "projection-per-event",
+    "rounds": "projection-rounds",
+}
+LABELS: Mapping[Handler, str] = {
+    "batch": "projection",
+    "per-event": "projection, per-event handler",
+    "rounds": "projection, per-event writes in rounds",
+}
+METHODS: Mapping[Handler, str] = {
+    "batch": "applying tests.support.count_events_in_bulk (a batch handler: one upsert per batch)",
+    "per-event": (
+        "applying tests.support.count_event (the writer count_writes one event at a time: insert-if-missing "
+        "+ add one, two statements per event, each built once and executed with the event's parameters)"
+    ),
+    "rounds": (
+        "applying tests.support.COUNT_IN_ROUNDS (the same writer count_writes, a batch's writes in rounds by "
+        "chassis.row_writes.in_rounds: the n-th write to a row in round n, a round one executemany per statement)"
+    ),
+}
+
+
 async def projection(
-    res: Resources, topic: str, expected: int, *, per_event: bool = False, purpose: str | None = None
+    res: Resources, topic: str, expected: int, *, handler: Handler = "batch", purpose: str | None = None
 ) -> Measurement:
     """A FastStream consumer group with the chassis inbox consumer rebuilding a read model.
 
     The read model is tests.support's worker_counts, applied by its batch handler (one upsert
-    statement per batch) or, with `per_event`, by its per-event handler (two statements per event).
+    statement per batch), its per-event handler (two statements per event), or the per-event
+    handler's writes in rounds (chassis/row_writes.py: a few executemany statements per batch).
     """
-    purpose = purpose or ("projection-per-event" if per_event else "projection")
+    purpose = purpose or PURPOSES[handler]
     url = await res.database(purpose.replace("-", "_"))
     engine = create_engine(url)
     await create_projection_tables(engine)
@@ -142,10 +175,13 @@ async def projection(
             first_apply.append(time.perf_counter())
         await count_event(session, envelope, event)
 
-    async def count_batch(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
-        if not first_apply:
-            first_apply.append(time.perf_counter())
-        await count_events_in_bulk(session, deliveries)
+    def timed(apply: BatchHandler) -> BatchHandler:
+        async def first_timed(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+            if not first_apply:
+                first_apply.append(time.perf_counter())
+            await apply(session, deliveries)
+
+        return first_timed
 
     everything_applied = asyncio.Event()
 
@@ -156,11 +192,18 @@ async def projection(
             all_applied.append(time.perf_counter())
             everything_applied.set()
 
+    applying: Mapping[Handler, BatchHandler] = {
+        "batch": count_events_in_bulk,
+        "rounds": COUNT_IN_ROUNDS[TrainingCompleted],
+    }
+    in_batches: dict[type[Event], BatchHandler] = (
+        {TrainingCompleted: timed(applying[handler])} if handler in applying else {}
+    )
     consumer = InboxConsumer(
         name=group,
         sessions=session_factory(engine),
-        handlers={TrainingCompleted: count} if per_event else {},
-        batch_handlers={} if per_event else {TrainingCompleted: count_batch},
+        handlers={TrainingCompleted: count} if handler == "per-event" else {},
+        batch_handlers=in_batches,
         dead_letters=DeadLetterPublisher(producer, consumer=group),
         after_commit=after_commit,
     )
@@ -215,17 +258,13 @@ async def projection(
     elapsed = committed_at - started
     steady = committed_at - first_apply[0] if first_apply else elapsed
     return Measurement(
-        key="projection_per_event" if per_event else "projection",
-        label=f"projection{', per-event handler' if per_event else ''} (FastStream + inbox → Postgres)",
+        key=PURPOSES[handler].replace("-", "_"),
+        label=f"{LABELS[handler]} (FastStream + inbox → Postgres)",
         value=rate(expected, elapsed),
         unit="events/s",
         method=(
             "one FastStream consumer-group member, chassis.kafka.bind_inbox_consumer, InboxConsumer "
-            + (
-                "applying tests.support.count_event (insert-if-missing + update: two statements per event, each built once and executed with the event's parameters)"
-                if per_event
-                else "applying tests.support.count_events_in_bulk (a batch handler: one upsert per batch)"
-            )
+            + METHODS[handler]
             + " into Postgres, an inbox row per event, offsets committed behind the batches' transactions (chassis/batch_sequence.py OffsetCommits); "
             "timed from broker.start() until the group's committed offsets reach the end offsets; the bench's "
             "own heap (the workload it built) frozen out of the garbage collector first and a service's collector thresholds set, as `serve` does for a "

@@ -87,6 +87,18 @@ RATIOS: tuple[Ratio, ...] = (
         "raw_consume",
     ),
     Ratio(
+        "projection_rounds_vs_raw_consume",
+        "per-event writes in rounds / raw consume",
+        "projection_rounds",
+        "raw_consume",
+    ),
+    Ratio(
+        "projection_rounds_vs_per_event",
+        "per-event writes in rounds / one at a time",
+        "projection_rounds",
+        "projection_per_event",
+    ),
+    Ratio(
         "grant_policy_cached_vs_uncached",
         "grant policy with / without the aggregate cache",
         "grant_policy_cached",
@@ -98,6 +110,7 @@ RATIOS: tuple[Ratio, ...] = (
 HEADLINE_VALUES: Mapping[str, str] = {
     "projection_events_per_s": "projection",
     "projection_per_event_events_per_s": "projection_per_event",
+    "projection_rounds_events_per_s": "projection_rounds",
     "bulk_append_events_per_s": "bulk_append",
     "batch_import_1000_workers_s": "batch_import",
     "e2e_p50_ms": "e2e_p50",

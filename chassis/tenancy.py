@@ -15,12 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.auth import Tenant
 from chassis.inbox import Handler
-from chassis.keyed_rows import upsert_from
+from chassis.keyed_rows import upserting
+from chassis.row_writes import Writer, one_at_a_time
+
+
+def enterprise_rows(enterprises: Table) -> Writer:
+    """The writer of EnterpriseRegistered that keeps `enterprises` (its id and region) current."""
+    return upserting(enterprises, lambda event: event.model_dump())
 
 
 def enterprise_regions(enterprises: Table) -> Handler:
-    """The handler of EnterpriseRegistered that keeps `enterprises` (its id and region) current."""
-    return upsert_from(enterprises, lambda event: event.model_dump())
+    """`enterprise_rows` one event at a time."""
+    return one_at_a_time(enterprise_rows(enterprises))
 
 
 async def worker_tenant(

@@ -7,17 +7,18 @@ idempotent on its own (inserts ignore duplicates, upserts set the event's facts)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.inbox import Delivery, Handler
-from chassis.keyed_rows import update_from, upsert_from
+from chassis.keyed_rows import changing, upserting
+from chassis.row_writes import Writer, in_rounds, one_at_a_time
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import insert_ignoring_duplicates, upsert
-from chassis.tenancy import enterprise_regions
+from chassis.tenancy import enterprise_rows
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.competitions import (
@@ -61,14 +62,20 @@ def worker_facts(event: WorkerRegistered) -> dict[str, str]:
     return {"worker_id": event.worker_id, "enterprise_id": event.enterprise_id, "trade": event.trade}
 
 
-on_worker_registered = upsert_from(known_workers, worker_facts)
-
-
 def erased(event: WorkerForgotten) -> dict[str, object]:
     return {"worker_id": event.worker_id, "erased": True}
 
 
-on_worker_forgotten = update_from(known_workers, erased)
+WORKER_WRITERS: Mapping[type[Event], Writer] = {
+    WorkerRegistered: upserting(known_workers, worker_facts),
+    WorkerForgotten: changing(known_workers, erased),
+    EnterpriseRegistered: enterprise_rows(enterprises),
+}
+"""What the registry's facts write here: each a row by its key, so a batch goes in rounds."""
+
+# One event at a time, for the tests that feed the read model directly.
+on_worker_registered = one_at_a_time(WORKER_WRITERS[WorkerRegistered])
+on_worker_forgotten = one_at_a_time(WORKER_WRITERS[WorkerForgotten])
 
 
 async def on_contest_opened(session: AsyncSession, envelope: Envelope, event: ContestOpened) -> None:
@@ -273,11 +280,8 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
         Subscription(
             name="workers",
             topics=(REGISTRY_EVENTS,),
-            handlers={
-                WorkerRegistered: on_worker_registered,
-                WorkerForgotten: on_worker_forgotten,
-                EnterpriseRegistered: enterprise_regions(enterprises),
-            },
+            handlers={},
+            batch_handlers=in_rounds(WORKER_WRITERS),
             tables=(known_workers, enterprises),
         ),
         Subscription(

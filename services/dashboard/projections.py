@@ -2,27 +2,28 @@
 
 Every projector runs inside the inbox consumer's transaction (the inbox makes it apply once;
 each statement is also idempotent on its own: an upsert or an insert that ignores its twin).
-A new event type is one entry: in PROJECTORS when its change depends on earlier facts (applied
-in the batch's order, each run of one type as one statement), or in BATCHED when it only writes
+A new event type is one entry: in PROJECTORS when its change depends on earlier facts (the
+batch's writes in rounds, chassis/row_writes.py: a few statements per batch, ending as the
+batch's order would), or in BATCHED when it only writes
 rows of its own (a batch of the type is one statement). Any event that names a worker also lands
 on the worker's timeline without an entry of its own.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, update
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Insert, Update
+from sqlalchemy.sql.dml import Insert
 
 from chassis.inbox import BatchHandler, Delivery, Handler
+from chassis.row_writes import Change, InsertMissing, Upsert, Write, Writer, in_rounds, one_at_a_time
 from chassis.service import Runtime, Subscription
 from chassis.sqlutil import dialect_name, insert_ignoring_duplicates
 from contracts.catalog import EVENT_TYPES
@@ -193,7 +194,8 @@ does not matter across types; within a type the statement keeps the batch's orde
 @dataclass(frozen=True, slots=True)
 class Changes:
     """UPDATE table SET … WHERE the `match` columns equal the row's (a column spelled `<name>_was`
-    matches `name`'s old value): a run of one type in a batch is one executemany, in order."""
+    matches `name`'s old value; the others are the table's key): a change of that row, in the
+    batch's order."""
 
     table: Table
     match: tuple[str, ...]
@@ -286,39 +288,18 @@ def _upserting(session: AsyncSession, rows: Rows) -> Insert:
     return upserted
 
 
-def _column(name: str) -> str:
-    return name.removesuffix("_was")
-
-
-def _updating(changes: Changes, sample: Row) -> Update:
-    table = changes.table
-    return (
-        update(table)
-        .where(and_(*(table.c[_column(name)] == bindparam(f"m_{name}") for name in changes.match)))
-        .values({name: bindparam(f"s_{name}") for name in sample if name not in changes.match})
-    )
-
-
 Fact = tuple[Envelope, Any]
 
 
-def _rows(change: Rows | Changes, facts: Sequence[Fact]) -> list[Row]:
+def _rows(change: Rows, facts: Sequence[Fact]) -> list[Row]:
     return [change.row(envelope, event) for envelope, event in facts]
 
 
-async def _project(session: AsyncSession, change: Rows | Changes, rows: Sequence[Row]) -> None:
-    """Rows of one type, in order, as one statement (one executemany for changes)."""
-    if isinstance(change, Rows):
-        # One row per key, the last (Postgres refuses to upsert a row twice in one statement);
-        # without keys every row, the first of twins kept by the insert-or-ignore.
-        keyed = {tuple(row[key] for key in change.keys) or (index,): row for index, row in enumerate(rows)}
-        await session.execute(_upserting(session, change), list(keyed.values()))
-        return
-    params = [
-        {(f"m_{name}" if name in change.match else f"s_{name}"): value for name, value in row.items()}
-        for row in rows
-    ]
-    await session.execute(_updating(change, rows[0]), params)
+async def _project(session: AsyncSession, change: Rows, rows: Sequence[Row]) -> None:
+    """Rows of one type as one statement: one row per key, the last (Postgres refuses to upsert a
+    row twice in one statement); without keys every row, the first of twins kept by the insert-or-ignore."""
+    keyed = {tuple(row[key] for key in change.keys) or (index,): row for index, row in enumerate(rows)}
+    await session.execute(_upserting(session, change), list(keyed.values()))
 
 
 async def _on_timeline(session: AsyncSession, facts: Sequence[Fact]) -> None:
@@ -327,47 +308,42 @@ async def _on_timeline(session: AsyncSession, facts: Sequence[Fact]) -> None:
         await session.execute(insert_ignoring_duplicates(session, m.timeline), entries)
 
 
+def _writes(change: Rows | Changes, row: Row) -> Write:
+    """A projector's row as a write by the row's key (chassis/row_writes.py)."""
+    if isinstance(change, Rows):
+        return Upsert(change.table, row) if change.keys else InsertMissing(change.table, row)
+    was = {name.removesuffix("_was"): row[name] for name in change.match if name.endswith("_was")}
+    return Change(
+        change.table, {name: value for name, value in row.items() if not name.endswith("_was")}, was
+    )
+
+
+def writer(change: Rows | Changes, kind: type[Event]) -> Writer:
+    """What an event of `kind` writes: its change, and its line on the timeline when it names a worker."""
+    on_timeline = _about_a_worker(kind)
+
+    def write(envelope: Envelope, event: Any) -> list[Write]:
+        writes = [_writes(change, change.row(envelope, event))]
+        if on_timeline:
+            writes.append(InsertMissing(m.timeline, timeline_row(envelope, event)))
+        return writes
+
+    return write
+
+
 def handlers(projectors: Mapping[type[Event], Rows | Changes] = PROJECTORS) -> dict[type[Event], Handler]:
-    """The ordered types one event at a time: their change, and the timeline when the fact names
-    a worker (what `in_order` does a batch at a time; kept to check it against)."""
-
-    def one(change: Rows | Changes) -> Handler:
-        async def apply(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-            await _project(session, change, _rows(change, [(envelope, event)]))
-            await _on_timeline(session, [(envelope, event)])
-
-        return apply
-
-    return {kind: one(change) for kind, change in projectors.items()}
+    """The ordered types one event at a time (what `in_order` does a batch at a time; kept to
+    check it against)."""
+    return {kind: one_at_a_time(writer(change, kind)) for kind, change in projectors.items()}
 
 
 def in_order(
     projectors: Mapping[type[Event], Rows | Changes] = PROJECTORS,
 ) -> dict[type[Event], BatchHandler]:
     """The ordered types a batch at a time, with the result of one at a time: one handler for
-    all of them. Each change reads and writes only its own row (its table's primary key), so
-    only facts about the same row must keep their order: the n-th fact about a row goes in
-    round n, and a round is one statement per type (a few statements per batch, not one per fact)."""
-
-    async def apply(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
-        seen: Counter[tuple[Any, ...]] = Counter()
-        rounds: list[dict[type[Event], list[Row]]] = []
-        for delivery in deliveries:
-            kind = type(delivery.event)
-            change = projectors[kind]
-            row = change.row(delivery.envelope, delivery.event)
-            entity = (change.table.name, *(row[column.name] for column in change.table.primary_key.columns))
-            turn = seen[entity]
-            seen[entity] += 1
-            if turn == len(rounds):
-                rounds.append({})
-            rounds[turn].setdefault(kind, []).append(row)
-        for together in rounds:
-            for kind, rows in together.items():
-                await _project(session, projectors[kind], rows)
-        await _on_timeline(session, [(delivery.envelope, delivery.event) for delivery in deliveries])
-
-    return dict.fromkeys(projectors, apply)
+    all of them, their writes in rounds (each change reads and writes only its own row, so only
+    writes to the same row must keep their order)."""
+    return in_rounds({kind: writer(change, kind) for kind, change in projectors.items()})
 
 
 def _in_bulk(rows: Rows | None, on_timeline: bool) -> BatchHandler:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.eventstore.store import EventStore
-from chassis.inbox import Handler
+from chassis.row_writes import Change, InsertMissing, Upsert, Write, Writer, in_rounds
 from chassis.service import Runtime, Subscription
-from chassis.sqlutil import insert_ignoring_duplicates, upsert
+from chassis.tenancy import enterprise_rows
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import Envelope
 from contracts.events.base import Event
@@ -45,10 +44,9 @@ from services.rewards.read_models import (
 )
 
 
-async def on_programme_opened(session: AsyncSession, envelope: Envelope, event: ProgrammeOpened) -> None:
-    await session.execute(
-        upsert(
-            session,
+def programme_opened(_: Envelope, event: ProgrammeOpened) -> list[Write]:
+    return [
+        Upsert(
             programmes,
             {
                 "programme_id": event.programme_id,
@@ -67,65 +65,41 @@ async def on_programme_opened(session: AsyncSession, envelope: Envelope, event: 
                 },
                 "eligible_enterprises": list(event.eligible_enterprises),
             },
-            keys=("programme_id",),
         )
-    )
+    ]
 
 
-async def on_reward_granted(session: AsyncSession, envelope: Envelope, event: RewardGranted) -> None:
-    await session.execute(
-        insert_ignoring_duplicates(session, grants).values(
-            grant_id=event.grant_id,
-            programme_id=event.programme_id,
-            worker_id=event.worker_id,
-            enterprise_id=event.enterprise_id,
-            amount=event.amount,
-            currency=event.currency,
-            reason=event.reason,
-            event_id=str(envelope.event_id),
-            granted_at=envelope.occurred_at,
-        )
-    )
-
-
-async def on_tier_promoted(session: AsyncSession, envelope: Envelope, event: TierPromoted) -> None:
-    await session.execute(
-        upsert(
-            session,
-            worker_tiers,
+def reward_granted(envelope: Envelope, event: RewardGranted) -> list[Write]:
+    return [
+        InsertMissing(
+            grants,
             {
+                "grant_id": event.grant_id,
+                "programme_id": event.programme_id,
                 "worker_id": event.worker_id,
                 "enterprise_id": event.enterprise_id,
-                "tier": event.to_rank.value,
-                "tier_label": event.tier_label,
-                "effective_on": event.effective_on,
-                "promoted_at": envelope.occurred_at,
+                "amount": event.amount,
+                "currency": event.currency,
+                "reason": event.reason,
+                "event_id": str(envelope.event_id),
+                "granted_at": envelope.occurred_at,
             },
-            keys=("worker_id",),
         )
-    )
+    ]
 
 
-async def on_reward_revoked(session: AsyncSession, envelope: Envelope, event: RewardRevoked) -> None:
-    await session.execute(
-        update(grants)
-        .where(grants.c.grant_id == event.grant_id)
-        .values(revoked_at=envelope.occurred_at, revoke_reason=event.reason)
-    )
+def reward_revoked(envelope: Envelope, event: RewardRevoked) -> list[Write]:
+    change = {"grant_id": event.grant_id, "revoked_at": envelope.occurred_at, "revoke_reason": event.reason}
+    return [Change(grants, change)]
 
 
-async def on_budget_exhausted(session: AsyncSession, envelope: Envelope, event: BudgetExhausted) -> None:
-    await session.execute(
-        update(programmes)
-        .where(programmes.c.programme_id == event.programme_id)
-        .values(exhausted_at=envelope.occurred_at)
-    )
+def budget_exhausted(envelope: Envelope, event: BudgetExhausted) -> list[Write]:
+    return [Change(programmes, {"programme_id": event.programme_id, "exhausted_at": envelope.occurred_at})]
 
 
-async def on_allowance_started(session: AsyncSession, envelope: Envelope, event: AllowanceStarted) -> None:
-    await session.execute(
-        upsert(
-            session,
+def allowance_started(_: Envelope, event: AllowanceStarted) -> list[Write]:
+    return [
+        Upsert(
             allowances,
             {
                 "programme_id": event.programme_id,
@@ -136,121 +110,107 @@ async def on_allowance_started(session: AsyncSession, envelope: Envelope, event:
                 "stopped_on": None,
                 "stop_reason": None,
             },
-            keys=("programme_id", "worker_id"),
         )
-    )
+    ]
 
 
-async def on_allowance_stopped(session: AsyncSession, envelope: Envelope, event: AllowanceStopped) -> None:
-    await session.execute(
-        update(allowances)
-        .where(allowances.c.programme_id == event.programme_id, allowances.c.worker_id == event.worker_id)
-        .values(stopped_on=event.stopped_on, stop_reason=event.reason)
-    )
+def allowance_stopped(_: Envelope, event: AllowanceStopped) -> list[Write]:
+    stopped = {
+        "programme_id": event.programme_id,
+        "worker_id": event.worker_id,
+        "stopped_on": event.stopped_on,
+        "stop_reason": event.reason,
+    }
+    return [Change(allowances, stopped)]
 
 
-async def on_category_declared(
-    session: AsyncSession, envelope: Envelope, event: PointsCategoryDeclared
-) -> None:
-    await session.execute(
-        upsert(
-            session,
-            categories,
+def category_declared(_: Envelope, event: PointsCategoryDeclared) -> list[Write]:
+    declared = {
+        "enterprise_id": event.enterprise_id,
+        "category": event.category,
+        "name": event.name,
+        "cap": event.cap,
+    }
+    return [Upsert(categories, declared)]
+
+
+def points_awarded(_: Envelope, event: PointsAwarded) -> list[Write]:
+    return [
+        InsertMissing(
+            points_entries,
             {
-                "enterprise_id": event.enterprise_id,
+                "source_event_id": str(event.source_event_id),
+                "worker_id": event.worker_id,
                 "category": event.category,
-                "name": event.name,
-                "cap": event.cap,
+                "rule": event.rule,
+                "points": event.points,
+                "earned_on": event.earned_on,
             },
-            keys=("enterprise_id", "category"),
         )
-    )
+    ]
 
 
-LEDGER_HANDLERS: Mapping[type[Event], Handler] = {
-    ProgrammeOpened: on_programme_opened,
-    RewardGranted: on_reward_granted,
-    RewardRevoked: on_reward_revoked,
-    BudgetExhausted: on_budget_exhausted,
-    AllowanceStarted: on_allowance_started,
-    AllowanceStopped: on_allowance_stopped,
-    PointsCategoryDeclared: on_category_declared,
-}
+def points_expired(_: Envelope, event: PointsExpired) -> list[Write]:
+    entry = {"source_event_id": str(event.source_event_id), "worker_id": event.worker_id}
+    return [Change(points_entries, {**entry, "expired_on": event.expired_on})]
 
 
-async def on_enterprise_registered(
-    session: AsyncSession, envelope: Envelope, event: EnterpriseRegistered
-) -> None:
-    await session.execute(
-        upsert(
-            session,
-            enterprises,
-            {"enterprise_id": event.enterprise_id, "region_id": event.region_id},
-            keys=("enterprise_id",),
-        )
-    )
-
-
-async def on_worker_registered(session: AsyncSession, envelope: Envelope, event: WorkerRegistered) -> None:
-    await session.execute(
-        upsert(
-            session,
-            workers,
-            {"worker_id": event.worker_id, "enterprise_id": event.enterprise_id},
-            keys=("worker_id",),
-        )
-    )
-
-
-WORKER_TIER_HANDLERS: Mapping[type[Event], Handler] = {
-    TierPromoted: on_tier_promoted,
-    EnterpriseRegistered: on_enterprise_registered,
-    WorkerRegistered: on_worker_registered,
-}
-
-
-async def on_points_awarded(session: AsyncSession, envelope: Envelope, event: PointsAwarded) -> None:
-    await session.execute(
-        insert_ignoring_duplicates(session, points_entries).values(
-            source_event_id=str(event.source_event_id),
-            worker_id=event.worker_id,
-            category=event.category,
-            rule=event.rule,
-            points=event.points,
-            earned_on=event.earned_on,
-        )
-    )
-
-
-async def on_points_expired(session: AsyncSession, envelope: Envelope, event: PointsExpired) -> None:
-    await session.execute(
-        update(points_entries)
-        .where(
-            points_entries.c.source_event_id == str(event.source_event_id),
-            points_entries.c.worker_id == event.worker_id,
-        )
-        .values(expired_on=event.expired_on)
-    )
-
-
-async def on_points_adjusted(session: AsyncSession, envelope: Envelope, event: PointsAdjusted) -> None:
+def points_adjusted(envelope: Envelope, event: PointsAdjusted) -> list[Write]:
     """An adjustment is a line of the statement of its own, keyed by its event id."""
-    await session.execute(
-        insert_ignoring_duplicates(session, points_entries).values(
-            source_event_id=str(envelope.event_id),
-            worker_id=event.worker_id,
-            category=event.category,
-            rule="adjustment",
-            points=event.delta,
-            earned_on=event.adjusted_on,
+    return [
+        InsertMissing(
+            points_entries,
+            {
+                "source_event_id": str(envelope.event_id),
+                "worker_id": event.worker_id,
+                "category": event.category,
+                "rule": "adjustment",
+                "points": event.delta,
+                "earned_on": event.adjusted_on,
+            },
         )
-    )
+    ]
 
 
-POINTS_STATEMENT_HANDLERS: Mapping[type[Event], Handler] = {
-    PointsAwarded: on_points_awarded,
-    PointsExpired: on_points_expired,
-    PointsAdjusted: on_points_adjusted,
+LEDGER_WRITERS: Mapping[type[Event], Writer] = {
+    ProgrammeOpened: programme_opened,
+    RewardGranted: reward_granted,
+    RewardRevoked: reward_revoked,
+    BudgetExhausted: budget_exhausted,
+    AllowanceStarted: allowance_started,
+    AllowanceStopped: allowance_stopped,
+    PointsCategoryDeclared: category_declared,
+    PointsAwarded: points_awarded,
+    PointsExpired: points_expired,
+    PointsAdjusted: points_adjusted,
+}
+"""The ledger and the points statements: each fact writes rows by their keys, so a batch goes in rounds."""
+
+
+def tier_promoted(envelope: Envelope, event: TierPromoted) -> list[Write]:
+    return [
+        Upsert(
+            worker_tiers,
+            {
+                "worker_id": event.worker_id,
+                "enterprise_id": event.enterprise_id,
+                "tier": event.to_rank.value,
+                "tier_label": event.tier_label,
+                "effective_on": event.effective_on,
+                "promoted_at": envelope.occurred_at,
+            },
+        )
+    ]
+
+
+def worker_registered(_: Envelope, event: WorkerRegistered) -> list[Write]:
+    return [Upsert(workers, {"worker_id": event.worker_id, "enterprise_id": event.enterprise_id})]
+
+
+WORKER_TIER_WRITERS: Mapping[type[Event], Writer] = {
+    TierPromoted: tier_promoted,
+    EnterpriseRegistered: enterprise_rows(enterprises),
+    WorkerRegistered: worker_registered,
 }
 
 
@@ -268,13 +228,15 @@ def rewards_subscriptions(uow_on: UnitOfWorkOn) -> list[Subscription]:
         Subscription(
             name="ledger",
             topics=(REWARDS_EVENTS,),
-            handlers={**LEDGER_HANDLERS, **POINTS_STATEMENT_HANDLERS},
+            handlers={},
+            batch_handlers=in_rounds(LEDGER_WRITERS),
             tables=(programmes, grants, allowances, categories, points_entries),
         ),
         Subscription(
             name="worker-tiers",
             topics=(REGISTRY_EVENTS,),
-            handlers=WORKER_TIER_HANDLERS,
+            handlers={},
+            batch_handlers=in_rounds(WORKER_TIER_WRITERS),
             tables=(worker_tiers, workers, enterprises),
         ),
         # The grant policy keeps its first name: renaming a consumer group would replay it.

@@ -1,16 +1,16 @@
 """Training's own events into its read models: rosters, attempts, certificates, mentoring,
-innovation and visits. Each handler runs inside the inbox consumer's transaction (which records
-the event id, so an increment is applied once); none commits."""
+innovation and visits. Each fact writes rows by their keys (chassis/row_writes.py), so a batch
+of them is a few statements, in the inbox consumer's transaction (which records the event id,
+so each applies once)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Table, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table
 
-from chassis.sqlutil import insert_ignoring_duplicates
+from chassis.row_writes import Change, InsertMissing, Writer
 from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.training import (
@@ -38,32 +38,22 @@ from services.training.read_models import (
     visits,
 )
 
-Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+
+def inserting(table: Table, row: Callable[[Envelope, Any], dict[str, Any]]) -> Writer:
+    """One row per event, inserted unless it is there (a redelivery changes nothing)."""
+    return lambda envelope, event: [InsertMissing(table, row(envelope, event))]
 
 
-def inserting(table: Table, row: Callable[[Envelope, Any], dict[str, Any]]) -> Handler:
-    """A handler that inserts one row per event (a redelivery changes nothing)."""
-
-    async def insert_row(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-        await session.execute(insert_ignoring_duplicates(session, table).values(row(envelope, event)))
-
-    return insert_row
-
-
-def updating(table: Table, key: str, change: Callable[[Any], dict[str, Any]]) -> Handler:
-    """A handler that changes the row named by the event's `key` field."""
-
-    async def update_row(session: AsyncSession, envelope: Envelope, event: Any) -> None:
-        await session.execute(update(table).where(table.c[key] == getattr(event, key)).values(change(event)))
-
-    return update_row
+def updating(table: Table, key: str, change: Callable[[Any], dict[str, Any]]) -> Writer:
+    """The row named by the event's `key` field (the table's key) changed."""
+    return lambda _, event: [Change(table, {key: getattr(event, key), **change(event)})]
 
 
 def _facts(event: Event, *names: str) -> dict[str, Any]:
     return {name: getattr(event, name) for name in names}
 
 
-HANDLERS: dict[type[Event], Handler] = {
+WRITERS: dict[type[Event], Writer] = {
     SchoolRegistered: inserting(
         schools,
         lambda _, e: {**_facts(e, "school_id", "name", "region_id", "enterprise_id"), "kind": e.kind.value},

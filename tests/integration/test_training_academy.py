@@ -18,21 +18,15 @@ from chassis.db import session_factory
 from chassis.errors import DomainRuleViolated
 from chassis.eventstore.schema import events
 from chassis.inbox import InboxConsumer
+from chassis.row_writes import in_rounds
 from contracts.envelope import Envelope, StreamRef
 from contracts.events.base import Event
 from contracts.events.registry import SkillLevelCertified, TierExpired, TierPromoted, TitleConferred
 from contracts.vocabulary import CertificateIssuerKind, SkillLevel, TierRank, TitleLevel
-from services.training.activity_projections import HANDLERS
 from services.training.commands import AwardCertificate
 from services.training.handlers import award_certificate
-from services.training.projections import (
-    counting_city_titles,
-    on_level_certified,
-    on_tier_ended,
-    on_tier_promoted,
-)
+from services.training.projections import LEARNING_RECORD_HANDLERS, WORKER_WRITERS
 from services.training.read_models import attendances, failures, known_workers, learning_records, rosters
-from services.training.registers import BATCH_HANDLERS as REGISTER_HANDLERS
 from services.training.rules import TrainingRules
 from services.training.service import SPEC
 from tests.service_support import (
@@ -375,16 +369,7 @@ def from_registry(event: Event, n: int) -> Envelope:
 
 
 async def test_what_the_rules_need_of_a_worker_is_projected_from_the_registry(db: AsyncEngine) -> None:
-    consumer = inbox_consumer(
-        db,
-        "training.workers",
-        {
-            SkillLevelCertified: on_level_certified,
-            TierPromoted: on_tier_promoted,
-            TierExpired: on_tier_ended,
-            TitleConferred: counting_city_titles(+1),
-        },
-    )
+    consumer = inbox_consumer(db, "training.workers", {}, in_rounds(WORKER_WRITERS))
     facts = [
         SkillLevelCertified(
             worker_id="w-inter",
@@ -458,7 +443,7 @@ async def test_what_the_rules_need_of_a_worker_is_projected_from_the_registry(db
 
 def learning_records_consumer(db: AsyncEngine) -> InboxConsumer:
     """The learning-records consumer's handlers, as the service subscribes them."""
-    return inbox_consumer(db, "training.learning-records", HANDLERS, REGISTER_HANDLERS)
+    return inbox_consumer(db, "training.learning-records", {}, LEARNING_RECORD_HANDLERS)
 
 
 async def test_rosters_follow_the_class_events(db: AsyncEngine, client: httpx.AsyncClient) -> None:
