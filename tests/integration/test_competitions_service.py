@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from chassis.db import session_factory
 from chassis.eventstore.schema import events
 from chassis.eventstore.store import envelope_of_row
+from chassis.inbox import Delivery
 from contracts.envelope import Envelope
 from contracts.events.registry import WorkerForgotten, WorkerRegistered
 from services.competitions import projections
@@ -44,13 +45,16 @@ async def db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
 
 async def project(db: AsyncEngine, envelopes: list[Envelope]) -> None:
     """Apply stored events to the read models, as the leaderboards consumer does."""
-    by_type = {kind.event_type: (kind, handler) for kind, handler in projections.LEADERBOARD_HANDLERS.items()}
+    by_type = {kind.event_type: kind for kind in projections.LEADERBOARD_HANDLERS}
+    # As the consumer does: a type no read model needs is skipped, the rest go as one batch.
+    (apply,) = set(projections.LEADERBOARD_HANDLERS.values())
+    deliveries = [
+        Delivery(record_of(envelope), envelope, event_of(envelope, by_type[envelope.event_type]))
+        for envelope in envelopes
+        if envelope.event_type in by_type
+    ]
     async with session_factory(db)() as session, session.begin():
-        for envelope in envelopes:
-            if envelope.event_type not in by_type:
-                continue  # as the consumer does: a type no read model needs is skipped
-            kind, handler = by_type[envelope.event_type]
-            await handler(session, envelope, event_of(envelope, kind))
+        await apply(session, deliveries)
 
 
 async def everything(db: AsyncEngine) -> list[Envelope]:
