@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, case, update
@@ -30,13 +32,22 @@ from contracts.events.base import Event
 Row = Mapping[str, Any]
 
 
+@cache
 def _key_columns(table: Table) -> tuple[str, ...]:
     return tuple(column.name for column in table.primary_key.columns)
 
 
-def _in_table(table: Table, values: Row) -> dict[str, Any]:
+@cache
+def _column_names(table: Table) -> frozenset[str]:
+    return frozenset(column.name for column in table.columns)
+
+
+def _in_table(table: Table, values: Row) -> Row:
     # A writer may hand over all of an event's facts: the table keeps the columns it has.
-    return {name: value for name, value in values.items() if name in table.c}
+    names = _column_names(table)
+    if values.keys() <= names:
+        return values
+    return {name: value for name, value in values.items() if name in names}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +60,7 @@ class Upsert:
     def shape(self) -> Hashable:
         return ("upsert", self.table, tuple(_in_table(self.table, self.values)))
 
-    def params(self) -> dict[str, Any]:
+    def params(self) -> Row:
         return _in_table(self.table, self.values)
 
     def build(self, dialect: str, session: AsyncSession) -> Executable:
@@ -69,7 +80,7 @@ class InsertMissing:
     def shape(self) -> Hashable:
         return ("insert", self.table, tuple(_in_table(self.table, self.values)))
 
-    def params(self) -> dict[str, Any]:
+    def params(self) -> Row:
         return _in_table(self.table, self.values)
 
     def build(self, dialect: str, session: AsyncSession) -> Executable:
@@ -144,9 +155,14 @@ Writer = Callable[[Envelope, Any], Sequence[Write]]
 """An event's writes, in the order they apply: a pure function, tested without a database."""
 
 
+@cache
+def _key_of(table: Table) -> Callable[[Row], Any]:
+    return itemgetter(*_key_columns(table))
+
+
 def _row_of(write: Write) -> tuple[Any, ...]:
     values = write.key if isinstance(write, Add) else write.values
-    return (write.table.name, *(values[name] for name in _key_columns(write.table)))
+    return (write.table.name, _key_of(write.table)(values))
 
 
 class _Statements:
