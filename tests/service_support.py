@@ -15,7 +15,7 @@ import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis import migrate
 from chassis.auth import Principal
@@ -23,7 +23,7 @@ from chassis.auth_tokens import CITY_UNION, bearer_headers
 from chassis.db import create_engine, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.eventstore import EventStore
-from chassis.inbox import BatchHandler, Handler, InboxConsumer
+from chassis.inbox import BatchHandler, Delivery, Handler, InboxConsumer
 from chassis.kafka import create_producer, ensure_topics
 from chassis.kafka_security import faststream_security
 from chassis.relay import Relay
@@ -215,6 +215,22 @@ class FakeSender:
         done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         done.set_result(None)
         return done
+
+
+async def apply_as_a_batch(
+    session: AsyncSession, handlers: Mapping[type[Event], BatchHandler], envelopes: Sequence[Envelope]
+) -> None:
+    """The envelopes as one batch through a subscription's batch handlers, as its consumer applies
+    them (without the inbox): the types it has no handler for are skipped."""
+    kinds = {kind.event_type: kind for kind in handlers}
+    together: dict[BatchHandler, list[Delivery]] = {}
+    for offset, envelope in enumerate(envelopes):
+        kind = kinds.get(envelope.event_type)
+        if kind is not None:
+            delivery = Delivery(record_of(envelope, offset), envelope, event_of(envelope, kind))
+            together.setdefault(handlers[kind], []).append(delivery)
+    for handler, deliveries in together.items():
+        await handler(session, deliveries)
 
 
 def inbox_consumer(

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from chassis.db import session_factory
 from chassis.eventstore.schema import events
 from chassis.eventstore.store import envelope_of_row
-from chassis.inbox import Delivery
 from contracts.envelope import Envelope
 from contracts.events.registry import WorkerForgotten, WorkerRegistered
 from services.competitions import projections
@@ -26,6 +25,7 @@ from services.competitions.read_models import known_workers
 from services.competitions.service import SPEC
 from tests.competitions_support import expect, finish_over_http, mark_items, prepare_over_http
 from tests.service_support import (
+    apply_as_a_batch,
     count_rows,
     event_of,
     http_client,
@@ -45,16 +45,8 @@ async def db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
 
 async def project(db: AsyncEngine, envelopes: list[Envelope]) -> None:
     """Apply stored events to the read models, as the leaderboards consumer does."""
-    by_type = {kind.event_type: kind for kind in projections.LEADERBOARD_HANDLERS}
-    # As the consumer does: a type no read model needs is skipped, the rest go as one batch.
-    (apply,) = set(projections.LEADERBOARD_HANDLERS.values())
-    deliveries = [
-        Delivery(record_of(envelope), envelope, event_of(envelope, by_type[envelope.event_type]))
-        for envelope in envelopes
-        if envelope.event_type in by_type
-    ]
     async with session_factory(db)() as session, session.begin():
-        await apply(session, deliveries)
+        await apply_as_a_batch(session, projections.LEADERBOARD_HANDLERS, envelopes)
 
 
 async def everything(db: AsyncEngine) -> list[Envelope]:

@@ -20,7 +20,7 @@ from services.competitions.queries import CompetitionsQueries
 from services.competitions.service import SPEC as COMPETITIONS
 from services.training.queries import TrainingQueries
 from services.training.service import SPEC as TRAINING
-from tests.service_support import event_of, migrated, registered
+from tests.service_support import apply_as_a_batch, migrated, registered
 
 COUNTY = Principal(Role.COUNTY_UNION, "kuiwen-union", region_id="kuiwen")
 WORKER_RECORD = Rule(frozenset({Role.COUNTY_UNION}), hide=True)
@@ -47,11 +47,8 @@ async def project(db: AsyncEngine, spec: ServiceSpec, envelopes: list[Envelope])
     """Apply registry facts as the service's `workers` consumer does."""
     runtime = cast(Runtime, SimpleNamespace(unit_of_work=None))
     (workers,) = [sub for sub in spec.subscriptions(runtime) if sub.name == "workers"]
-    by_type = {kind.event_type: (kind, handler) for kind, handler in workers.handlers.items()}
     async with session_factory(db)() as session, session.begin():
-        for envelope in envelopes:
-            kind, handler = by_type[envelope.event_type]
-            await handler(session, envelope, event_of(envelope, kind))
+        await apply_as_a_batch(session, workers.batch_handlers, envelopes)
 
 
 QUERIES: dict[str, Any] = {"training": TrainingQueries, "competitions": CompetitionsQueries}
