@@ -26,7 +26,7 @@ fail or succeed with the events.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 from functools import cache
@@ -136,12 +136,20 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
-def also_parameters(also: Sequence[Also]) -> tuple[tuple[tuple[Table, tuple[str, ...]], ...], dict[str, str]]:
-    """The rows grouped by (table, columns), as one JSON array parameter per group."""
+def by_shape(also: Iterable[Also]) -> dict[tuple[Table, tuple[str, ...]], list[Mapping[str, Any]]]:
+    """The rows grouped by (table, columns), in the order each shape first comes: one insert
+    per group, however many commands each gave a few rows (a batch of 500 workers' vault
+    records is two inserts, not a thousand)."""
     grouped: dict[tuple[Table, tuple[str, ...]], list[Mapping[str, Any]]] = {}
     for table, rows in also:
         for row in rows:
             grouped.setdefault((table, tuple(row)), []).append(row)
+    return grouped
+
+
+def also_parameters(also: Sequence[Also]) -> tuple[tuple[tuple[Table, tuple[str, ...]], ...], dict[str, str]]:
+    """The rows grouped by (table, columns), as one JSON array parameter per group."""
+    grouped = by_shape(also)
     shapes = tuple(grouped)
     return shapes, {
         f"also_{number}": json.dumps(rows, default=_json_value, ensure_ascii=False)

@@ -214,8 +214,7 @@ class EventStore:
                 for position, envelope, row, trace in zip(positions, envelopes, rows, traces, strict=True)
             ],
         )
-        for append in appends:
-            await insert_rows(session, append.rows)
+        await insert_rows(session, [rows for append in appends for rows in append.rows])
         return positions
 
     async def existing_streams(self, session: AsyncSession, stream_type: str, ids: Sequence[str]) -> set[str]:
@@ -443,10 +442,11 @@ def stored_event(row: Any) -> StoredEvent:
 
 
 async def insert_rows(session: AsyncSession, rows: Sequence[Rows]) -> None:
-    """The rows, one INSERT per table (the portable path, or rows with no events to go with)."""
-    for each in rows:
-        if each.values:
-            await session.execute(insert(each.table), [dict(values) for values in each.values])
+    """The rows, one INSERT per table and columns (the portable path, or rows with no events to
+    go with), grouped as the Postgres append groups them."""
+    grouped = pg_append.by_shape((each.table, each.values) for each in rows)
+    for (table, _), values in grouped.items():
+        await session.execute(insert(table), [dict(row) for row in values])
 
 
 def _conflict(error: IntegrityError, appends: Sequence[Append]) -> ConcurrencyError | None:

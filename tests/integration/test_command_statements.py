@@ -155,3 +155,25 @@ async def test_concurrent_hires_share_statements_and_each_keeps_only_its_own_row
         people = await Vault(session).read_many([*ids])
     assert people["w-taken"] == PersonalData(full_name="李娜")
     assert all(people[worker_id] == PersonalData(full_name="王磊") for worker_id in ids[:-1])
+
+
+async def test_a_batch_import_takes_as_many_statements_for_fifty_workers_as_for_two(
+    engine: AsyncEngine,
+) -> None:
+    """The vault's rows of a batch go as one insert per table on both backends (on SQLite they
+    had been two statements per worker), and every worker's rows are there."""
+    await migrated(engine, SPEC)
+    async with http_client(engine, SPEC) as client:
+        await _enterprise(client)
+        counted = []
+        for batch, size in (("a", 2), ("b", 50)):
+            items = [hire(f"w-{batch}{n}", full_name=f"工人{batch}{n}") for n in range(size)]
+            with statements(engine) as seen:
+                answer = await client.post("/workers/import", json={"items": items})
+            assert answer.status_code == 200 and answer.json()["accepted"] == size, answer.text
+            counted.append(len(seen))
+    assert counted[1] == counted[0], counted
+    assert await count(engine, personal_keys) == 52 and await count(engine, personal_data) == 52
+    async with engine.connect() as connection, AsyncSession(bind=connection) as session:
+        people = await Vault(session).read_many(["w-a0", "w-b49"])
+    assert people == {"w-a0": PersonalData(full_name="工人a0"), "w-b49": PersonalData(full_name="工人b49")}
