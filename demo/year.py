@@ -40,7 +40,7 @@ from demo.plan import CityPlan, plan_city
 from demo.report import differences, expected, observed, refusals_table, report_table
 from demo.traffic import Traffic, each
 from deploy.kafka_access import provision_run, service_env
-from deploy.local_services import REPO_ROOT, ServiceProcess, configured
+from deploy.local_services import REPO_ROOT, ServiceProcess, configured, recorded
 from ops.bus import Bus
 from ops.lag import consumer_lag
 
@@ -204,6 +204,15 @@ def running(run: str, state: Path) -> Iterator[dict[str, ServiceProcess]]:
             service.stop()
 
 
+def stop_left_running(state: Path) -> None:
+    """An earlier run stopped before it could stop its services (killed, its terminal lost)
+    left them on the ports; their pid files are in `state`, which this run starts afresh."""
+    for service in recorded(SERVICES, state):
+        if service.pid() is not None:
+            console.print(f"[yellow]stopping {service.instance}, left running by an earlier run")
+            service.stop()
+
+
 def _dashboard_url(service: ServiceProcess) -> str:
     token = bearer_headers()["Authorization"].removeprefix("Bearer ")
     return f"{service.base_url}/#token={token}"
@@ -220,6 +229,7 @@ def main(
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the services on the way out
     run = time.strftime("%H%M%S") + f"{os.getpid() % 1000:03d}"
     state = Path(os.environ.get("CRAFTSMAN_DEMO_STATE", REPO_ROOT / ".local" / "demo"))
+    stop_left_running(state)
     shutil.rmtree(state, ignore_errors=True)
     prefix = f"demo-{run}."
     os.environ["CRAFTSMAN_STATE"] = str(state)

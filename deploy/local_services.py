@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -93,6 +94,15 @@ class ServiceProcess:
         """Start in its own session (so a test's Ctrl-C does not hit it); returns the pid."""
         if (running := self.pid()) is not None:
             return running
+        if _listening(self.port):
+            # Another process (a demo killed before it could stop its services, a `make up` of
+            # another state folder) would answer this one's /ready: its clients would talk to a
+            # service on other topics and databases without a word.
+            raise PortTaken(
+                f"port {self.port} for {self.instance} is taken by a process this state folder "
+                f"({self.state}) did not start: stop it first (`make down`, or `python -m "
+                f"deploy.local_services down` with its CRAFTSMAN_STATE), or give another port"
+            )
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
@@ -160,6 +170,16 @@ class ServiceProcess:
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
 
 
+class PortTaken(RuntimeError):
+    """A service's port answers before the service is started."""
+
+
+def _listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _alive(pid: int) -> bool:
     try:
         finished, _ = os.waitpid(pid, os.WNOHANG)  # reap our own children
@@ -223,8 +243,9 @@ def configured(
     return processes
 
 
-def recorded(names: Iterable[str]) -> list[ServiceProcess]:
-    """The processes of the named services that have a pid file (whatever replicas were started)."""
+def recorded(names: Iterable[str], state: Path | None = None) -> list[ServiceProcess]:
+    """The processes of the named services that have a pid file in `state` (default: this
+    checkout's state folder), whatever replicas were started."""
     processes = []
     for name in names:
         for replica in range(1, 10):
@@ -233,6 +254,7 @@ def recorded(names: Iterable[str]) -> list[ServiceProcess]:
                 port=SERVICE_PORTS[name] + REPLICA_PORT_STEP * (replica - 1),
                 database_url=None,
                 kafka_bootstrap="",
+                state=state or state_dir(),
                 replica=replica,
             )
             if replica == 1 or process.pid_file.exists():
