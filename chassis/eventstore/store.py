@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, Table, Text, and_, bindparam, func, insert, select, tuple_
+from sqlalchemy import Integer, Table, Text, and_, bindparam, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -235,9 +235,23 @@ class EventStore:
     ) -> dict[tuple[str, str], int]:
         if len(streams) == 1:
             return {(streams[0].type, streams[0].id): await self.current_version(session, streams[0])}
+        ids_by_type: dict[str, list[str]] = {}
+        for stream in streams:
+            ids_by_type.setdefault(stream.type, []).append(stream.id)
+        # By type, then ids: SQLite searches the (type, id, version) key for `type = ? AND id IN
+        # (...)`, where for a row-value `(type, id) IN (VALUES ...)` it scanned the whole key, 50
+        # ms per append at 289,000 events and growing with the store.
+        dialect = dialect_name(session)
         result = await session.execute(
             select(events.c.stream_type, events.c.stream_id, func.max(events.c.stream_version))
-            .where(tuple_(events.c.stream_type, events.c.stream_id).in_([(s.type, s.id) for s in streams]))
+            .where(
+                or_(
+                    *(
+                        and_(events.c.stream_type == kind, one_of(dialect, events.c.stream_id, ids))
+                        for kind, ids in ids_by_type.items()
+                    )
+                )
+            )
             .group_by(events.c.stream_type, events.c.stream_id)
         )
         return {(kind, key): int(version) for kind, key, version in result.all()}

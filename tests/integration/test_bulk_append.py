@@ -4,8 +4,10 @@ runs on SQLite and Postgres."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.db import session_factory
@@ -93,3 +95,49 @@ async def test_a_bulk_append_outside_a_transaction_is_stored_whole(engine: Async
     positions = await store.commit_appends(engine, [Append(stream, 0, envelopes_for(stream, 1, BIG))])
     assert len(positions) == BIG
     assert await counts(engine) == (BIG, BIG)
+
+
+async def test_a_bulk_append_checks_each_streams_version_by_searching_the_key(engine: AsyncEngine) -> None:
+    """Streams of two types at their versions, one of them stale: refused, nothing written. On
+    SQLite every statement of the append is planned as a search of the events' key, never a scan
+    of the table (a row-value IN had scanned it: 50 ms per append at 289,000 events)."""
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
+    workers = streams(3)
+    enterprise = StreamRef(type="Enterprise", id="w-0")  # the same id under another type
+    async with sessions() as session, session.begin():
+        await store.append_many(
+            session, [Append(stream, 0, envelopes_for(stream, 1, 2)) for stream in [*workers, enterprise]]
+        )
+    stale = [
+        Append(workers[0], 2, envelopes_for(workers[0], 3, 1)),
+        Append(enterprise, 1, envelopes_for(enterprise, 2, 1)),
+    ]
+    with pytest.raises(ConcurrencyError):
+        async with sessions() as session, session.begin():
+            await store.append_many(session, stale)
+    assert await counts(engine) == (8, 8)
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    fresh = [
+        Append(workers[1], 2, envelopes_for(workers[1], 3, 1)),
+        Append(enterprise, 2, envelopes_for(enterprise, 3, 1)),
+    ]
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with sessions() as session, session.begin():
+            await store.append_many(session, fresh)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert await counts(engine) == (10, 10)
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:
+        for statement, parameters in seen:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            plan = (await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)).all()
+            scans = [step[-1] for step in plan if str(step[-1]).startswith("SCAN events")]
+            assert not scans, f"{statement}\n{plan}"
