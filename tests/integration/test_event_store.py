@@ -222,3 +222,44 @@ async def test_a_snapshot_of_an_older_shape_is_ignored_and_the_stream_is_folded(
     async with UnitOfWork(sessions, store, producer="registry") as work:
         same_shape = await work.require(Worker, "w-v", "missing")  # reads its own shape
     assert same_shape.version == 2 and same_shape.nominations == {"n-1"}
+
+
+async def test_a_command_reads_while_another_writer_holds_its_transaction_and_writes_after_it(
+    engine: AsyncEngine,
+) -> None:
+    """A unit of work loads and decides without waiting for another writer's open transaction
+    (on SQLite it had taken the one write lock at its first read); its append then waits for
+    that writer and is checked against what it committed."""
+    store, sessions = EventStore(), session_factory(engine)
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(sessions, store, producer="registry")
+
+    enterprise = Enterprise.register(
+        "qz", name="Qingzhou", region_id="qz", industry="tobacco", tier_labels={}
+    )
+    async with uow() as work:
+        work.track(enterprise)
+        await work.commit()
+    other = StreamRef(type="Worker", id="w-other")
+    async with sessions() as holder, holder.begin():
+        await store.append(holder, other, 0, envelopes_for(other, 1, 1))  # holds the write lock
+        work = uow()
+        async with asyncio.timeout(5):  # SQLite's busy timeout is 30 s: it would have waited
+            await work.__aenter__()
+            loaded = await work.require(Enterprise, "qz", "missing")
+            work.track(
+                Worker.register(
+                    "w-new", enterprise=loaded, trade="fitter", skill_level=SkillLevel.SENIOR, hired_on=None
+                )
+            )
+        committing = asyncio.create_task(work.commit())
+        await asyncio.sleep(0.2)
+        assert not committing.done() or engine.dialect.name == "postgresql"  # SQLite: behind the lock
+    try:
+        await asyncio.wait_for(committing, 10)
+    finally:
+        await work.__aexit__(None, None, None)
+    async with sessions() as session:
+        assert await store.current_version(session, StreamRef(type="Worker", id="w-new")) == 1
+        assert await store.current_version(session, other) == 1
