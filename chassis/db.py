@@ -54,6 +54,18 @@ def _sqlite_begin_immediate(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_read_only: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The engine's connections with READ_ONLY set, made once per engine (a copy of an engine's
+    options per command or request costs)."""
+    found = _read_only.get(engine)
+    if found is None:
+        found = _read_only[engine] = engine.execution_options(**READ_ONLY)
+    return found
+
+
 WRITE = {"craftsman_write": True}
 """Execution options of the one statement that may write outside a transaction: the
 event store's single-statement append (atomic by itself)."""

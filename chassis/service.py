@@ -33,7 +33,7 @@ from chassis.auth_http import PUBLIC, document_public_endpoints
 from chassis.auth_tokens import Authenticator
 from chassis.boundary import RequestGuard
 from chassis.correlation import CorrelationMiddleware
-from chassis.db import READ_ONLY, create_engine, outside_transactions, session_factory
+from chassis.db import READ_ONLY, create_engine, outside_transactions, read_only, session_factory
 from chassis.deadletter import DeadLetterPublisher
 from chassis.errors import (
     AlreadyExists,
@@ -127,8 +127,8 @@ class Runtime:
 
     def readers(self) -> AsyncSession:
         """A session for queries; on SQLite it reads without waiting for the writer."""
-        if self._readers is None:  # made once: an engine's options copy per request costs
-            self._readers = session_factory(self.engine.execution_options(**READ_ONLY))
+        if self._readers is None:
+            self._readers = session_factory(read_only(self.engine))
         return self._readers()
 
     def one_query_reader(self) -> AsyncSession:

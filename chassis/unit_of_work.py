@@ -26,7 +26,7 @@ from sqlalchemy.pool import QueuePool
 from chassis.aggregate import Aggregate
 from chassis.aggregate_cache import AggregateCache
 from chassis.correlation import current_correlation
-from chassis.db import READ_ONLY, outside_transactions
+from chassis.db import outside_transactions, read_only
 from chassis.dberrors import violates
 from chassis.errors import AlreadyExists, NotFound
 from chassis.eventstore.schema import EVENT_ID_KEY, metadata
@@ -103,7 +103,7 @@ class UnitOfWork:
             # catch whatever changed since, as on Postgres. Commands had held the lock through
             # their loads and decisions (22 ms each in the contests' competitions service, 80%
             # of the phase's time under its lock).
-            self.session = AsyncSession(bind=engine.execution_options(**READ_ONLY), expire_on_commit=False)
+            self.session = AsyncSession(bind=read_only(engine), expire_on_commit=False)
             self._lean = True
         else:
             self.session = self._sessions()
