@@ -46,14 +46,15 @@ async def import_workers(
     """Register many workers at once; each item is accepted or refused with its reason.
 
     The caller must be in scope of every enterprise the items name (403 otherwise)."""
-    for enterprise_id in item_values(request.items, "enterprise_id"):
-        known = await read(runtime, partial(_enterprise_tenant, enterprise_id))
-        guard.check(known or Tenant(enterprise_id=enterprise_id))
+    enterprise_ids = item_values(request.items, "enterprise_id")
+    known = await read(runtime, partial(_enterprise_tenants, enterprise_ids))  # one query for all
+    for enterprise_id in enterprise_ids:
+        guard.check(known.get(enterprise_id) or Tenant(enterprise_id=enterprise_id))
     return await import_batch(runtime.unit_of_work, RegisterWorker, request.items, register_workers)
 
 
-async def _enterprise_tenant(enterprise_id: str, session: AsyncSession) -> Tenant | None:
-    return await ProfileQueries(session).enterprise_tenant(enterprise_id)
+async def _enterprise_tenants(enterprise_ids: list[str], session: AsyncSession) -> dict[str, Tenant]:
+    return await ProfileQueries(session).enterprise_tenants(enterprise_ids)
 
 
 async def register_workers(uow: UnitOfWork, commands: Sequence[RegisterWorker]) -> list[Decision]:

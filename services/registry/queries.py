@@ -93,10 +93,20 @@ class ProfileQueries:
 
     async def enterprise_tenant(self, enterprise_id: str) -> Tenant | None:
         """The enterprise with its region, as the scope check needs it; None if not registered."""
-        region = await self._session.scalar(
-            select(enterprises.c.region_id).where(enterprises.c.enterprise_id == enterprise_id)
+        return (await self.enterprise_tenants([enterprise_id])).get(enterprise_id)
+
+    async def enterprise_tenants(self, enterprise_ids: list[str]) -> dict[str, Tenant]:
+        """`enterprise_tenant` of many enterprises in one query (a batch's scope check): only
+        the enterprises the read models know."""
+        rows = await self._session.execute(
+            select(enterprises.c.enterprise_id, enterprises.c.region_id).where(
+                one_of(dialect_name(self._session), enterprises.c.enterprise_id, enterprise_ids)
+            )
         )
-        return None if region is None else Tenant(enterprise_id=enterprise_id, region_id=region)
+        return {
+            row.enterprise_id: Tenant(enterprise_id=row.enterprise_id, region_id=row.region_id)
+            for row in rows
+        }
 
     async def worker_tenant(self, worker_id: str) -> Tenant:
         """Whose worker it is (enterprise and its region), as far as the read models know."""

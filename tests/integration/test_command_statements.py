@@ -157,17 +157,28 @@ async def test_concurrent_hires_share_statements_and_each_keeps_only_its_own_row
     assert all(people[worker_id] == PersonalData(full_name="王磊") for worker_id in ids[:-1])
 
 
-async def test_a_batch_import_takes_as_many_statements_for_fifty_workers_as_for_two(
+async def test_a_batch_import_takes_as_many_statements_for_fifty_workers_of_ten_enterprises_as_for_two(
     engine: AsyncEngine,
 ) -> None:
-    """The vault's rows of a batch go as one insert per table on both backends (on SQLite they
-    had been two statements per worker), and every worker's rows are there."""
+    """The scope check reads every enterprise's region in one query, and the vault's rows of a
+    batch go as one insert per table on both backends (on SQLite they had been two statements
+    per worker; everywhere a query per enterprise), and every worker's rows are there."""
     await migrated(engine, SPEC)
     async with http_client(engine, SPEC) as client:
-        await _enterprise(client)
+        for number in range(10):
+            body = {
+                "enterprise_id": f"e-{number}",
+                "name": "Weichai",
+                "region_id": "weifang",
+                "industry": "x",
+            }
+            assert (await client.post("/enterprises", json=body)).status_code == 201
         counted = []
-        for batch, size in (("a", 2), ("b", 50)):
-            items = [hire(f"w-{batch}{n}", full_name=f"工人{batch}{n}") for n in range(size)]
+        for batch, size, spread in (("a", 2, 1), ("b", 50, 10)):
+            items = [
+                hire(f"w-{batch}{n}", full_name=f"工人{batch}{n}", enterprise_id=f"e-{n % spread}")
+                for n in range(size)
+            ]
             with statements(engine) as seen:
                 answer = await client.post("/workers/import", json={"items": items})
             assert answer.status_code == 200 and answer.json()["accepted"] == size, answer.text
