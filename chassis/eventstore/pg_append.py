@@ -1,7 +1,8 @@
 """The Postgres append: events, their version check and their outbox rows in ONE statement.
 
-Rows travel as parallel arrays (`unnest`), so one prepared statement serves a
-one-event command and a 100,000-event import alike. Optimistic concurrency stays per
+Rows travel as one array of `event_append_row` (`unnest`; the type is migration
+chassis_0005), so one prepared statement serves a one-event command and a 100,000-event
+import alike. Optimistic concurrency stays per
 stream without a SELECT beforehand:
 
 - a stale writer (the stream is past its expected version) collides with the unique
@@ -14,8 +15,10 @@ stream without a SELECT beforehand:
   growing with the store).
 
 Either way the statement fails as a whole (nothing of it is written) and the caller
-raises ConcurrencyError. Positions are
-drawn in input order (ORDER BY n), so a stream's version n+1 always follows n.
+raises ConcurrencyError. Positions are drawn from the events' sequence once per input
+row, in input order (a CTE with a volatile function is materialised once), so a stream's
+version n+1 always follows n; the events and their outbox rows are both inserted from
+those numbered rows, with no join of the inserted rows back to the input.
 
 Rows the command writes besides its events (a vault record, an idempotency key) go into
 the same statement as one more data-modifying CTE per table, typed by the table itself
@@ -40,25 +43,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chassis.db import WRITE
 from contracts.envelope import Envelope
 
-_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("event_id", "text"),
-    ("stream_type", "text"),
-    ("stream_id", "text"),
-    ("stream_version", "int"),
-    ("expected", "int"),
-    ("event_type", "text"),
-    ("schema_version", "int"),
-    ("occurred_at", "timestamptz"),
-    ("producer", "text"),
-    ("tenant", "text"),
-    ("correlation_id", "text"),
-    ("causation_id", "text"),
-    ("partition_key", "text"),
-    ("topic", "text"),
-    ("payload", "text"),
-    ("headers", "text"),
-    ("body", "bytea"),
+INPUT_COLUMNS = (
+    "event_id",
+    "stream_type",
+    "stream_id",
+    "stream_version",
+    "expected",
+    "event_type",
+    "schema_version",
+    "occurred_at",
+    "producer",
+    "tenant",
+    "correlation_id",
+    "causation_id",
+    "partition_key",
+    "topic",
+    "payload",
+    "headers",
+    "body",
 )
+"""The attributes of the type `event_append_row` (migration chassis_0005), in its order."""
 
 OUTBOX_CHANNEL = "craftsman_outbox"
 """Postgres NOTIFY channel: an append tells a relay in another process at its commit."""
@@ -70,12 +74,13 @@ _EVENT_COLUMNS = (
 
 _HEAD = f"""
 WITH input AS (
-    SELECT * FROM unnest({", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _COLUMNS)})
-    WITH ORDINALITY AS i({", ".join(name for name, _ in _COLUMNS)}, n)
+    SELECT nextval('events_position_seq') AS position, *
+    FROM unnest(CAST(:rows AS event_append_row[]))
+    WITH ORDINALITY AS i({", ".join(INPUT_COLUMNS)}, n)
 ),
 stored AS (
-    INSERT INTO events (event_id, stream_type, stream_id, stream_version, {_EVENT_COLUMNS}, payload)
-    SELECT event_id, stream_type, stream_id,
+    INSERT INTO events (position, event_id, stream_type, stream_id, stream_version, {_EVENT_COLUMNS}, payload)
+    SELECT position, event_id, stream_type, stream_id,
         CASE WHEN expected = 0 OR stream_version > expected + 1 OR previous.found THEN stream_version END,
         {_EVENT_COLUMNS}, CAST(payload AS jsonb)
     FROM input LEFT JOIN LATERAL (
@@ -85,17 +90,18 @@ stored AS (
           AND known.stream_version = input.expected
         LIMIT 1
     ) AS previous ON true
-    ORDER BY n
-    RETURNING position, event_id
+    RETURNING 1
 ),
 queued AS (
     INSERT INTO outbox (position, topic, partition_key, headers, body)
-    SELECT stored.position, input.topic, input.partition_key, CAST(input.headers AS json), input.body
-    FROM stored JOIN input USING (event_id)
+    SELECT position, topic, partition_key, CAST(headers AS json), body FROM input
 ),
 notified AS (SELECT pg_notify('{OUTBOX_CHANNEL}', '') AS sent)"""
+# The main query reads `stored` first (the subquery), so the events' insert, and with it a
+# version conflict, comes before the outbox rows and any `also` rows; `notified` is read so
+# that it runs at all.
 _TAIL = (
-    "\nSELECT stored.position FROM stored JOIN input USING (event_id) CROSS JOIN notified ORDER BY input.n\n"
+    "\nSELECT position FROM input CROSS JOIN notified WHERE (SELECT count(*) FROM stored) > 0 ORDER BY n\n"
 )
 
 APPEND = text(_HEAD + _TAIL)
@@ -163,7 +169,7 @@ def _rows(
     topics: Sequence[str],
     traces: Sequence[Mapping[str, str]] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """One tuple per envelope, in append order, its values in the order of _COLUMNS."""
+    """One tuple per envelope, in append order, its values in the order of INPUT_COLUMNS."""
     made = []
     for envelope, expected_version, topic, trace in zip(
         envelopes, expected, topics, traces or [{}] * len(envelopes), strict=True
@@ -199,21 +205,6 @@ def _spelled_ids(envelope: Envelope) -> tuple[str, str]:
     Python code, and the two took a tenth of a bulk append's time."""
     spelled = to_json((envelope.event_id, envelope.correlation_id))  # b'["<36 chars>","<36 chars>"]'
     return spelled[2:38].decode(), spelled[41:77].decode()
-
-
-def parameters(
-    envelopes: Sequence[Envelope],
-    expected: Sequence[int],
-    topics: Sequence[str],
-    traces: Sequence[Mapping[str, str]] | None = None,
-) -> dict[str, list[Any]]:
-    """The statement's arrays: one entry per envelope, in append order."""
-    return _arrays(_rows(envelopes, expected, topics, traces))
-
-
-def _arrays(made: Sequence[tuple[Any, ...]]) -> dict[str, list[Any]]:
-    columns = zip(*made, strict=True) if made else [()] * len(_COLUMNS)
-    return {name: list(column) for (name, _), column in zip(_COLUMNS, columns, strict=True)}
 
 
 _PAYLOAD_KEY = b'"payload":'
@@ -259,6 +250,6 @@ async def append(
     """The positions given, in append order (raises IntegrityError on a version conflict);
     `also`: other rows written by the same statement."""
     shapes, extra = also_parameters(also)
-    values: dict[str, Any] = {**parameters(envelopes, expected, topics, traces), **extra}
+    values: dict[str, Any] = {"rows": _rows(envelopes, expected, topics, traces), **extra}
     result = await session.execute(_statement(shapes), values, execution_options=WRITE)
     return [int(position) for position in result.scalars()]

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.db import session_factory
 from chassis.eventstore import ConcurrencyError, EventStore
+from chassis.eventstore.pg_append import INPUT_COLUMNS
 from chassis.eventstore.schema import events, outbox
 from chassis.eventstore.store import Append
 from contracts.envelope import StreamRef
@@ -141,3 +142,41 @@ async def test_a_bulk_append_checks_each_streams_version_by_searching_the_key(en
             plan = (await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)).all()
             scans = [step[-1] for step in plan if str(step[-1]).startswith("SCAN events")]
             assert not scans, f"{statement}\n{plan}"
+
+
+async def test_the_append_rows_type_has_the_columns_the_append_sends(pg_engine: AsyncEngine) -> None:
+    """The Postgres append sends each event as one `event_append_row` (migration chassis_0005):
+    the tuples pg_append builds follow INPUT_COLUMNS, so the type must list the same names in
+    the same order, or values land in the wrong attributes."""
+    async with pg_engine.connect() as connection:
+        attributes = (
+            await connection.execute(
+                text(
+                    "SELECT attname FROM pg_attribute WHERE attrelid = 'event_append_row'::regclass "
+                    "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+                )
+            )
+        ).scalars()
+        assert tuple(attributes) == INPUT_COLUMNS
+
+
+async def test_positions_follow_the_input_order_across_streams(engine: AsyncEngine) -> None:
+    """Positions are drawn once per input row, in input order: interleaved streams keep each
+    stream's versions in position order, and the outbox row of each event has its position."""
+    store, sessions = EventStore(topic_of=lambda _: "t"), session_factory(engine)
+    first, second = streams(2)
+    ones, twos = envelopes_for(first, 1, 4), envelopes_for(second, 1, 4)
+    appends = [Append(first, 0, ones[:2]), Append(second, 0, twos[:2])]
+    later = [Append(first, 2, ones[2:]), Append(second, 2, twos[2:])]
+    async with sessions() as session, session.begin():
+        positions = await store.append_many(session, appends)
+        positions += await store.append_many(session, later)
+    assert positions == sorted(positions) and len(set(positions)) == 8
+    async with engine.connect() as connection:
+        stored = (
+            await connection.execute(select(events.c.position, events.c.event_id).order_by(events.c.position))
+        ).all()
+        records = dict((await connection.execute(select(outbox.c.position, outbox.c.body))).all())
+    in_order = [*ones[:2], *twos[:2], *ones[2:], *twos[2:]]
+    assert [event_id for _, event_id in stored] == [str(e.event_id) for e in in_order]
+    assert [records[position] for position, _ in stored] == [e.to_bytes() for e in in_order]
