@@ -15,6 +15,7 @@ from chassis.eventstore import ConcurrencyError, EventStore
 from chassis.eventstore.pg_append import INPUT_COLUMNS
 from chassis.eventstore.schema import events, outbox
 from chassis.eventstore.store import Append
+from chassis.inbox import CLAIM_COLUMNS
 from contracts.envelope import StreamRef
 from tests.support import envelopes_for
 
@@ -144,20 +145,26 @@ async def test_a_bulk_append_checks_each_streams_version_by_searching_the_key(en
             assert not scans, f"{statement}\n{plan}"
 
 
-async def test_the_append_rows_type_has_the_columns_the_append_sends(pg_engine: AsyncEngine) -> None:
-    """The Postgres append sends each event as one `event_append_row` (migration chassis_0005):
-    the tuples pg_append builds follow INPUT_COLUMNS, so the type must list the same names in
-    the same order, or values land in the wrong attributes."""
+@pytest.mark.parametrize(
+    ("row_type", "columns"), [("event_append_row", INPUT_COLUMNS), ("inbox_claim_row", CLAIM_COLUMNS)]
+)
+async def test_the_row_types_have_the_columns_the_statements_send(
+    pg_engine: AsyncEngine, row_type: str, columns: tuple[str, ...]
+) -> None:
+    """The Postgres append and the inbox claim send their rows as composite values (migration
+    chassis_0005), tuples in the order of the code's column names: the type must list the same
+    names in the same order, or values land in the wrong attributes."""
     async with pg_engine.connect() as connection:
         attributes = (
             await connection.execute(
                 text(
-                    "SELECT attname FROM pg_attribute WHERE attrelid = 'event_append_row'::regclass "
+                    "SELECT attname FROM pg_attribute WHERE attrelid = CAST(:name AS regclass) "
                     "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
-                )
+                ),
+                {"name": row_type},
             )
         ).scalars()
-        assert tuple(attributes) == INPUT_COLUMNS
+        assert tuple(attributes) == columns
 
 
 async def test_positions_follow_the_input_order_across_streams(engine: AsyncEngine) -> None:
