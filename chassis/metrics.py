@@ -120,6 +120,14 @@ class ServiceMetrics:
             ["service"],
             registry=registry,
         ).labels(service)
+        self._conflicts = Counter(
+            "craftsman_version_conflicts",
+            "Appends refused because another writer had appended to one of their streams since "
+            "it was read (the command runs again, or answers 409 once its retries ran out)",
+            ["service", "stream_type"],
+            registry=registry,
+        )
+        self._conflict_children: dict[str, Any] = {}
         self.relay_lag = Gauge(
             "craftsman_relay_lag_events",
             "Outbox rows waiting to be published",
@@ -165,6 +173,12 @@ class ServiceMetrics:
             dead_letters=self._dead_letters.labels(*labels),
             lag=self._consumer_lag.labels(*labels),
         )
+
+    def version_conflict(self, stream_type: str) -> None:
+        child = self._conflict_children.get(stream_type)
+        if child is None:
+            child = self._conflict_children[stream_type] = self._conflicts.labels(self.service, stream_type)
+        child.inc()
 
     def watch_relay(self, published: Callable[[], int]) -> None:
         self._relay.published = published

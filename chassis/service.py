@@ -279,6 +279,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         cache = runtime.aggregates
         runtime.metrics.watch_aggregate_cache(lambda: (cache.hits, cache.misses, len(cache)))
         runtime.store.on_appended = runtime.metrics.events_appended.inc
+        runtime.store.on_conflict = runtime.metrics.version_conflict
         app.state.runtime = runtime
         await migrate.upgrade(runtime.engine, spec.migrations)
         stop = asyncio.Event()

@@ -306,6 +306,7 @@ class UnitOfWork:
             exists = self._must_be_new.get((error.stream.type, error.stream.id))
             if exists is not None and error.expected == 0:
                 raise AlreadyExists(exists) from error
+            self._store.conflicted(error.stream.type)
             raise
         return [envelope for append in appends for envelope in append.envelopes]
 

@@ -109,12 +109,20 @@ class EventStore:
     def __init__(self, topic_of: Callable[[Envelope], str] = topic_of_producer) -> None:
         self._topic_of = topic_of
         self._groups: weakref.WeakKeyDictionary[AsyncEngine, GroupCommit] = weakref.WeakKeyDictionary()
-        self.on_appended: Callable[[int], None] | None = None  # a metric, set by the composition root
+        # Metrics, set by the composition root.
+        self.on_appended: Callable[[int], None] | None = None
+        self.on_conflict: Callable[[str], None] | None = None
 
     def appended(self, count: int) -> None:
         """A unit of work stored `count` events through this store (HTTP commands and policies alike)."""
         if self.on_appended is not None and count:
             self.on_appended(count)
+
+    def conflicted(self, stream_type: str) -> None:
+        """A unit of work's append met another writer's events on a stream of `stream_type`:
+        it wrote nothing, and its command runs again or is refused as a conflict."""
+        if self.on_conflict is not None:
+            self.on_conflict(stream_type)
 
     async def current_version(self, session: AsyncSession, stream: StreamRef) -> int:
         found = await session.scalar(

@@ -4,14 +4,24 @@ inbox's redeliveries counted per subscriber (the chaos run found them visible on
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.auth_tokens import bearer_headers
+from chassis.db import session_factory
+from chassis.errors import AlreadyExists
+from chassis.eventstore import ConcurrencyError, EventStore
 from chassis.metrics import ServiceMetrics
+from chassis.unit_of_work import UnitOfWork
 from contracts.events.registry import WorkerRegistered
+from contracts.vocabulary import SkillLevel
+from services.registry import handlers
+from services.registry.commands import RegisterEnterprise, RegisterWorker
+from services.registry.domain import Worker
 from services.registry.service import SPEC as REGISTRY
 from services.training.service import SPEC as TRAINING
 from tests.service_support import FakeRecord, http_service, inbox_consumer, migrated, record_of, registered
@@ -96,6 +106,7 @@ async def test_every_documented_metric_is_served_on_metrics(engine: AsyncEngine)
         "craftsman_http_requests_total",
         "craftsman_http_request_duration_seconds",
         "craftsman_events_appended_total",
+        "craftsman_version_conflicts_total",
         "craftsman_relay_lag_events",
         "craftsman_relay_published_total",
         "craftsman_consumer_lag_records",
@@ -119,3 +130,44 @@ async def test_every_documented_metric_is_served_on_metrics(engine: AsyncEngine)
     routes = set(re.findall(r'route="([^"]+)"', text))
     assert "/enterprises/{enterprise_id}/roster" in routes and "unmatched" in routes
     assert not any("123" in route or "acme" in route for route in routes)  # templates, not paths
+
+
+async def test_a_version_conflict_is_counted_by_stream_type_and_a_duplicate_hire_is_not(
+    engine: AsyncEngine,
+) -> None:
+    """Two commands decide on the same worker; the later append meets the earlier one's event,
+    writes nothing and is counted. A hire of a worker who exists is a refusal (AlreadyExists),
+    not a conflict between writers, and is not counted."""
+    await migrated(engine, REGISTRY)
+    metrics, store = ServiceMetrics("registry"), EventStore()
+    store.on_conflict = metrics.version_conflict
+
+    def unit_of_work() -> UnitOfWork:
+        return UnitOfWork(session_factory(engine), store, producer="registry")
+
+    enterprise = RegisterEnterprise(
+        enterprise_id="e-1", name="Weichai", region_id="weifang", industry="engines"
+    )
+    hire = RegisterWorker(worker_id="w-1", enterprise_id="e-1", trade="fitter", skill_level=SkillLevel.SENIOR)
+    await handlers.register_enterprise(unit_of_work(), enterprise)
+    await handlers.register_worker(unit_of_work(), hire)
+    with pytest.raises(AlreadyExists):
+        await handlers.register_worker(unit_of_work(), hire)
+
+    later, earlier = unit_of_work(), unit_of_work()
+    async with later:
+        late = await later.require(Worker, "w-1", "missing")
+        async with earlier:
+            (await earlier.require(Worker, "w-1", "missing")).forget(date(2026, 12, 1))
+            await earlier.commit()
+        late.forget(date(2026, 12, 2))
+        with pytest.raises(ConcurrencyError):
+            await later.commit()
+
+    seen = samples(metrics.exposition().decode())
+    assert (
+        seen[("craftsman_version_conflicts_total", (("service", "registry"), ("stream_type", "Worker")))] == 1
+    )
+    assert [name for name, _ in seen if name == "craftsman_version_conflicts_total"] == [
+        "craftsman_version_conflicts_total"
+    ]
