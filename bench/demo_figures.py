@@ -60,6 +60,7 @@ async def city_year(res: Resources, workers: int, timeout: float = 3_600) -> lis
         "phase_events": events,
         "report_differences": report["differences"],
         "refused": report["refused"],
+        "version_conflicts": report["version_conflicts"],
     }
     method = (
         "python -m demo.year as a subprocess: services started, the plan played over HTTP and the HR "

@@ -110,6 +110,10 @@ class Resources:
                 await engine.dispose()
         return url
 
+    async def checkpoint(self) -> None:
+        """Write every dirty page of the server to disk now."""
+        await self._admin_sql("CHECKPOINT")
+
     def database_name(self, url: str) -> str:
         return urlsplit(url).path.strip("/")
 

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from prometheus_client.parser import text_string_to_metric_families
 from rich.table import Table
 
 from contracts.vocabulary import ContestLevel, TitleLevel
@@ -147,6 +148,32 @@ def refusals_table(traffic: Traffic) -> Table:
     table = Table("what", "refused by the services' rules", "times", title="What the services refused")
     for (what, rule), times in sorted(traffic.refused.items()):
         table.add_row(what, rule, str(times))
+    return table
+
+
+async def version_conflicts(traffic: Traffic) -> dict[str, int]:
+    """Appends each service refused because another writer had appended to the same stream
+    since it was read (each a command the service ran again, or answered 409), by
+    `service/stream type`, from the services' /metrics."""
+    found: dict[str, int] = {}
+    for service, client in traffic.clients.items():
+        answer = await client.get("/metrics")
+        answer.raise_for_status()
+        for family in text_string_to_metric_families(answer.text):
+            for sample in family.samples:
+                if sample.name == "craftsman_version_conflicts_total" and sample.value:
+                    found[f"{service}/{sample.labels['stream_type']}"] = int(sample.value)
+    return found
+
+
+def conflicts_table(conflicts: Mapping[str, int], requests: int) -> Table:
+    table = Table(
+        "service/stream type",
+        "appends met by another writer",
+        title=f"Version conflicts (from /metrics; {requests:,} requests sent)",
+    )
+    for key, times in sorted(conflicts.items()):
+        table.add_row(key, f"{times:,}")
     return table
 
 

@@ -37,7 +37,15 @@ from demo.hr import HrSystems
 from demo.meter import EventMeter
 from demo.phases import Phase, Year, hr_connected
 from demo.plan import CityPlan, plan_city
-from demo.report import differences, expected, observed, refusals_table, report_table
+from demo.report import (
+    conflicts_table,
+    differences,
+    expected,
+    observed,
+    refusals_table,
+    report_table,
+    version_conflicts,
+)
 from demo.traffic import Traffic, each
 from deploy.kafka_access import provision_run, service_env
 from deploy.local_services import REPO_ROOT, ServiceProcess, configured, recorded
@@ -83,6 +91,9 @@ async def play(
         console.print(report_table(plan_says, services_say))
         if traffic.refused:
             console.print(refusals_table(traffic))
+        conflicts = await version_conflicts(traffic)
+        if conflicts:
+            console.print(conflicts_table(conflicts, traffic.requests))
         return {
             "expected": plan_says,
             "observed": services_say,
@@ -92,6 +103,7 @@ async def play(
             "events": timings.events,
             "requests": traffic.requests,
             "server_errors": dict(traffic.server_errors),
+            "version_conflicts": conflicts,
         }, timings
     finally:
         await meter.stop()
