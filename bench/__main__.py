@@ -83,8 +83,9 @@ NOTES = [
     "the service process; eventsourcing appends in-process with none of these (see each method).",
     "The bench's services publish and consume under the run's own topic and group prefix bench.<run id>.; "
     "the run deletes its topics, groups and databases at the end.",
-    "Each step starts after a Postgres CHECKPOINT (not timed), so that the pages a step dirtied (the 1M-event "
-    "replay's above all) are not written during the next step's measurement.",
+    "Each step's databases are dropped when it ends, and each step starts after a Postgres CHECKPOINT (neither "
+    "timed), so that what a step left (the 1M-event replay's tables above all: their pages, their autovacuum) "
+    "does not run on the next step's clock.",
 ]
 
 console = Console(width=None if sys.stdout.isatty() else 140)  # piped output: no 80-column squeeze
@@ -172,6 +173,8 @@ async def run(settings: dict[str, Any], *, out: Path, save: bool) -> bool:
                 failures[name] = f"{type(error).__name__}: {error}"
                 console.print(f"[red]failed[/] ({failures[name][:500]})")
                 return
+            finally:
+                await res.drop_databases()
             taken = {m.key for m in figures} & {m.key for m in measured}
             if taken:  # found here, not when the results are written at the end of a long run
                 failures[name] = f"figure keys measured twice in the run: {sorted(taken)}"
