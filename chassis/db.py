@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -54,35 +55,40 @@ def _sqlite_begin_immediate(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-_read_only: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
+_variants: weakref.WeakKeyDictionary[AsyncEngine, dict[str, AsyncEngine]] = weakref.WeakKeyDictionary()
+
+
+def _variant(engine: AsyncEngine, name: str, make: Callable[[AsyncEngine], AsyncEngine]) -> AsyncEngine:
+    """The engine with other options, made once per engine and name: a copy of an engine's
+    options per command or request costs."""
+    made = _variants.setdefault(engine, {})
+    found = made.get(name)
+    if found is None:
+        found = made[name] = make(engine)
+    return found
 
 
 def read_only(engine: AsyncEngine) -> AsyncEngine:
-    """The engine's connections with READ_ONLY set, made once per engine (a copy of an engine's
-    options per command or request costs)."""
-    found = _read_only.get(engine)
-    if found is None:
-        found = _read_only[engine] = engine.execution_options(**READ_ONLY)
-    return found
+    """The engine's connections with READ_ONLY set."""
+    return _variant(engine, "read_only", lambda base: base.execution_options(**READ_ONLY))
 
 
 WRITE = {"craftsman_write": True}
 """Execution options of the one statement that may write outside a transaction: the
 event store's single-statement append (atomic by itself)."""
 
-_outside: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
-
 
 def outside_transactions(engine: AsyncEngine) -> AsyncEngine:
     """The engine's connections without BEGIN/COMMIT (autocommit): each statement is its own
     transaction. For a unit of work's reads on Postgres, saving two round trips per command;
     a write other than a WRITE-marked statement is refused, so nothing can half-apply."""
-    found = _outside.get(engine)
-    if found is None:
-        found = engine.execution_options(isolation_level="AUTOCOMMIT")
-        event.listen(found.sync_engine, "before_cursor_execute", _refuse_writes)
-        _outside[engine] = found
-    return found
+    return _variant(engine, "outside_transactions", _autocommit_refusing_writes)
+
+
+def _autocommit_refusing_writes(engine: AsyncEngine) -> AsyncEngine:
+    made = engine.execution_options(isolation_level="AUTOCOMMIT")
+    event.listen(made.sync_engine, "before_cursor_execute", _refuse_writes)
+    return made
 
 
 def _refuse_writes(
