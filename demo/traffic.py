@@ -116,7 +116,8 @@ class Traffic:
     async def _import(self, service: str, path: str, items: list[dict[str, Any]], what: str) -> int:
         accepted, deadline = 0, None  # from the first answer: a province's batches queue for minutes
         while True:
-            async with self.limit, self._writer(service):
+            # The writer first: a batch waiting its turn holds none of the requests in flight.
+            async with self._writer(service), self.limit:
                 answer = await self._send(service, path, {"items": items}, timeout=300)
             deadline = deadline or time.monotonic() + PATIENCE
             if answer.status_code >= 400:
