@@ -45,9 +45,9 @@ def _in_memory(url: str) -> bool:
 def _sqlite_engine(url: str, **pool: Any) -> AsyncEngine:
     engine = create_async_engine(url, **pool)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    # A deferred transaction that reads and then writes fails at once with
-    # SQLITE_BUSY when another writer got in between; taking the lock at BEGIN
-    # makes writers queue on busy_timeout instead.
+    # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
+    # another writer got in between; taking the lock at BEGIN makes writers wait instead (in
+    # the pool within a process, on busy_timeout across processes).
     event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
     return engine
 
