@@ -163,7 +163,7 @@ def also_parameters(also: Sequence[Also]) -> tuple[tuple[tuple[Table, tuple[str,
     }
 
 
-def _rows(
+def input_rows(
     envelopes: Sequence[Envelope],
     expected: Sequence[int],
     topics: Sequence[str],
@@ -250,6 +250,6 @@ async def append(
     """The positions given, in append order (raises IntegrityError on a version conflict);
     `also`: other rows written by the same statement."""
     shapes, extra = also_parameters(also)
-    values: dict[str, Any] = {"rows": _rows(envelopes, expected, topics, traces), **extra}
+    values: dict[str, Any] = {"rows": input_rows(envelopes, expected, topics, traces), **extra}
     result = await session.execute(_statement(shapes), values, execution_options=WRITE)
     return [int(position) for position in result.scalars()]

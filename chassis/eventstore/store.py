@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.db import outside_transactions
 from chassis.dberrors import classify
-from chassis.eventstore import pg_append
+from chassis.eventstore import pg_append, sqlite_append
 from chassis.eventstore.group_commit import GroupCommit
-from chassis.eventstore.schema import STREAM_VERSION_KEY, events, metadata, outbox, snapshots
+from chassis.eventstore.schema import STREAM_VERSION_KEY, events, metadata, snapshots
 from chassis.sqlutil import dialect_name, one_of, upsert_rows
 from chassis.telemetry import trace_context
 from contracts.catalog import decode
@@ -208,20 +208,8 @@ class EventStore:
                 raise ConcurrencyError(append.stream, append.expected_version, actual)
         envelopes = [envelope for append in appends for envelope in append.envelopes]
         traces = [append.trace for append in appends for _ in append.envelopes]
-        rows = [self._row(envelope) for envelope in envelopes]
-        # RETURNING the event id with the position, not in parameter order: SQLAlchemy can only
-        # keep that order on SQLite by inserting row by row (a statement per event); this way a
-        # batch of thousands is a few multi-row INSERTs.
-        result = await session.execute(insert(events).returning(events.c.event_id, events.c.position), rows)
-        position_of = {event_id: int(position) for event_id, position in result.all()}
-        positions = [position_of[row["event_id"]] for row in rows]
-        await session.execute(
-            insert(outbox),
-            [
-                self.outbox_row(position, envelope, row["topic"], trace)
-                for position, envelope, row, trace in zip(positions, envelopes, rows, traces, strict=True)
-            ],
-        )
+        topics = [self._topic_of(envelope) for envelope in envelopes]
+        positions = await sqlite_append.append(session, envelopes, topics, traces)
         await insert_rows(session, [rows for append in appends for rows in append.rows])
         return positions
 
@@ -410,24 +398,6 @@ class EventStore:
             "partition_key": envelope.key,
             "headers": pg_append.record_headers(envelope, trace=trace),
             "body": envelope.to_bytes(),
-        }
-
-    def _row(self, envelope: Envelope) -> dict[str, Any]:
-        return {
-            "event_id": str(envelope.event_id),
-            "stream_type": envelope.stream.type,
-            "stream_id": envelope.stream.id,
-            "stream_version": envelope.stream_version,
-            "event_type": envelope.event_type,
-            "schema_version": envelope.schema_version,
-            "occurred_at": envelope.occurred_at,
-            "producer": envelope.producer,
-            "tenant": envelope.tenant,
-            "correlation_id": str(envelope.correlation_id),
-            "causation_id": None if envelope.causation_id is None else str(envelope.causation_id),
-            "partition_key": envelope.key,
-            "topic": self._topic_of(envelope),
-            "payload": envelope.payload,
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from typing import Any, Self
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -12,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.db import session_factory
 from chassis.eventstore import ConcurrencyError, EventStore, Snapshot
+from chassis.eventstore.pg_append import record_headers
 from chassis.eventstore.schema import events, outbox
 from chassis.unit_of_work import UnitOfWork
-from contracts.envelope import StreamRef
+from contracts.envelope import Envelope, StreamRef
 from contracts.events.registry import WorkerRegistered
 from contracts.events.training import TrainingCompleted
+from contracts.topics import TOPIC_OF_PRODUCER
 from contracts.vocabulary import SkillLevel, TitleLevel
 from services.registry.domain import Enterprise, Worker
 from tests.support import envelopes_for
@@ -102,6 +105,42 @@ async def test_every_stored_event_enters_the_outbox_in_the_same_transaction(engi
     async with sessions() as session:
         queued = (await session.scalars(select(outbox.c.position).order_by(outbox.c.position))).all()
     assert list(queued) == positions
+
+
+async def test_an_event_loads_back_and_leaves_in_the_outbox_exactly_as_appended(engine: AsyncEngine) -> None:
+    """Every envelope field survives the store (microseconds, a causation id, a name that is not
+    ASCII), its outbox record is the envelope's bytes, and positions follow on across appends."""
+    store, sessions = EventStore(), session_factory(engine)
+    stream = StreamRef(type="Worker", id="w-exact")
+    event = WorkerRegistered(
+        worker_id="w-exact", enterprise_id="ent-1", trade="焊工 welder", skill_level=SkillLevel.SENIOR
+    )
+    caused = Envelope.wrap(
+        event,
+        producer="registry",
+        stream=stream,
+        stream_version=2,
+        tenant="ent-1",
+        causation_id=uuid4(),
+        occurred_at=datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC),
+    )
+    appended = [*envelopes_for(stream, 1, 1), caused]
+    async with sessions() as session, session.begin():
+        first = await store.append(session, stream, 0, appended[:1])
+    async with sessions() as session, session.begin():
+        second = await store.append(session, stream, 1, appended[1:])
+    async with sessions() as session:
+        loaded = await store.load(session, stream)
+        records = (await session.execute(select(outbox).order_by(outbox.c.position))).all()
+    assert second[0] > first[-1]
+    assert [stored.position for stored in loaded] == first + second
+    assert [stored.envelope for stored in loaded] == appended
+    assert [
+        (row.position, row.topic, row.partition_key, row.headers, bytes(row.body)) for row in records
+    ] == [
+        (position, TOPIC_OF_PRODUCER[sent.producer], sent.key, record_headers(sent), sent.to_bytes())
+        for position, sent in zip(first + second, appended, strict=True)
+    ]
 
 
 async def test_snapshot_round_trip(engine: AsyncEngine) -> None:
