@@ -9,12 +9,11 @@ what a send takes (the key already as bytes) and leaves the headers' JSON for a 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, cast
 
 from pydantic_core import from_json
-from sqlalchemy import Delete, Select, delete, select, union_all
+from sqlalchemy import Delete, Select, Text, delete, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chassis.db import READ_ONLY
@@ -40,6 +39,17 @@ _AROUND = _SHAPED.format(
 )
 _NOT_LISTED = _SHAPED.format(
     rows="SELECT * FROM outbox WHERE position <> ALL($1::bigint[]) ORDER BY position LIMIT $2"
+)
+
+
+# The portable read's columns: the headers as the JSON text they were stored as, as on Postgres
+# (SQLAlchemy's JSON type would parse them only for the read to spell them out again).
+_RECORD = (
+    outbox.c.position,
+    outbox.c.topic,
+    outbox.c.partition_key,
+    outbox.c.body,
+    type_coerce(outbox.c.headers, Text).label("headers"),
 )
 
 
@@ -75,16 +85,7 @@ async def read_outbox(connection: AsyncConnection, skipped: Sequence[int], limit
     # A read takes no write lock on SQLite, so it does not queue behind the delete.
     reader = await connection.execution_options(**READ_ONLY)
     rows = (await reader.execute(_portable_query(skipped, limit))).all()
-    return [
-        (
-            row.position,
-            row.topic,
-            row.partition_key.encode(),
-            row.body,
-            json.dumps(row.headers),
-        )
-        for row in rows
-    ]
+    return [(row.position, row.topic, row.partition_key.encode(), row.body, row.headers) for row in rows]
 
 
 async def _read_postgres(
@@ -103,17 +104,17 @@ async def _read_postgres(
 def _portable_query(skipped: Sequence[int], limit: int) -> Select[Any]:
     position = outbox.c.position
     if not skipped:
-        return select(outbox).order_by(position).limit(limit)
+        return select(*_RECORD).order_by(position).limit(limit)
     ranges = in_flight_ranges(skipped)
     if ranges is None:
-        return select(outbox).where(not_in("sqlite", position, skipped)).order_by(position).limit(limit)
+        return select(*_RECORD).where(not_in("sqlite", position, skipped)).order_by(position).limit(limit)
     low, high, holes = ranges
     parts = [
-        select(outbox).where(position < low).order_by(position).limit(limit),
-        select(outbox).where(position > high).order_by(position).limit(limit),
+        select(*_RECORD).where(position < low).order_by(position).limit(limit),
+        select(*_RECORD).where(position > high).order_by(position).limit(limit),
     ]
     if holes:
-        parts.append(select(outbox).where(one_of("sqlite", position, holes)))
+        parts.append(select(*_RECORD).where(one_of("sqlite", position, holes)))
     # Each part as a subquery: SQLite allows no ORDER BY/LIMIT on a member of a UNION.
     rows = union_all(*(select(part.subquery()) for part in parts)).subquery()
     return select(rows).order_by(rows.c.position).limit(limit)
