@@ -32,6 +32,7 @@ from bench import (
     relay_figures,
     replica_figures,
     rewards_figures,
+    sqlite_figures,
     store_figures,
     training_batch_figures,
     training_figures,
@@ -51,6 +52,7 @@ FIGURES = (
     "replicas",
     "replay",
     "bulk",
+    "sqlite",  # the embedded default's bulk append, with eventsourcing's SQLite beside it
     "eventsourcing",
     "store",
     "append",
@@ -217,7 +219,7 @@ Step = Callable[[str, Callable[[], Awaitable[list[Measurement]]]], Awaitable[Non
 async def _all(
     res: Resources, settings: dict[str, Any], chosen: list[str], step: Step, log_dir: Path
 ) -> None:
-    if {"produce", "relay", "consume", "projection", "replicas", "replay", "bulk"} & set(chosen):
+    if {"produce", "relay", "consume", "projection", "replicas", "replay", "bulk", "sqlite"} & set(chosen):
         await _kafka_and_store(res, settings, chosen, step)
     concurrency: int = settings["concurrency"]
     seconds: float = settings["append_seconds"]
@@ -362,6 +364,8 @@ async def _kafka_and_store(res: Resources, settings: dict[str, Any], chosen: lis
     if "bulk" in chosen:
         writers: int = settings["bulk_writers"]
         await step("bulk append", lambda: _one(store_figures.bulk_append(res, txns, shape, writers=writers)))
+    if "sqlite" in chosen:
+        await step("bulk append on SQLite", lambda: sqlite_figures.sqlite_bulk_append(txns, shape))
 
 
 async def _one(measurement: Awaitable[Measurement]) -> list[Measurement]:

@@ -77,6 +77,12 @@ RATIOS: tuple[Ratio, ...] = (
         "store_append",
         "eventsourcing_append",
     ),
+    Ratio(
+        "sqlite_bulk_append_vs_eventsourcing",
+        "bulk append on SQLite / eventsourcing on SQLite",
+        "sqlite_bulk_append",
+        "eventsourcing_sqlite_bulk",
+    ),
     Ratio("relay_vs_raw_produce", "relay / raw produce", "relay", "raw_produce"),
     Ratio("relay_vs_chassis_produce", "relay / its own producer alone", "relay", "chassis_produce"),
     Ratio("projection_vs_raw_consume", "projection / raw consume", "projection", "raw_consume"),
