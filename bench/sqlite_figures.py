@@ -42,35 +42,36 @@ async def sqlite_bulk_append(txns: Sequence[BuiltTxn], shape: Shape) -> list[Mea
                 (count,) = stored.execute(f"SELECT count(*) FROM {table}").fetchone()
             if count != shape.total:
                 raise RuntimeError(f"{name} holds {count} events, not the {shape.total} appended")
-    params = {**shape.as_params(), "writers": 1}
+
+    def figure(key: str, label: str, elapsed: float, method: str) -> Measurement:
+        return Measurement(
+            key=key,
+            label=label,
+            value=rate(shape.total, elapsed),
+            unit="events/s",
+            method=method,
+            params={**shape.as_params(), "writers": 1},
+            detail={"count": shape.total, "elapsed_s": round(elapsed, 3)},
+        )
+
     return [
-        Measurement(
-            key="sqlite_bulk_append",
-            label="bulk append on SQLite (EventStore.append_many)",
-            value=rate(shape.total, ours),
-            unit="events/s",
-            method=(
-                "chassis EventStore.append_many into a SQLite file (aiosqlite, WAL, synchronous=NORMAL), one "
-                "transaction per workload transaction: the streams' versions checked, then the events and "
-                "their outbox rows (the serialised Kafka records), one executemany each; envelopes built "
-                "before the clock"
-            ),
-            params=params,
-            detail={"count": shape.total, "elapsed_s": round(ours, 3)},
+        figure(
+            "sqlite_bulk_append",
+            "bulk append on SQLite (EventStore.append_many)",
+            ours,
+            "chassis EventStore.append_many into a SQLite file (aiosqlite, WAL, synchronous=NORMAL), one "
+            "transaction per workload transaction: the streams' versions checked, then the events and "
+            "their outbox rows (the serialised Kafka records), one executemany each; envelopes built "
+            "before the clock",
         ),
-        Measurement(
-            key="eventsourcing_sqlite_bulk",
-            label="bulk append on SQLite via eventsourcing",
-            value=rate(shape.total, theirs),
-            unit="events/s",
-            method=(
-                "eventsourcing Application with eventsourcing.sqlite (sqlite3, WAL, synchronous=NORMAL set on "
-                "each connection), app.save() of the transaction's aggregates, each carrying that "
-                "transaction's events of its stream with the same payloads; no outbox; aggregates and their "
-                "pending events made before the clock"
-            ),
-            params=params,
-            detail={"count": shape.total, "elapsed_s": round(theirs, 3)},
+        figure(
+            "eventsourcing_sqlite_bulk",
+            "bulk append on SQLite via eventsourcing",
+            theirs,
+            "eventsourcing Application with eventsourcing.sqlite (sqlite3, WAL, synchronous=NORMAL set on "
+            "each connection), app.save() of the transaction's aggregates, each carrying that "
+            "transaction's events of its stream with the same payloads; no outbox; aggregates and their "
+            "pending events made before the clock",
         ),
     ]
 
