@@ -240,16 +240,11 @@ def record_headers(
 
 
 async def append(
-    session: AsyncSession,
-    envelopes: Sequence[Envelope],
-    expected: Sequence[int],
-    topics: Sequence[str],
-    traces: Sequence[Mapping[str, str]] | None = None,
-    also: Sequence[Also] = (),
+    session: AsyncSession, rows: Sequence[tuple[Any, ...]], also: Sequence[Also] = ()
 ) -> list[int]:
-    """The positions given, in append order (raises IntegrityError on a version conflict);
-    `also`: other rows written by the same statement."""
+    """The positions given to `rows` (input_rows), in append order (raises IntegrityError on a
+    version conflict); `also`: other rows written by the same statement."""
     shapes, extra = also_parameters(also)
-    values: dict[str, Any] = {"rows": input_rows(envelopes, expected, topics, traces), **extra}
+    values: dict[str, Any] = {"rows": rows, **extra}
     result = await session.execute(_statement(shapes), values, execution_options=WRITE)
     return [int(position) for position in result.scalars()]

@@ -192,13 +192,8 @@ class EventStore:
             raise conflict from error
 
     async def _append_postgres(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
-        envelopes = [envelope for append in appends for envelope in append.envelopes]
-        expected = [append.expected_version for append in appends for _ in append.envelopes]
-        traces = [append.trace for append in appends for _ in append.envelopes]
         also = [(rows.table, rows.values) for append in appends for rows in append.rows]
-        return await pg_append.append(
-            session, envelopes, expected, [self._topic_of(envelope) for envelope in envelopes], traces, also
-        )
+        return await pg_append.append(session, self._input_rows(appends), also)
 
     async def _append_portable(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
         versions = await self._current_versions(session, [append.stream for append in appends])
@@ -206,12 +201,19 @@ class EventStore:
             actual = versions.get((append.stream.type, append.stream.id), 0)
             if actual != append.expected_version:
                 raise ConcurrencyError(append.stream, append.expected_version, actual)
-        envelopes = [envelope for append in appends for envelope in append.envelopes]
-        traces = [append.trace for append in appends for _ in append.envelopes]
-        topics = [self._topic_of(envelope) for envelope in envelopes]
-        positions = await sqlite_append.append(session, envelopes, topics, traces)
+        positions = await sqlite_append.append(session, self._input_rows(appends))
         await insert_rows(session, [rows for append in appends for rows in append.rows])
         return positions
+
+    def _input_rows(self, appends: Sequence[Append]) -> list[tuple[Any, ...]]:
+        """Every event of the appends as one row of pg_append.INPUT_COLUMNS, in append order."""
+        envelopes = [envelope for append in appends for envelope in append.envelopes]
+        return pg_append.input_rows(
+            envelopes,
+            [append.expected_version for append in appends for _ in append.envelopes],
+            [self._topic_of(envelope) for envelope in envelopes],
+            [append.trace for append in appends for _ in append.envelopes],
+        )
 
     async def existing_streams(self, session: AsyncSession, stream_type: str, ids: Sequence[str]) -> set[str]:
         """The ids among `ids` whose stream of `stream_type` has an event (its version 1)."""
