@@ -16,6 +16,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -26,9 +27,10 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool
 
 from bench.report import Measurement, rate
+from bench.store_figures import fill
 from bench.workload import BuiltTxn, Shape
 from chassis import migrate
-from chassis.db import create_engine, session_factory
+from chassis.db import create_engine
 from chassis.eventstore.store import EventStore
 
 
@@ -80,14 +82,7 @@ async def _ours(txns: Sequence[BuiltTxn], path: Path) -> float:
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     try:
         await migrate.upgrade(engine)
-        store, sessions = EventStore(), session_factory(engine)
-        elapsed = 0.0
-        for txn in txns:
-            started = time.perf_counter()
-            async with sessions() as session, session.begin():
-                await store.append_many(session, txn.appends)
-            elapsed += time.perf_counter() - started
-        return elapsed
+        return await fill(engine, EventStore(), txns, writers=1)
     finally:
         await engine.dispose()
 
@@ -135,7 +130,7 @@ def _eventsourcing(txns: Sequence[BuiltTxn], path: Path) -> float:
             app.close()
 
 
-def _synchronous_normal() -> Any:
+def _synchronous_normal() -> AbstractContextManager[Any]:
     """eventsourcing's SQLite connections with the synchronous setting our engine uses (it leaves
     SQLite's default, FULL: an fsync at every commit that ours does not make)."""
     original = SQLiteConnectionPool._create_connection
