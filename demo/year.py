@@ -48,7 +48,7 @@ from demo.report import (
 )
 from demo.traffic import Traffic, each
 from deploy.kafka_access import provision_run, service_env
-from deploy.local_services import REPO_ROOT, ServiceProcess, configured, recorded
+from deploy.local_services import REPO_ROOT, ServiceProcess, configured, recorded, signed_in_url
 from ops.bus import Bus
 from ops.lag import consumer_lag
 
@@ -225,11 +225,6 @@ def stop_left_running(state: Path) -> None:
             service.stop()
 
 
-def _dashboard_url(service: ServiceProcess) -> str:
-    token = bearer_headers()["Authorization"].removeprefix("Bearer ")
-    return f"{service.base_url}/#token={token}"
-
-
 def main(
     seed: Annotated[int, typer.Option(help="The plan's seed: the same seed, the same city")] = 2026,
     scale: Annotated[int, typer.Option(help="1: a city; 10: a province")] = 1,
@@ -275,7 +270,10 @@ def main(
         if report_json:
             report_json.write_text(json.dumps(report, indent=2, default=str))
         if "dashboard" in services:
-            console.print(f"The dashboard: [link]{_dashboard_url(services['dashboard'])}[/link]")
+            # Unwrapped: a token broken over two lines is a link that fails when copied.
+            console.print(
+                f"The dashboard: {signed_in_url(services['dashboard'])}", soft_wrap=True, highlight=False
+            )
         if keep:
             console.print("Running; Ctrl-C stops the services.")
             try:

@@ -30,6 +30,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from chassis.auth_tokens import bearer_headers
 from deploy.kafka_access import service_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -292,6 +293,16 @@ def up(
     for service in services:
         service.wait_ready()
         typer.echo(f"{service.instance}: ready")
+    for service in services:
+        if service.name == "dashboard" and service.replica == 1:
+            typer.echo(f"The dashboard: {signed_in_url(service)}")
+
+
+def signed_in_url(dashboard: ServiceProcess) -> str:
+    """The dashboard's page with a city union's token in its fragment (never sent to the server;
+    the page keeps it for the tab), signed with the configured key: for local runs."""
+    token = bearer_headers()["Authorization"].removeprefix("Bearer ")
+    return f"{dashboard.base_url}/#token={token}"
 
 
 @cli.command()

@@ -118,8 +118,9 @@ def rebuild(
     ] = False,
     wait: Annotated[float, typer.Option(help="seconds to wait for a live consumer behind the log")] = 120.0,
 ) -> None:
-    """Blue/green: build the read model anew from the log beside the live one, then switch at
-    the live consumer's offsets, after checking both versions are equal there."""
+    """Blue/green rebuild of a read model from the log, switched in once equal to the live one.
+
+    Built anew beside the live one, it takes over at the live consumer's offsets once equal there."""
     from ops.read_models import UnknownReadModel
     from ops.rebuild import RebuildRefused
 

@@ -129,6 +129,7 @@ class TimelineEntry(BaseModel):
 class WorkerProfile(BaseModel):
     worker_id: str
     enterprise_id: str
+    enterprise_name: str | None  # None until the enterprise's registration is projected
     trade: str
     skill_level: str
     tier: str
@@ -140,6 +141,7 @@ class WorkerProfile(BaseModel):
 class PointsLeader(BaseModel):
     worker_id: str
     enterprise_id: str
+    enterprise_name: str
     points: float
 
 
@@ -373,9 +375,11 @@ class DashboardQueries:
             ).order_by(tl.c.occurred_on, tl.c.event_id)
         )
         points = await self._points_by_worker(year, [worker.worker_id])
+        named = select(m.enterprises.c.name).where(m.enterprises.c.enterprise_id == worker.enterprise_id)
         return WorkerProfile(
             worker_id=worker.worker_id,
             enterprise_id=worker.enterprise_id,
+            enterprise_name=await self._session.scalar(named),
             trade=worker.trade,
             skill_level=worker.skill_level,
             tier=worker.tier,
@@ -388,16 +392,21 @@ class DashboardQueries:
         p, w, e = m.points, m.workers, m.enterprises
         total = func.sum(p.c.points).label("points")
         query = self._filtered(
-            select(p.c.worker_id, w.c.enterprise_id, total)
+            select(p.c.worker_id, w.c.enterprise_id, e.c.name, total)
             .select_from(
                 p.join(w, w.c.worker_id == p.c.worker_id).join(e, e.c.enterprise_id == w.c.enterprise_id)
             )
-            .group_by(p.c.worker_id, w.c.enterprise_id),
+            .group_by(p.c.worker_id, w.c.enterprise_id, e.c.name),
             p.c.year == year if year is not None else None,
             self._within(e.c.region_id, regions),
         )
         rows = await self._session.execute(query.order_by(total.desc(), p.c.worker_id).limit(limit))
-        return [PointsLeader(worker_id=a, enterprise_id=b, points=_number(c)) for a, b, c in rows]
+        return [
+            PointsLeader(
+                worker_id=worker, enterprise_id=enterprise, enterprise_name=name, points=_number(points)
+            )
+            for worker, enterprise, name, points in rows
+        ]
 
     async def programme_bars(self, year: int | None, regions: Regions) -> list[ProgrammeBar]:
         """Each programme's budget beside what was granted (in the year, to the regions' enterprises)."""

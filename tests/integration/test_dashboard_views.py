@@ -94,11 +94,18 @@ async def test_counts_contests_points_grants_and_a_timeline(client: httpx.AsyncC
     assert board[0]["medal"] == "gold"
     leaders = (await client.get("/api/points/leaders", params={"limit": 3}, headers=headers)).json()
     assert len(leaders) == 3 and leaders[0]["points"] >= leaders[1]["points"] >= leaders[2]["points"]
+    names = {
+        e["enterprise_id"]: e["name"] for e in (await client.get("/api/enterprises", headers=headers)).json()
+    }
+    for leader in leaders:  # shown by name, as the leaderboards and the roster show them
+        enterprise = city.worker_enterprise[leader["worker_id"]]
+        assert (leader["enterprise_id"], leader["enterprise_name"]) == (enterprise, names[enterprise])
     bars = (await client.get("/api/grants", headers=headers)).json()
     assert [(b["programme_id"], b["budget"], b["granted"], b["grants"]) for b in bars] == [
         ("seed-grants", 100000.0, 9000.0, 9)
     ]
     profile = (await client.get("/api/workers/w-00000/timeline", headers=headers)).json()
+    assert profile["enterprise_name"] == names[city.worker_enterprise["w-00000"]]
     assert profile["timeline"][0]["event_type"] == "WorkerRegistered"
     assert [entry["occurred_on"] for entry in profile["timeline"]] == sorted(
         entry["occurred_on"] for entry in profile["timeline"]

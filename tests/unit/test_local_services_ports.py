@@ -1,6 +1,7 @@
 """A service is not started on a port another process answers on, and a demo first stops the
 services an earlier run of it left running (found when a demo killed by `timeout` left its five
-services up, and the next demo's requests went to them: its meter counted 0 events)."""
+services up, and the next demo's requests went to them: its meter counted 0 events). The
+dashboard's address that `make up` and the demo print signs the city union in."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from chassis.auth_tokens import CITY_UNION, Authenticator
+from chassis.settings import ServiceSettings
 from demo.year import stop_left_running
-from deploy.local_services import PortTaken, ServiceProcess
+from deploy.local_services import PortTaken, ServiceProcess, signed_in_url
 
 
 @pytest.fixture
@@ -44,3 +47,12 @@ def test_a_demo_stops_what_its_state_folder_still_runs(tmp_path: Path) -> None:
         assert not (tmp_path / "services" / "registry.pid").exists()
     finally:
         left.kill()
+
+
+def test_the_dashboards_address_signs_a_city_union_in(tmp_path: Path) -> None:
+    dashboard = ServiceProcess(
+        name="dashboard", port=8090, database_url=None, kafka_bootstrap="127.0.0.1:1", state=tmp_path
+    )
+    address, _, token = signed_in_url(dashboard).partition("/#token=")
+    assert address == "http://127.0.0.1:8090"
+    assert Authenticator(ServiceSettings()).from_bearer(token) == CITY_UNION

@@ -105,7 +105,7 @@ async function drawLeaderboard(contest) {
 
 async function drawLeaders() {
   const leaders = await api("/api/points/leaders", filters());
-  fill("leaders", leaders, [["worker_id"], ["enterprise_id"], [(r) => r.points.toFixed(1), true]], (r) => drawProfile(r.worker_id));
+  fill("leaders", leaders, [["worker_id"], ["enterprise_name"], [(r) => r.points.toFixed(1), true]], (r) => drawProfile(r.worker_id));
 }
 
 async function drawGrants() {
@@ -139,7 +139,7 @@ async function drawProfile(workerId) {
   params.delete("region");
   const profile = await api(`/api/workers/${encodeURIComponent(workerId)}/timeline`, params);
   document.getElementById("profile").textContent =
-    `${profile.worker_id} · ${profile.enterprise_id} · ${profile.trade} · ${profile.skill_level} · tier ${profile.tier} · ${profile.points.toFixed(1)} points`;
+    `${profile.worker_id} · ${profile.enterprise_name || profile.enterprise_id} · ${profile.trade} · ${profile.skill_level} · tier ${profile.tier} · ${profile.points.toFixed(1)} points`;
   document.getElementById("timeline").replaceChildren(...profile.timeline.map((entry) => {
     const li = document.createElement("li");
     li.textContent = `${entry.occurred_on} ${entry.event_type}: ${entry.summary}`;
