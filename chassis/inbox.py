@@ -26,7 +26,7 @@ from chassis.deadletter import DeadLetter, DeadLetterPublisher, KafkaRecord
 from chassis.eventstore.schema import inbox
 from chassis.logging import get_logger
 from chassis.metrics import ConsumerMetrics
-from chassis.provenance import RecordCheck, topic_ownership
+from chassis.provenance import RecordCheck, TypeHeader, topic_ownership, typed_by_header
 from chassis.sqlutil import dialect_name, insert_ignoring_duplicates
 from chassis.telemetry import consuming, consuming_together
 from contracts.catalog import parse_record
@@ -128,6 +128,7 @@ class InboxConsumer:
         retry_backoff_seconds: float = 0.05,
         after_commit: Callable[[BatchOutcome], Awaitable[None]] | None = None,
         record_check: RecordCheck | None = None,
+        type_header: TypeHeader | None = None,
         metrics: ConsumerMetrics | None = None,
     ) -> None:
         self.name = name
@@ -142,6 +143,10 @@ class InboxConsumer:
         self._after_commit = after_commit
         # Who may have written a record (chassis/provenance.py); pluggable, apart from the parsing.
         self._record_check = record_check or topic_ownership()
+        # Which records name their type in a header it can trust: one of a type no handler here
+        # takes is passed over unread (most of what a consumer of a busy topic sees: the city's
+        # marks, for every consumer of the contests' topic but the leaderboards).
+        self._type_header = type_header or typed_by_header()
 
     @property
     def event_types(self) -> set[str]:
@@ -221,7 +226,12 @@ class InboxConsumer:
 
     def _decode(self, records: Sequence[KafkaRecord], outcome: BatchOutcome) -> list[Delivery]:
         deliveries: list[Delivery] = []
+        handled, in_bulk = self._handlers, self._batch_handlers
         for record in records:
+            named = self._type_header(record)
+            if named is not None and named not in handled and named not in in_bulk:
+                outcome.ignored += 1
+                continue
             value = record.value or b""
             if len(value) > self._max_event_bytes:
                 detail = f"{len(value)} bytes exceeds the limit of {self._max_event_bytes}"
@@ -234,7 +244,7 @@ class InboxConsumer:
                 continue
             if self._refused(record, envelope, event, outcome):
                 continue
-            if envelope.event_type not in self._handlers and envelope.event_type not in self._batch_handlers:
+            if envelope.event_type not in handled and envelope.event_type not in in_bulk:
                 outcome.ignored += 1
                 continue
             deliveries.append(Delivery(record, envelope, event))

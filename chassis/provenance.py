@@ -12,6 +12,11 @@ envelope's producer does not own (a misconfigured ACL, a replayed file, a bug) i
   envelope's tenant and the payload's enterprise the sender (`foreign_tenant`).
 
 A topic the declaration does not know (a test's own topic) gets no verdict.
+
+Before any of that, `typed_by_header` says which records may be passed over unread: on a
+service's events topic the `event_type` header is written by that service's relay from the
+very envelope in the value, so a consumer that handles no event of that type need not parse
+it. Inbound topics (written by enterprises) and unknown topics are always read.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.topics import TOPIC_OF_PRODUCER, enterprise_principal, sender_of_inbound
 
-__all__ = ["RecordCheck", "Refusal", "topic_ownership"]
+__all__ = ["RecordCheck", "Refusal", "TypeHeader", "topic_ownership", "typed_by_header"]
 
 OWNER_OF_TOPIC = {topic: producer for producer, topic in TOPIC_OF_PRODUCER.items()}
 
@@ -60,6 +65,31 @@ def topic_ownership(topic_prefix: str = "") -> RecordCheck:
         return None
 
     return check
+
+
+TypeHeader = Callable[[KafkaRecord], str | None]
+"""The event type a record's header names, where that header can be trusted; None: read the value."""
+
+
+def typed_by_header(topic_prefix: str = "") -> TypeHeader:
+    """The `event_type` header of records on the services' own events topics (behind
+    `topic_prefix`); None on any other topic, or when the header is missing."""
+    trusted: dict[str, bool] = {}  # by topic: a pattern subscription meets new ones
+
+    def named(record: KafkaRecord) -> str | None:
+        topic = record.topic
+        trust = trusted.get(topic)
+        if trust is None:
+            owned = topic.startswith(topic_prefix) and topic[len(topic_prefix) :] in OWNER_OF_TOPIC
+            trust = trusted[topic] = owned
+        if not trust:
+            return None
+        for name, value in record.headers or ():
+            if name == "event_type":
+                return value.decode("utf-8", errors="replace") if value else None
+        return None
+
+    return named
 
 
 def _inbound(sender: str, envelope: Envelope, event: Event) -> Refusal | None:

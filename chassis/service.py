@@ -60,7 +60,7 @@ from chassis.kafka_link import KafkaLink
 from chassis.kafka_security import KafkaCredentials, faststream_security
 from chassis.logging import configure_logging, get_logger
 from chassis.metrics import CONTENT_TYPE_LATEST, HttpMetrics, ServiceMetrics
-from chassis.provenance import topic_ownership
+from chassis.provenance import topic_ownership, typed_by_header
 from chassis.relay import Relay
 from chassis.roles import Roles
 from chassis.settings import LOCAL_JWT_SECRET, ServiceSettings
@@ -213,6 +213,7 @@ def wire_subscriptions(runtime: Runtime, subscriptions: Sequence[Subscription]) 
             max_event_bytes=settings.max_event_bytes,
             after_commit=_waking(runtime.relay),  # a policy's events go out at once
             record_check=topic_ownership(settings.topic_prefix),
+            type_header=typed_by_header(settings.topic_prefix),
             metrics=None if runtime.metrics is None else runtime.metrics.consumer(group),
         )
         bind_inbox_consumer(

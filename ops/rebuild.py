@@ -39,7 +39,7 @@ from chassis import migrate
 from chassis.db import session_factory
 from chassis.deadletter import DeadLetter, DeadLetterPublisher
 from chassis.inbox import InboxConsumer
-from chassis.provenance import topic_ownership
+from chassis.provenance import topic_ownership, typed_by_header
 from ops.bus import Bus
 from ops.kafka_admin import admin_client, partitions_of, reader
 from ops.read_models import ReadModel
@@ -155,6 +155,7 @@ class Rebuild:
             dead_letters=self._set_aside,
             max_attempts=1,
             record_check=topic_ownership(model.topic_prefix),
+            type_header=typed_by_header(model.topic_prefix),
         )
 
     async def run(self) -> RebuildReport:
