@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,15 +200,15 @@ class DeadLetters:
         if letter.header("dlq.truncated") == "true":
             raise DeadLetterError(f"{letter.where} was truncated when dead-lettered: its bytes are not whole")
         value = letter.value if patch is None else patched(letter.value, patch)
-        if not force:
-            try:
-                parse_record(value)
-            except ContractError as error:
+        try:
+            event_type: str | None = parse_record(value)[0].event_type
+        except ContractError as error:
+            if not force:
                 raise DeadLetterError(
                     f"{letter.where} still does not decode ([{error.reason}] {error}); fix it with --edit, or --force"
                 ) from error
-        headers = [(name, data) for name, data in letter.headers if not name.startswith("dlq.")]
-        headers.append(("ops.replayed_from", letter.where.encode()))
+            event_type = None
+        headers = replayed_headers(letter.headers, event_type, letter.where)
         if self._producer is None:
             self._producer = create_producer(
                 self.bus.bootstrap, client_id="craftsman-ops", credentials=self.bus.credentials
@@ -267,3 +267,15 @@ def contract_verdict(value: bytes) -> str:
     except ContractError as error:
         return f"refused by the contracts: [{error.reason}] {error}"
     return f"decodes as {envelope.event_type} v{envelope.schema_version}"
+
+
+def replayed_headers(
+    original: Sequence[tuple[str, bytes]], event_type: str | None, where: str
+) -> list[tuple[str, bytes]]:
+    """The letter's original headers without the dead-letter ones, and with an `event_type` that
+    names what is sent: consumers pass over records by that header (chassis/provenance.py), so an
+    edit that changed the type must not travel under the old name, and a value sent by force
+    that does not decode goes without one (and is read)."""
+    kept = [(name, data) for name, data in original if not name.startswith("dlq.") and name != "event_type"]
+    named = [] if event_type is None else [("event_type", event_type.encode())]
+    return [*named, *kept, ("ops.replayed_from", where.encode())]

@@ -3,7 +3,7 @@
 the envelope in the value); everywhere else it reads the value, and a bad one is a dead letter.
 
 The values here are not JSON: a record that was read shows up as a dead letter, one passed
-over as ignored."""
+over as ignored. A dead letter replayed by `craftsman dlq replay` carries the type it now has."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from contracts.envelope import Envelope, StreamRef
 from contracts.events.registry import WorkerRegistered
 from contracts.events.training import TrainingCompleted
 from contracts.topics import TOPIC_OF_PRODUCER, inbound_topic
+from ops.dlq import replayed_headers
 from tests.service_support import FakeRecord, FakeSender, record_of
 from tests.support import envelopes_for
 
@@ -88,3 +89,23 @@ def test_records_of_the_handled_type_are_delivered_as_before() -> None:
     decoded = consumer().decode(named)
     assert outcome_of(decoded) == (3, 0, [])
     assert [delivery.envelope for delivery in decoded.deliveries] == envelopes
+
+
+def test_a_replayed_dead_letter_names_the_type_it_now_carries() -> None:
+    letter = [
+        ("event_type", b"WorkerRegistered"),
+        ("traceparent", b"00-ab-cd-01"),
+        ("dlq.reason", b"malformed"),
+    ]
+    fixed = replayed_headers(letter, TrainingCompleted.event_type, "craftsman.training.events.dlq/0@7")
+    assert fixed == [
+        ("event_type", b"TrainingCompleted"),
+        ("traceparent", b"00-ab-cd-01"),
+        ("ops.replayed_from", b"craftsman.training.events.dlq/0@7"),
+    ]
+    forced = replayed_headers(letter, None, "craftsman.training.events.dlq/0@8")  # does not decode
+    assert [name for name, _ in forced] == ["traceparent", "ops.replayed_from"]
+    passed_over = record(TRAINING, WorkerRegistered.event_type)  # had the stale name travelled on
+    assert outcome_of(consumer().decode([passed_over])) == (0, 1, [])
+    replayed = FakeRecord(TRAINING, 0, 9, b"w-1", NOT_JSON, forced)
+    assert outcome_of(consumer().decode([replayed])) == (0, 0, ["malformed"])
