@@ -11,16 +11,9 @@ What keeps it exact:
 - **taken, not shared**: a unit of work takes an aggregate out while it decides on it, so no
   two decisions ever hold one object; another unit of work of the process meanwhile loads
   that stream from the store, as without the cache;
-- **checked, not trusted**: another process may have appended since. A command's unit of work
-  decides on the kept version without reading the stream again, and its append checks, in the
-  same statement, that every kept stream it decided on is still at that version (a stream it
-  appends to, by the expected version; one it only read, by the stale-read check of
-  chassis/eventstore/pg_append.py, or under SQLite's one writer); if one has moved on nothing is
-  stored, the copy is dropped, and the command runs again, reading the stream. A command that
-  ends without appending (a refusal, nothing to do) has its kept streams' versions read as it
-  ends, to the same effect. A policy on a consumer's session reads the events after the kept
-  version and folds them, as before: it decides nothing for many triggers, and those decisions
-  must rest on the stream as stored;
+- **brought up to date on every take**: the unit of work still reads the events stored after
+  the version it holds (another process may have appended) and folds them; the append's
+  expected-version check stays the final guard;
 - **given back only as stored**: an aggregate is kept again only when its state is what the
   database holds: loaded and left unchanged, or changed and committed; on a consumer's
   session, only once that batch's transaction has committed. Anything recorded and not

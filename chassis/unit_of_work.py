@@ -40,7 +40,7 @@ from chassis.eventstore.store import (
     command_event_id,
     insert_rows,
 )
-from contracts.envelope import Envelope, StreamRef
+from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.ids import derived_uuid
 
@@ -79,10 +79,6 @@ class UnitOfWork:
         self._also: list[AlsoWrite] = []
         self._rows: list[tuple[Table, RowsOf]] = []
         self._must_be_new: dict[tuple[str, str], str] = {}  # stream → the caller's words if it exists
-        # Taken from the cache without reading the stream: stream → the version decided on,
-        # checked by the append (or by a query where nothing is appended).
-        self._unread: dict[tuple[str, str], int] = {}
-        self._committing = False
         self.session: AsyncSession | None = None
         self._lean = False  # reads outside the write's transaction, writes at commit
         self._reading: asyncio.Semaphore | None = None
@@ -90,7 +86,6 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         # Each entry starts clean: a retried command reloads what it decides on.
         self._seen, self._must_be_new, self._staged, self._commands = {}, {}, {}, []
-        self._unread, self._committing = {}, False
         engine = self._sessions.kw.get("bind")
         if self._borrowed is not None:
             self.session = self._borrowed
@@ -119,13 +114,6 @@ class UnitOfWork:
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
         assert self.session is not None
-        try:
-            await self._settle_unread(error)
-        finally:
-            await self._close()
-
-    async def _close(self) -> None:
-        assert self.session is not None
         if self._borrowed is None:
             if self.session.in_transaction():
                 await self.session.rollback()
@@ -133,36 +121,6 @@ class UnitOfWork:
         self._done_reading()
         self._give_back()
         self.session = None
-
-    async def _settle_unread(self, error: BaseException | None) -> None:
-        """A unit of work that decided on kept aggregates and appended nothing (it refused, or
-        found nothing to do) decided on them unchecked: check them now. If one had moved on, the
-        outcome is a ConcurrencyError (the command runs again, reading the stream) instead."""
-        if not self._unread:
-            return
-        unread = list(self._unread)
-        try:
-            if self._committing:
-                # The append was refused: its own error is the answer, whatever the reads.
-                if isinstance(error, ConcurrencyError):
-                    self._forget(unread)
-                return
-            reads = [(StreamRef(type=kind, id=key), version) for (kind, key), version in self._unread.items()]
-            try:
-                await self._store.verify_reads(self.active, reads)
-            except ConcurrencyError as stale:
-                self._forget(unread)
-                self._store.conflicted(stale.stream.type)
-                raise stale from error
-            except Exception:
-                self._forget(unread)  # not known to be current: not kept
-        finally:
-            self._unread = {}
-
-    def _forget(self, keys: Sequence[tuple[str, str]]) -> None:
-        """Not given back to the cache (they may be behind their streams)."""
-        for key in keys:
-            self._seen.pop(key, None)
 
     def _give_back(self) -> None:
         """Keep in the cache what is exactly as stored: loaded and left unchanged, or committed
@@ -200,12 +158,6 @@ class UnitOfWork:
     async def get(self, kind: type[A], aggregate_id: str) -> A | None:
         stream = kind(aggregate_id).stream
         aggregate = self._kept(kind, [aggregate_id]).get(aggregate_id)
-        if aggregate is not None and self._lean:
-            # Not read again now: the append checks that the stream is still at this version
-            # (one statement fewer per command on a hot aggregate: the enterprise a worker joins,
-            # the contest a mark is for).
-            self._unread[(kind.stream_type, aggregate_id)] = aggregate.version
-            return self._folded(aggregate, [], restored=True)
         if aggregate is None:
             snapshot = await self._store.load_snapshot(self.active, stream) if kind.snapshots() else None
             aggregate = _restored(kind, aggregate_id, snapshot)
@@ -304,18 +256,11 @@ class UnitOfWork:
         and is reported as DuplicateCommand instead of acting twice.
         """
         session = self.active
-        self._committing = True
         self.decided(correlation_id=correlation_id, causation_id=causation_id, command_id=command_id)
         changed = [self._seen[key] for key in self._staged]
         appends = [
             Append(aggregate.stream, aggregate.version, self._staged[key])
             for key, aggregate in zip(self._staged, changed, strict=True)
-        ]
-        # An appended stream's own expected version covers it; the others are checked by the append.
-        reads = [
-            (StreamRef(type=kind, id=key), version)
-            for (kind, key), version in self._unread.items()
-            if (kind, key) not in self._staged
         ]
         snapshots = [
             snapshot
@@ -323,21 +268,19 @@ class UnitOfWork:
             if (snapshot := self._due_snapshot(aggregate, len(append.envelopes))) is not None
         ]
         rows = self._rows_of([envelope for append in appends for envelope in append.envelopes])
-        if appends and (rows or reads):
-            appends[0] = replace(appends[0], rows=rows, reads=reads)  # written by the same statement
+        if appends and rows:
+            appends[0] = replace(appends[0], rows=rows)  # written by the same statement
         alone = rows if not appends else []  # no events to carry them
-        unchecked = reads if not appends else []  # no append to check them
         try:
             if self._lean:
                 # The reads are done: give their connection back before waiting for the
                 # write's (with many commands in flight, holding it starves the pool).
                 await session.close()
                 self._done_reading()
-            if self._lean and not snapshots and not self._also and not alone and not unchecked:
+            if self._lean and not snapshots and not self._also and not alone:
                 await self._store.commit_appends(self._engine(), appends)  # one statement, no BEGIN
             elif self._lean:
                 async with self._sessions() as writing, writing.begin():
-                    await self._store.verify_reads(writing, unchecked)
                     await self._write(writing, appends, snapshots, alone)
             else:
                 # On a borrowed session a savepoint keeps a duplicate command from dooming
@@ -349,7 +292,7 @@ class UnitOfWork:
                     await session.commit()
             for aggregate, append in zip(changed, appends, strict=True):
                 aggregate.version += len(append.envelopes)
-            self._staged, self._commands, self._unread = {}, [], {}
+            self._staged, self._commands = {}, []
             # The events-appended metric; on a borrowed session they commit with the caller's batch.
             self._store.appended(sum(len(append.envelopes) for append in appends))
             if self._borrowed is None and self._after_commit is not None:

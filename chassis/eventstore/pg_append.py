@@ -72,25 +72,11 @@ _EVENT_COLUMNS = (
     "partition_key, topic"
 )
 
-# The streams the command decided on without reading them again (kept by the process from an
-# earlier command) must still be at the versions it read: an event after one of them makes
-# craftsman_stale_read (migration chassis_0006) raise, before anything is written. The check
-# names a column of the newer event, so it cannot be evaluated for a read that is still current.
-# It sees the statement's snapshot: a writer committing at the same instant can pass unseen,
-# as it could between a load and the append.
 _HEAD = f"""
 WITH input AS (
     SELECT nextval('events_position_seq') AS position, *
     FROM unnest(CAST(:rows AS event_append_row[]))
     WITH ORDINALITY AS i({", ".join(INPUT_COLUMNS)}, n)
-    WHERE NOT EXISTS (
-        SELECT 1
-        FROM unnest(CAST(:read_types AS text[]), CAST(:read_ids AS text[]), CAST(:read_versions AS int[]))
-            AS r(stream_type, stream_id, version)
-        JOIN events AS newer ON newer.stream_type = r.stream_type AND newer.stream_id = r.stream_id
-            AND newer.stream_version = r.version + 1
-        WHERE craftsman_stale_read(r.stream_type, r.stream_id, newer.stream_version - 1)
-    )
 ),
 stored AS (
     INSERT INTO events (position, event_id, stream_type, stream_id, stream_version, {_EVENT_COLUMNS}, payload)
@@ -253,26 +239,12 @@ def record_headers(
     }
 
 
-Read = tuple[str, str, int]
-"""A stream the command decided on, as (stream type, stream id, the version it read)."""
-
-
 async def append(
-    session: AsyncSession,
-    rows: Sequence[tuple[Any, ...]],
-    also: Sequence[Also] = (),
-    reads: Sequence[Read] = (),
+    session: AsyncSession, rows: Sequence[tuple[Any, ...]], also: Sequence[Also] = ()
 ) -> list[int]:
     """The positions given to `rows` (input_rows), in append order (raises IntegrityError on a
-    version conflict, DBAPIError 40001 on a stale read); `also`: other rows written by the same
-    statement; `reads`: streams that must still be at the version read."""
+    version conflict); `also`: other rows written by the same statement."""
     shapes, extra = also_parameters(also)
-    values: dict[str, Any] = {
-        "rows": rows,
-        "read_types": [read[0] for read in reads],
-        "read_ids": [read[1] for read in reads],
-        "read_versions": [read[2] for read in reads],
-        **extra,
-    }
+    values: dict[str, Any] = {"rows": rows, **extra}
     result = await session.execute(_statement(shapes), values, execution_options=WRITE)
     return [int(position) for position in result.scalars()]

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from sqlalchemy import Integer, Table, Text, and_, bindparam, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.db import outside_transactions
@@ -64,9 +64,6 @@ class Append:
     # other rows the command writes with these events (a vault record, an idempotency key):
     # stored all or none with them, on Postgres in the append's own statement
     rows: Sequence[Rows] = ()
-    # streams the command decided on without reading them again (its process kept them from an
-    # earlier command), each with the version decided on: if one has moved on, nothing is stored
-    reads: Sequence[tuple[StreamRef, int]] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,32 +190,17 @@ class EventStore:
             if conflict is None:
                 raise
             raise conflict from error
-        except DBAPIError as error:
-            stale = _stale_read(error, appends)
-            if stale is None:
-                raise
-            raise stale from error
-
-    async def verify_reads(self, session: AsyncSession, reads: Sequence[tuple[StreamRef, int]]) -> None:
-        """ConcurrencyError if a stream read at a version has moved on since (for a command that
-        stores no events, whose append cannot check them)."""
-        if reads:
-            _check_versions(reads, await self._current_versions(session, [stream for stream, _ in reads]))
 
     async def _append_postgres(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
         also = [(rows.table, rows.values) for append in appends for rows in append.rows]
-        reads = [(stream.type, stream.id, version) for append in appends for stream, version in append.reads]
-        return await pg_append.append(session, self._input_rows(appends), also, reads)
+        return await pg_append.append(session, self._input_rows(appends), also)
 
     async def _append_portable(self, session: AsyncSession, appends: Sequence[Append]) -> list[int]:
-        reads = [read for append in appends for read in append.reads]
-        # One query for the appended streams and the read ones; under SQLite's one writer, so
-        # nothing can come between it and the insert.
-        versions = await self._current_versions(
-            session, [append.stream for append in appends] + [stream for stream, _ in reads]
-        )
-        _check_versions([(append.stream, append.expected_version) for append in appends], versions)
-        _check_versions(reads, versions)
+        versions = await self._current_versions(session, [append.stream for append in appends])
+        for append in appends:
+            actual = versions.get((append.stream.type, append.stream.id), 0)
+            if actual != append.expected_version:
+                raise ConcurrencyError(append.stream, append.expected_version, actual)
         positions = await sqlite_append.append(session, self._input_rows(appends))
         await insert_rows(session, [rows for append in appends for rows in append.rows])
         return positions
@@ -477,28 +459,6 @@ def _conflict(error: IntegrityError, appends: Sequence[Append]) -> ConcurrencyEr
     return ConcurrencyError(collided.stream, collided.expected_version, identified=named is not None)
 
 
-def _stale_read(error: DBAPIError, appends: Sequence[Append]) -> ConcurrencyError | None:
-    """A read stream that had moved on (craftsman_stale_read, migration chassis_0006): the one
-    the error's detail names."""
-    if getattr(error.orig, "sqlstate", None) != "40001":
-        return None
-    detail = str(getattr(getattr(error.orig, "orig", None), "detail", None) or "")
-    for append in appends:
-        for stream, version in append.reads:
-            if f"=({stream.type}, {stream.id}, {version})" in detail:
-                return ConcurrencyError(stream, version)
-    return None
-
-
-def _check_versions(
-    expected: Sequence[tuple[StreamRef, int]], versions: Mapping[tuple[str, str], int]
-) -> None:
-    for stream, version in expected:
-        actual = versions.get((stream.type, stream.id), 0)
-        if actual != version:
-            raise ConcurrencyError(stream, version, actual)
-
-
 def _blame(error: Exception, queued: Sequence[Sequence[Append]]) -> int | None:
     """Which of the appends grouped into one statement caused its conflict, where that is certain."""
     if not isinstance(error, ConcurrencyError) or not error.identified:
@@ -506,11 +466,7 @@ def _blame(error: Exception, queued: Sequence[Sequence[Append]]) -> int | None:
     culprits = [
         index
         for index, appends in enumerate(queued)
-        if any(
-            (a.stream == error.stream and a.expected_version == error.expected)
-            or (error.stream, error.expected) in a.reads
-            for a in appends
-        )
+        if any(a.stream == error.stream and a.expected_version == error.expected for a in appends)
     ]
     return culprits[0] if len(culprits) == 1 else None
 

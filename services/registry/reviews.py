@@ -7,7 +7,6 @@ decided from the stream, so running the sweep twice on one day records nothing n
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -17,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.errors import DomainRuleViolated, NotFound
 from chassis.eventstore import ConcurrencyError
-from chassis.unit_of_work import UnitOfWork, retrying_conflicts
+from chassis.unit_of_work import UnitOfWork
 from services.registry.domain import Worker
 from services.registry.read_models import enterprises, tenures, worker_points
 from services.registry.selection_commands import AnnualReview
@@ -69,9 +68,7 @@ async def annual_review(
     answers: list[WorkerReviewed] = []
     for worker_id, points in holders.items():
         try:
-            answer = await retrying_conflicts(
-                functools.partial(review_worker, unit_of_work(), worker_id, points, command)
-            )
+            answer = await review_worker(unit_of_work(), worker_id, points, command)
         except (DomainRuleViolated, NotFound, ConcurrencyError) as refused:
             answer = WorkerReviewed(worker_id=worker_id, events=[], refused=str(refused))
         if answer.events or answer.refused:

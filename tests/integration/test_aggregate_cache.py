@@ -1,12 +1,9 @@
 """The aggregate cache of a unit of work (chassis/aggregate_cache.py): a kept aggregate is the
-stored one; a command decides on it without reading its stream again, and whatever it stores is
-refused if that stream has moved on since (the command runs again on the stream as stored); nothing
-the database does not hold is ever kept. Every test runs on SQLite and on Postgres (the `engine`
-fixture)."""
+stored one, brought up to date, and nothing the database does not hold is ever kept. Every test
+runs on SQLite and on Postgres (the `engine` fixture)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 import pytest
@@ -14,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chassis.aggregate_cache import AggregateCache
 from chassis.db import session_factory
-from chassis.errors import DomainRuleViolated
 from chassis.eventstore import ConcurrencyError, EventStore, Snapshot
 from chassis.unit_of_work import UnitOfWork
 from contracts.envelope import StreamRef
@@ -99,124 +95,19 @@ async def test_a_committed_aggregate_is_kept_and_loads_without_its_snapshot(engi
     assert loaded.snapshot_state() == fresh.snapshot_state()
 
 
-async def nominated_elsewhere(setting: Setting, worker_id: str, nomination_id: str) -> None:
-    """Another process appends to the stream: this process's kept copy is now behind it."""
-    async with setting.elsewhere() as work:
-        theirs = await work.require(Worker, worker_id, "missing")
-        nominate(theirs, nomination_id)
-        await work.commit()
-
-
-async def test_a_kept_aggregate_another_process_appended_to_is_refused_then_read_again(
-    engine: AsyncEngine,
-) -> None:
+async def test_a_kept_aggregate_folds_what_another_process_appended_since(engine: AsyncEngine) -> None:
     setting = Setting(engine)
     await setting.write(new_worker("w-2"))
-    await nominated_elsewhere(setting, "w-2", "n-theirs")
-
-    async def nominate_ours() -> Worker:
-        async with setting.cached() as work:
-            ours = await work.require(Worker, "w-2", "missing")
-            nominate(ours, "n-ours")
-            await work.commit()
-            return ours
-
-    with pytest.raises(ConcurrencyError):
-        await nominate_ours()  # decided on the kept version 1, not read again
-    assert setting.cache.hits == 1 and len(setting.cache) == 0  # not kept after the refusal
-    ours = await nominate_ours()  # read from the store this time
-    assert ours.version == 3 and ours.nominations == {"n-theirs", "n-ours"}
+    async with setting.elsewhere() as work:
+        theirs = await work.require(Worker, "w-2", "missing")
+        nominate(theirs, "n-theirs")
+        await work.commit()
+    async with setting.cached() as work:
+        ours = await work.require(Worker, "w-2", "missing")
+        assert setting.cache.hits == 1 and ours.version == 2 and ours.nominations == {"n-theirs"}
+        nominate(ours, "n-ours")
+        await work.commit()  # at the version the other process left: no conflict
     assert (await setting.stored("w-2")).nominations == {"n-theirs", "n-ours"}
-
-
-async def test_a_stale_kept_aggregate_that_was_only_read_refuses_what_the_command_appends(
-    engine: AsyncEngine,
-) -> None:
-    """The command appends to another stream than the kept one it decided on: its append still
-    checks the kept one's version, and stores nothing if that moved on."""
-    setting = Setting(engine)
-    await setting.write(new_worker("w-read"))
-    await setting.write(new_worker("w-written"))
-    await nominated_elsewhere(setting, "w-read", "n-theirs")
-
-    async def nominate_if_read_has_none() -> None:
-        async with setting.cached() as work:
-            read = await work.require(Worker, "w-read", "missing")
-            written = await work.require(Worker, "w-written", "missing")
-            if read.nominations:
-                raise DomainRuleViolated("w-read is nominated already")
-            nominate(written, "n-ours")
-            await work.commit()
-
-    with pytest.raises(ConcurrencyError) as refused:
-        await nominate_if_read_has_none()
-    assert refused.value.stream == StreamRef(type="Worker", id="w-read") and refused.value.expected == 1
-    assert (await setting.stored("w-written")).nominations == set()  # nothing of it stored
-    with pytest.raises(DomainRuleViolated):
-        await nominate_if_read_has_none()  # read again: the rule sees their nomination
-
-
-async def test_a_refusal_or_a_no_op_decided_on_a_stale_kept_aggregate_becomes_a_conflict(
-    engine: AsyncEngine,
-) -> None:
-    """Nothing appended, nothing for the append to check: the unit of work checks the kept
-    aggregates' versions as it ends, and a refusal (or doing nothing) decided on a stream that
-    has moved on is a conflict, so the command runs again. On current streams the outcome stands."""
-    setting = Setting(engine)
-    await setting.write(new_worker("w-6"))
-
-    async def refuse_unless_nominated() -> None:
-        async with setting.cached() as work:
-            worker = await work.require(Worker, "w-6", "missing")
-            if not worker.nominations:
-                raise DomainRuleViolated("not nominated")
-
-    async def look() -> Worker:
-        async with setting.cached() as work:
-            return await work.require(Worker, "w-6", "missing")
-
-    with pytest.raises(DomainRuleViolated):
-        await refuse_unless_nominated()  # current: the refusal stands
-    assert len(setting.cache) == 1
-    await nominated_elsewhere(setting, "w-6", "n-theirs")
-    with pytest.raises(ConcurrencyError):
-        await refuse_unless_nominated()  # decided on the kept version 1
-    await refuse_unless_nominated()  # read again: nominated, nothing refused
-
-    await look()  # kept again, at version 2
-    await nominated_elsewhere(setting, "w-6", "n-more")
-    with pytest.raises(ConcurrencyError):
-        await look()  # ended without a commit on a kept copy that is behind
-    assert (await look()).nominations == {"n-theirs", "n-more"}
-
-
-async def test_a_stale_read_in_a_group_commit_refuses_only_its_own_command(pg_engine: AsyncEngine) -> None:
-    """Postgres: commands appending at the same moment share one statement (group commit); the
-    one that decided on a stale kept aggregate fails alone, the others are stored."""
-    setting = Setting(pg_engine)
-    await setting.write(new_worker("w-stale"))
-    for worker_id in ("w-g1", "w-g2", "w-g3"):
-        await setting.write(new_worker(worker_id))
-    await nominated_elsewhere(setting, "w-stale", "n-theirs")
-
-    async def nominate_after_reading(worker_id: str, read: str | None) -> None:
-        async with setting.cached() as work:
-            if read is not None:
-                await work.require(Worker, read, "missing")
-            nominate(await work.require(Worker, worker_id, "missing"), "n-group")
-            await work.commit()
-
-    outcomes = await asyncio.gather(
-        nominate_after_reading("w-g1", None),
-        nominate_after_reading("w-g2", "w-stale"),
-        nominate_after_reading("w-g3", None),
-        return_exceptions=True,
-    )
-    assert outcomes[0] is None and outcomes[2] is None
-    assert isinstance(outcomes[1], ConcurrencyError) and outcomes[1].stream.id == "w-stale"
-    assert (await setting.stored("w-g1")).nominations == {"n-group"}
-    assert (await setting.stored("w-g2")).nominations == set()
-    assert (await setting.stored("w-g3")).nominations == {"n-group"}
 
 
 async def test_what_was_recorded_and_not_committed_is_not_kept(engine: AsyncEngine) -> None:
