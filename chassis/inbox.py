@@ -136,6 +136,7 @@ class InboxConsumer:
         self._sessions = sessions
         self._handlers = {event_type.event_type: handler for event_type, handler in handlers.items()}
         self._batch_handlers = {kind.event_type: handler for kind, handler in (batch_handlers or {}).items()}
+        self._taken = frozenset(self._handlers) | frozenset(self._batch_handlers)  # every type applied
         self._dead_letters = dead_letters
         self._max_attempts = max_attempts
         self._max_event_bytes = max_event_bytes
@@ -150,7 +151,7 @@ class InboxConsumer:
 
     @property
     def event_types(self) -> set[str]:
-        return set(self._handlers) | set(self._batch_handlers)
+        return set(self._taken)
 
     def decode(self, records: Sequence[KafkaRecord]) -> DecodedBatch:
         """Decode each record once: the deliveries to apply, and what was set aside."""
@@ -226,10 +227,10 @@ class InboxConsumer:
 
     def _decode(self, records: Sequence[KafkaRecord], outcome: BatchOutcome) -> list[Delivery]:
         deliveries: list[Delivery] = []
-        handled, in_bulk = self._handlers, self._batch_handlers
+        taken = self._taken
         for record in records:
             named = self._type_header(record)
-            if named is not None and named not in handled and named not in in_bulk:
+            if named is not None and named not in taken:
                 outcome.ignored += 1
                 continue
             value = record.value or b""
@@ -244,7 +245,7 @@ class InboxConsumer:
                 continue
             if self._refused(record, envelope, event, outcome):
                 continue
-            if envelope.event_type not in handled and envelope.event_type not in in_bulk:
+            if envelope.event_type not in taken:
                 outcome.ignored += 1
                 continue
             deliveries.append(Delivery(record, envelope, event))
